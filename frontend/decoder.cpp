@@ -1,0 +1,702 @@
+// The x86-64 decoder: prefixes, REX/VEX, the table walk, ModRM/SIB/displacement and operands.
+// References: Intel SDM Vol.2 chapter 2 (instruction format) and appendix A (opcode maps).
+#include "frontend/decoder.h"
+
+#include <algorithm>
+
+#include "frontend/decode_tables.h"
+
+namespace kiln::frontend {
+namespace {
+
+using detail::DecodeNode;
+using detail::InsnDef;
+using detail::NodeKind;
+using detail::OperandMethod;
+using detail::OperandSize;
+using detail::OperandSpec;
+namespace attr = detail::attr;
+
+// A memory operand's addressing form, decoded from ModRM/SIB/displacement before the operands
+// are built (several operand specs may refer to the same ModRM.rm).
+struct AddressForm {
+  Reg base;
+  Reg index;
+  uint8_t scale = 0;
+  int64_t disp = 0;
+  Seg default_seg = Seg::kDs;
+};
+
+class Decoder {
+ public:
+  Decoder(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn)
+      : bytes_(bytes.data()),
+        size_(std::min<size_t>(bytes.size(), kMaxInsnLength)),
+        total_(bytes.size()),
+        mode_(mode),
+        insn_(insn) {}
+
+  DecodeStatus Run();
+
+ private:
+  // Reads the byte at pos_ and advances; on failure sets status_ and returns false.
+  bool Next(uint8_t& out) {
+    if (pos_ >= size_) {
+      status_ = pos_ >= static_cast<size_t>(kMaxInsnLength) ? DecodeStatus::kTooLong
+                : pos_ >= total_                            ? DecodeStatus::kNeedMoreBytes
+                                                            : DecodeStatus::kTooLong;
+      return false;
+    }
+    out = bytes_[pos_++];
+    return true;
+  }
+  bool Peek(uint8_t& out) {
+    if (!Next(out)) return false;
+    --pos_;
+    return true;
+  }
+  // Reads a little-endian value of `n` bytes (1, 2, 4 or 8).
+  bool NextLe(int n, uint64_t& out) {
+    out = 0;
+    for (int i = 0; i < n; ++i) {
+      uint8_t b;
+      if (!Next(b)) return false;
+      out |= static_cast<uint64_t>(b) << (8 * i);
+    }
+    return true;
+  }
+  bool Fail(DecodeStatus s) {
+    status_ = s;
+    return false;
+  }
+
+  bool ParsePrefixes();
+  bool ParseOpcode();
+  bool ParseVex(uint8_t first);
+  bool ParseEvex();
+  bool WalkTree(const InsnDef*& def);
+  bool ReadModRm();
+  bool DecodeAddress();
+  bool BuildOperands(const InsnDef& def);
+  bool BuildOperand(const OperandSpec& spec, int n, Operand& op);
+  uint16_t SizeBytes(OperandSize size) const;
+  Reg Gpr(unsigned index, uint16_t bytes) const;
+  Reg VectorReg(unsigned index, uint16_t bytes) const;
+  void SetMemory(Operand& op, uint16_t bytes) const;
+
+  bool Is64() const { return mode_ == CpuMode::k64; }
+  unsigned Vvvv() const { return Is64() ? insn_.prefixes.vvvv : insn_.prefixes.vvvv & 7u; }
+  bool RexW() const { return (rex_ & 8) != 0; }
+  unsigned RexR() const { return (rex_ >> 2) & 1; }
+  unsigned RexX() const { return (rex_ >> 1) & 1; }
+  unsigned RexB() const { return rex_ & 1; }
+
+  const uint8_t* bytes_;
+  size_t size_;   // bytes we may read: min(buffer, 15)
+  size_t total_;  // bytes in the buffer
+  size_t pos_ = 0;
+  CpuMode mode_;
+  DecodedInsn& insn_;
+  DecodeStatus status_ = DecodeStatus::kOk;
+
+  // Prefix state.
+  uint8_t last_rep_ = 0;  // last F2/F3 seen
+  bool opsize_prefix_ = false;
+  bool addrsize_prefix_ = false;
+  bool lock_ = false;
+  uint8_t rex_ = 0;  // REX bits (W R X B in bits 3..0), also filled from VEX/EVEX
+  Encoding encoding_ = Encoding::kLegacy;
+  int map_ = 0;      // table map index (kMap00 ...)
+  uint8_t vex_pp_ = 0;
+  uint8_t opcode_ = 0;
+
+  // ModRM state.
+  bool modrm_read_ = false;
+  uint8_t mod_ = 0, reg_ = 0, rm_ = 0;
+  AddressForm addr_;
+  bool is_mem_ = false;
+  bool vsib_ok_ = false;  // a SIB byte was present (VSIB needs one)
+  uint8_t vsib_index_ = 0, vsib_scale_ = 0;
+
+  uint8_t operand_size_ = 4;
+  uint8_t address_size_ = 8;
+};
+
+// --- prefixes -----------------------------------------------------------------------------
+
+bool Decoder::ParsePrefixes() {
+  for (;;) {
+    uint8_t b;
+    if (!Peek(b)) return false;
+    switch (b) {
+      case 0xF0: lock_ = true; break;
+      case 0xF2:
+      case 0xF3: last_rep_ = b; break;
+      case 0x66: opsize_prefix_ = true; break;
+      case 0x67: addrsize_prefix_ = true; break;
+      case 0x26: insn_.prefixes.segment = Seg::kEs; break;
+      case 0x2E: insn_.prefixes.segment = Seg::kCs; break;
+      case 0x36: insn_.prefixes.segment = Seg::kSs; break;
+      case 0x3E: insn_.prefixes.segment = Seg::kDs; break;
+      case 0x64: insn_.prefixes.segment = Seg::kFs; break;
+      case 0x65: insn_.prefixes.segment = Seg::kGs; break;
+      default:
+        if (Is64() && (b & 0xF0) == 0x40) {
+          // REX counts only directly before the opcode (SDM Vol.2 2.2.1): a later legacy
+          // prefix cancels it, so it is recorded here and cleared by the next prefix.
+          rex_ = b & 0x0F;
+          insn_.prefixes.rex = b;
+          ++pos_;
+          continue;
+        }
+        return true;
+    }
+    rex_ = 0;
+    insn_.prefixes.rex = 0;
+    ++pos_;
+  }
+}
+
+// --- opcode, VEX, EVEX -------------------------------------------------------------------
+
+bool Decoder::ParseVex(uint8_t first) {
+  // VEX may not follow 66, F2, F3, LOCK or REX (SDM Vol.2 2.3.2).
+  if (opsize_prefix_ || last_rep_ || lock_ || insn_.prefixes.rex) return Fail(DecodeStatus::kInvalid);
+  encoding_ = Encoding::kVex;
+  uint8_t b1;
+  if (!Next(b1)) return false;
+  uint8_t r = (~b1 >> 7) & 1;
+  uint8_t x = 0, b = 0, w = 0, mmmmm = 1, rest;
+  if (first == 0xC4) {
+    x = (~b1 >> 6) & 1;
+    b = (~b1 >> 5) & 1;
+    mmmmm = b1 & 0x1F;
+    if (!Next(rest)) return false;
+    w = rest >> 7;
+  } else {
+    rest = b1;
+  }
+  if (!Is64()) {
+    // Outside 64-bit mode R and X are 1 (that is what told VEX from LES/LDS) and B is ignored.
+    r = x = b = 0;
+  }
+  // VEX.vvvv keeps all four bits here, so that "must be 1111b" is checked on all of them;
+  // outside 64-bit mode only registers 0-7 exist and bit 3 is dropped when a register is named.
+  insn_.prefixes.vvvv = (~rest >> 3) & 0xF;
+  insn_.prefixes.vex_l = (rest >> 2) & 1;
+  insn_.prefixes.vex_w = w;
+  vex_pp_ = rest & 3;
+  rex_ = static_cast<uint8_t>((w << 3) | (r << 2) | (x << 1) | b);
+  switch (mmmmm) {
+    case 1: map_ = detail::kMapV0F; insn_.map = OpcodeMap::k0F; break;
+    case 2: map_ = detail::kMapV0F38; insn_.map = OpcodeMap::k0F38; break;
+    case 3: map_ = detail::kMapV0F3A; insn_.map = OpcodeMap::k0F3A; break;
+    default: return Fail(DecodeStatus::kInvalid);
+  }
+  return Next(opcode_);
+}
+
+bool Decoder::ParseEvex() {
+  // EVEX (SDM Vol.2 2.7): 62 P0 P1 P2 opcode. The fields are decoded so that the instruction's
+  // length and registers are known; the EVEX opcode tables are not in Kiln yet, so every EVEX
+  // instruction is reported invalid for now.
+  if (opsize_prefix_ || last_rep_ || lock_ || insn_.prefixes.rex) return Fail(DecodeStatus::kInvalid);
+  encoding_ = Encoding::kEvex;
+  uint8_t p0, p1, p2;
+  if (!Next(p0) || !Next(p1) || !Next(p2)) return false;
+  if ((p0 & 0x08) != 0 || (p1 & 0x04) == 0) return Fail(DecodeStatus::kInvalid);
+  insn_.prefixes.vex_w = p1 >> 7;
+  insn_.prefixes.vex_l = (p2 >> 5) & 3;
+  insn_.prefixes.evex_b = (p2 >> 4) & 1;
+  insn_.prefixes.evex_z = p2 >> 7;
+  insn_.prefixes.evex_aaa = p2 & 7;
+  if (!Next(opcode_)) return false;
+  return Fail(DecodeStatus::kInvalid);
+}
+
+bool Decoder::ParseOpcode() {
+  uint8_t b;
+  if (!Next(b)) return false;
+  if (b == 0x0F) {
+    uint8_t b1;
+    if (!Next(b1)) return false;
+    if (b1 == 0x38 || b1 == 0x3A) {
+      map_ = b1 == 0x38 ? detail::kMap0F38 : detail::kMap0F3A;
+      insn_.map = b1 == 0x38 ? OpcodeMap::k0F38 : OpcodeMap::k0F3A;
+      return Next(opcode_);
+    }
+    map_ = detail::kMap0F;
+    insn_.map = OpcodeMap::k0F;
+    opcode_ = b1;
+    return true;
+  }
+  if (b == 0xC4 || b == 0xC5 || b == 0x62) {
+    // Outside 64-bit mode these are LES/LDS/BOUND unless the next byte has mod = 11b.
+    bool escape = Is64();
+    if (!escape) {
+      uint8_t next;
+      if (!Peek(next)) return false;
+      escape = (next & 0xC0) == 0xC0;
+    }
+    if (escape) return b == 0x62 ? ParseEvex() : ParseVex(b);
+  }
+  map_ = detail::kMap00;
+  insn_.map = OpcodeMap::kPrimary;
+  opcode_ = b;
+  return true;
+}
+
+// --- the table walk ----------------------------------------------------------------------
+
+bool Decoder::ReadModRm() {
+  if (modrm_read_) return true;
+  uint8_t m;
+  if (!Next(m)) return false;
+  modrm_read_ = true;
+  insn_.modrm = m;
+  insn_.has_modrm = true;
+  mod_ = m >> 6;
+  reg_ = (m >> 3) & 7;
+  rm_ = m & 7;
+  return true;
+}
+
+bool Decoder::WalkTree(const InsnDef*& def) {
+  const DecodeNode* node = &detail::kNodes[map_ * 256 + opcode_];
+  for (;;) {
+    unsigned idx = 0;
+    switch (node->kind) {
+      case NodeKind::kInvalid: return Fail(DecodeStatus::kInvalid);
+      case NodeKind::kLeaf: def = &detail::kInsnDefs[node->arg]; return true;
+      case NodeKind::kSel_mode: idx = Is64(); break;
+      case NodeKind::kSel_pfx:
+        if (encoding_ != Encoding::kLegacy) idx = vex_pp_;
+        else idx = last_rep_ == 0xF3 ? 2 : last_rep_ == 0xF2 ? 3 : opsize_prefix_ ? 1 : 0;
+        break;
+      case NodeKind::kSel_w: idx = RexW(); break;
+      case NodeKind::kSel_wg: idx = Is64() && RexW(); break;
+      case NodeKind::kSel_l: idx = insn_.prefixes.vex_l & 1; break;
+      case NodeKind::kSel_osz:
+        idx = Is64() ? (RexW() ? 2 : opsize_prefix_ ? 0 : 1)
+                     : ((mode_ == CpuMode::k16) != opsize_prefix_ ? 0 : 1);
+        break;
+      case NodeKind::kSel_asz:
+        idx = Is64() ? (addrsize_prefix_ ? 1 : 2)
+                     : ((mode_ == CpuMode::k16) != addrsize_prefix_ ? 0 : 1);
+        break;
+      case NodeKind::kSel_rexb: idx = RexB(); break;
+      case NodeKind::kSel_mod:
+        if (!ReadModRm()) return false;
+        idx = mod_ == 3;
+        break;
+      case NodeKind::kSel_reg:
+        if (!ReadModRm()) return false;
+        idx = reg_;
+        break;
+      case NodeKind::kSel_rm:
+        if (!ReadModRm()) return false;
+        idx = rm_;
+        break;
+    }
+    node = &detail::kNodes[node->arg + idx];
+  }
+}
+
+// --- addressing ----------------------------------------------------------------------------
+
+bool Decoder::DecodeAddress() {
+  // SDM Vol.2 Tables 2-1 (16-bit), 2-2 and 2-3 (32/64-bit, SIB).
+  addr_ = AddressForm{};
+  if (address_size_ == 2) {
+    static constexpr uint8_t kBase[8] = {3, 3, 5, 5, 6, 7, 5, 3};   // BX BX BP BP SI DI BP BX
+    static constexpr int8_t kIndex[8] = {6, 7, 6, 7, -1, -1, -1, -1};  // SI DI SI DI
+    if (mod_ == 0 && rm_ == 6) {
+      uint64_t d;
+      if (!NextLe(2, d)) return false;
+      addr_.disp = static_cast<int16_t>(d);
+      return true;
+    }
+    addr_.base = {RegClass::kGpr16, kBase[rm_]};
+    if (kIndex[rm_] >= 0) {
+      addr_.index = {RegClass::kGpr16, static_cast<uint8_t>(kIndex[rm_])};
+      addr_.scale = 1;
+    }
+    if (rm_ == 2 || rm_ == 3 || rm_ == 6) addr_.default_seg = Seg::kSs;
+    if (mod_ == 1) {
+      uint64_t d;
+      if (!NextLe(1, d)) return false;
+      addr_.disp = static_cast<int8_t>(d);
+    } else if (mod_ == 2) {
+      uint64_t d;
+      if (!NextLe(2, d)) return false;
+      addr_.disp = static_cast<int16_t>(d);
+    }
+    return true;
+  }
+
+  const RegClass cls = address_size_ == 8 ? RegClass::kGpr64 : RegClass::kGpr32;
+  unsigned base = rm_;
+  bool has_base = true;
+  int disp_bytes = mod_ == 1 ? 1 : mod_ == 2 ? 4 : 0;
+  if (rm_ == 4) {
+    uint8_t sib;
+    if (!Next(sib)) return false;
+    const unsigned scale = sib >> 6;
+    const unsigned index = ((sib >> 3) & 7) | (RexX() << 3);
+    base = sib & 7;
+    vsib_ok_ = true;
+    vsib_index_ = static_cast<uint8_t>(index);
+    vsib_scale_ = static_cast<uint8_t>(1u << scale);
+    if (index != 4) {  // index 100b without REX.X means "no index"
+      addr_.index = {cls, static_cast<uint8_t>(index)};
+      addr_.scale = static_cast<uint8_t>(1u << scale);
+    }
+    if (base == 5 && mod_ == 0) {
+      has_base = false;
+      disp_bytes = 4;
+    }
+  } else if (rm_ == 5 && mod_ == 0) {
+    disp_bytes = 4;
+    has_base = false;
+    if (Is64()) addr_.base = {RegClass::kIp, 0};  // RIP- (or EIP-) relative
+  }
+  if (has_base) {
+    base |= RexB() << 3;
+    addr_.base = {cls, static_cast<uint8_t>(base)};
+    if ((base & 7) == 4 || (base & 7) == 5) {
+      if (base == 4 || base == 5) addr_.default_seg = Seg::kSs;
+    }
+  }
+  if (disp_bytes) {
+    uint64_t d;
+    if (!NextLe(disp_bytes, d)) return false;
+    addr_.disp = disp_bytes == 1 ? static_cast<int8_t>(d) : static_cast<int32_t>(d);
+  }
+  return true;
+}
+
+// --- operands ------------------------------------------------------------------------------
+
+uint16_t Decoder::SizeBytes(OperandSize size) const {
+  const unsigned vl = 16u << std::min<unsigned>(insn_.prefixes.vex_l, 2);
+  switch (size) {
+    case OperandSize::k_none: return 0;
+    case OperandSize::k_b: return 1;
+    case OperandSize::k_w: return 2;
+    case OperandSize::k_d: return 4;
+    case OperandSize::k_q: return 8;
+    case OperandSize::k_dq: return 16;
+    case OperandSize::k_qq: return 32;
+    case OperandSize::k_v: return operand_size_;
+    case OperandSize::k_z: return operand_size_ == 2 ? 2 : 4;
+    case OperandSize::k_y: return operand_size_ == 8 ? 8 : 4;
+    case OperandSize::k_x: return static_cast<uint16_t>(vl);
+    case OperandSize::k_h: return static_cast<uint16_t>(vl / 2);
+    case OperandSize::k_p: return static_cast<uint16_t>(operand_size_ + 2);
+    case OperandSize::k_s: return Is64() ? 10 : 6;
+    case OperandSize::k_a: return static_cast<uint16_t>(operand_size_ * 2);
+    case OperandSize::k_r: return Is64() ? 8 : 4;
+    case OperandSize::k_t: return 10;
+    case OperandSize::k_env: return operand_size_ == 2 ? 14 : 28;
+    case OperandSize::k_fst: return operand_size_ == 2 ? 94 : 108;
+    case OperandSize::k_fx: return 512;
+    case OperandSize::k_xs: return 0;
+    case OperandSize::k_agen: return 0;
+    case OperandSize::k_xq: return static_cast<uint16_t>(vl / 4);
+    case OperandSize::k_xo: return static_cast<uint16_t>(vl / 8);
+  }
+  return 0;
+}
+
+Reg Decoder::Gpr(unsigned index, uint16_t bytes) const {
+  switch (bytes) {
+    case 1:
+      // Without REX, 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
+      if (!insn_.prefixes.rex && encoding_ == Encoding::kLegacy && index >= 4 && index < 8)
+        return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
+      return {RegClass::kGpr8, static_cast<uint8_t>(index)};
+    case 2: return {RegClass::kGpr16, static_cast<uint8_t>(index)};
+    case 4: return {RegClass::kGpr32, static_cast<uint8_t>(index)};
+    default: return {RegClass::kGpr64, static_cast<uint8_t>(index)};
+  }
+}
+
+Reg Decoder::VectorReg(unsigned index, uint16_t bytes) const {
+  const RegClass cls = bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm;
+  return {cls, static_cast<uint8_t>(index)};
+}
+
+void Decoder::SetMemory(Operand& op, uint16_t bytes) const {
+  op.kind = OperandKind::kMem;
+  op.size = bytes;
+  op.base = addr_.base;
+  op.index = addr_.index;
+  op.scale = addr_.scale;
+  op.value = addr_.disp;
+  Seg seg = insn_.prefixes.segment;
+  // In 64-bit mode only FS and GS overrides take effect (SDM Vol.1 3.4.2.1).
+  if (seg == Seg::kNone || (Is64() && seg != Seg::kFs && seg != Seg::kGs)) seg = addr_.default_seg;
+  op.seg = seg;
+}
+
+bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
+  const uint16_t bytes = SizeBytes(spec.size);
+  const unsigned reg_full = reg_ | (RexR() << 3);
+  const unsigned rm_full = rm_ | (RexB() << 3);
+  switch (spec.method) {
+    case OperandMethod::kNone: return true;
+    case OperandMethod::kE:
+      if (is_mem_) SetMemory(op, bytes);
+      else { op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, bytes); op.size = bytes; }
+      return true;
+    case OperandMethod::kEv:
+      if (is_mem_) SetMemory(op, bytes);
+      else {
+        const uint16_t rbytes = SizeBytes(static_cast<OperandSize>(spec.extra));
+        op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, rbytes); op.size = rbytes;
+      }
+      return true;
+    case OperandMethod::kM:
+      if (!is_mem_) return Fail(DecodeStatus::kInvalid);
+      SetMemory(op, bytes);
+      return true;
+    case OperandMethod::kR:
+      if (is_mem_) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, bytes); op.size = bytes;
+      return true;
+    case OperandMethod::kG:
+      op.kind = OperandKind::kReg; op.reg = Gpr(reg_full, bytes); op.size = bytes;
+      return true;
+    case OperandMethod::kZ:
+      op.kind = OperandKind::kReg; op.reg = Gpr((opcode_ & 7) | (RexB() << 3), bytes); op.size = bytes;
+      return true;
+    case OperandMethod::kB:
+      op.kind = OperandKind::kReg; op.reg = Gpr(Vvvv(), bytes); op.size = bytes;
+      return true;
+    case OperandMethod::kFixed:
+      op.kind = OperandKind::kReg; op.reg = Gpr(spec.extra, bytes); op.size = bytes;
+      if (bytes == 1) op.reg = {RegClass::kGpr8, spec.extra};
+      return true;
+    case OperandMethod::kFixedSeg:
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kSeg, spec.extra}; op.size = 2;
+      return true;
+    case OperandMethod::kI: {
+      // Iz is at most 4 bytes; Iv (MOV r64, imm64) is the only 8-byte immediate.
+      const int n_bytes = spec.size == OperandSize::k_z ? (operand_size_ == 2 ? 2 : 4) : bytes;
+      uint64_t v;
+      if (!NextLe(n_bytes, v)) return false;
+      op.kind = OperandKind::kImm; op.value = static_cast<int64_t>(v); op.size = static_cast<uint16_t>(n_bytes);
+      return true;
+    }
+    case OperandMethod::kIs: {
+      const int n_bytes = spec.size == OperandSize::k_b ? 1 : (operand_size_ == 2 ? 2 : 4);
+      uint64_t v;
+      if (!NextLe(n_bytes, v)) return false;
+      int64_t s = n_bytes == 1 ? static_cast<int8_t>(v) : n_bytes == 2 ? static_cast<int16_t>(v)
+                                                                       : static_cast<int32_t>(v);
+      op.kind = OperandKind::kImm; op.value = s; op.size = operand_size_;
+      return true;
+    }
+    case OperandMethod::kOne:
+      op.kind = OperandKind::kImm; op.value = 1; op.size = 1;
+      return true;
+    case OperandMethod::kJ: {
+      const int n_bytes = spec.size == OperandSize::k_b ? 1 : (operand_size_ == 2 ? 2 : 4);
+      uint64_t v;
+      if (!NextLe(n_bytes, v)) return false;
+      op.kind = OperandKind::kRel;
+      op.value = n_bytes == 1 ? static_cast<int8_t>(v) : n_bytes == 2 ? static_cast<int16_t>(v)
+                                                                      : static_cast<int32_t>(v);
+      op.size = static_cast<uint16_t>(n_bytes);
+      return true;
+    }
+    case OperandMethod::kO: {
+      uint64_t v;
+      if (!NextLe(address_size_, v)) return false;
+      addr_ = AddressForm{};
+      addr_.disp = static_cast<int64_t>(v);
+      SetMemory(op, bytes);
+      return true;
+    }
+    case OperandMethod::kA: {
+      uint64_t off, sel;
+      if (!NextLe(operand_size_ == 2 ? 2 : 4, off) || !NextLe(2, sel)) return false;
+      op.kind = OperandKind::kFarPtr; op.value = static_cast<int64_t>(off);
+      op.selector = static_cast<uint16_t>(sel); op.size = static_cast<uint16_t>(operand_size_ == 2 ? 4 : 6);
+      return true;
+    }
+    case OperandMethod::kS:
+      // Sreg 6 and 7 are reserved; MOV to CS is #UD (SDM Vol.2 MOV).
+      if (reg_ > 5 || (n == 0 && reg_ == 1)) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kSeg, reg_}; op.size = 2;
+      return true;
+    case OperandMethod::kC:
+      if (lock_ && !Is64() && reg_full == 0) {
+        // LOCK MOV CR0 is AMD's alias of CR8 (not on Intel): invalid here.
+        return Fail(DecodeStatus::kInvalid);
+      }
+      if (reg_full != 0 && reg_full != 2 && reg_full != 3 && reg_full != 4 && reg_full != 8)
+        return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kCr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
+      return true;
+    case OperandMethod::kD:
+      if (reg_full > 7) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kDr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
+      return true;
+    case OperandMethod::kV:
+      op.kind = OperandKind::kReg; op.reg = VectorReg(reg_full, bytes); op.size = RegWidth(op.reg.cls);
+      return true;
+    case OperandMethod::kW:
+      if (is_mem_) SetMemory(op, bytes);
+      else { op.kind = OperandKind::kReg; op.reg = VectorReg(rm_full, bytes); op.size = RegWidth(op.reg.cls); }
+      return true;
+    case OperandMethod::kU:
+      if (is_mem_) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(rm_full, bytes); op.size = RegWidth(op.reg.cls);
+      return true;
+    case OperandMethod::kH:
+      op.kind = OperandKind::kReg; op.reg = VectorReg(Vvvv(), bytes); op.size = RegWidth(op.reg.cls);
+      return true;
+    case OperandMethod::kL: {
+      uint8_t imm;
+      if (!Next(imm)) return false;
+      unsigned r = imm >> 4;
+      if (!Is64()) r &= 7;
+      op.kind = OperandKind::kReg; op.reg = VectorReg(r, bytes); op.size = RegWidth(op.reg.cls);
+      return true;
+    }
+    case OperandMethod::kP:
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, reg_}; op.size = 8;
+      return true;
+    case OperandMethod::kQ:
+      if (is_mem_) SetMemory(op, bytes);
+      else { op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = 8; }
+      return true;
+    case OperandMethod::kN:
+      if (is_mem_) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = 8;
+      return true;
+    case OperandMethod::kK:
+      // There are only eight opmask registers: VEX.R (or vvvv bit 3) set is #UD.
+      if (RexR()) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMask, reg_}; op.size = 8;
+      return true;
+    case OperandMethod::kKH:
+      if (Vvvv() > 7) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMask, static_cast<uint8_t>(insn_.prefixes.vvvv & 7)}; op.size = 8;
+      return true;
+    case OperandMethod::kKR:
+      if (is_mem_) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMask, rm_}; op.size = 8;
+      return true;
+    case OperandMethod::kKE:
+      if (is_mem_) SetMemory(op, bytes);
+      else { op.kind = OperandKind::kReg; op.reg = {RegClass::kMask, rm_}; op.size = 8; }
+      return true;
+    case OperandMethod::kY: {
+      // VSIB (SDM Vol.2 2.3.12): a SIB byte is required; its index names a vector register.
+      if (!is_mem_ || !vsib_ok_) return Fail(DecodeStatus::kInvalid);
+      SetMemory(op, 0);
+      op.index = VectorReg(vsib_index_, bytes);
+      op.scale = vsib_scale_;
+      return true;
+    }
+    case OperandMethod::kSt0:
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kSt, 0}; op.size = 10;
+      return true;
+    case OperandMethod::kSti:
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kSt, rm_}; op.size = 10;
+      return true;
+  }
+  return Fail(DecodeStatus::kInvalid);
+}
+
+bool Decoder::BuildOperands(const InsnDef& def) {
+  for (int i = 0; i < def.num_ops; ++i) {
+    if (!BuildOperand(def.ops[i], i, insn_.operands[i])) return false;
+  }
+  insn_.operand_count = def.num_ops;
+  return true;
+}
+
+// --- the whole instruction -----------------------------------------------------------------
+
+DecodeStatus Decoder::Run() {
+  insn_.mode = mode_;
+  if (!ParsePrefixes() || !ParseOpcode()) return status_;
+  insn_.encoding = encoding_;
+  insn_.opcode = opcode_;
+  const InsnDef* def = nullptr;
+  if (!WalkTree(def)) return status_;
+  const uint32_t a = def->attrs;
+
+  // A mandatory prefix that selected the opcode loses its legacy meaning (SDM Vol.2 2.1.2).
+  const bool mandatory = (a & attr::kMandatory) != 0;
+  uint8_t mandatory_prefix = 0;
+  if (encoding_ == Encoding::kLegacy && mandatory) {
+    mandatory_prefix = last_rep_ ? last_rep_ : 0x66;
+  } else if (encoding_ != Encoding::kLegacy) {
+    static constexpr uint8_t kPp[4] = {0, 0x66, 0xF3, 0xF2};
+    mandatory_prefix = kPp[vex_pp_];
+  }
+  insn_.prefixes.mandatory = mandatory_prefix;
+  const bool opsize = opsize_prefix_ && mandatory_prefix != 0x66;
+
+  // Effective operand size (SDM Vol.1 3.6.1, Table 3-4).
+  if (Is64()) {
+    if ((a & attr::kForce64) || RexW()) operand_size_ = 8;
+    else if (opsize) operand_size_ = 2;
+    else operand_size_ = (a & attr::kDefault64) ? 8 : 4;
+  } else {
+    operand_size_ = (mode_ == CpuMode::k16) != opsize ? 2 : 4;
+  }
+  address_size_ = Is64() ? (addrsize_prefix_ ? 4 : 8)
+                         : ((mode_ == CpuMode::k16) != addrsize_prefix_ ? 2 : 4);
+  insn_.operand_size = operand_size_;
+  insn_.address_size = address_size_;
+
+  if ((a & attr::kNoRep) && last_rep_ && !mandatory) return DecodeStatus::kInvalid;
+  if (encoding_ == Encoding::kVex && (a & attr::kNoVvvv) && insn_.prefixes.vvvv != 0)
+    return DecodeStatus::kInvalid;
+
+  if (a & attr::kHasModRm) {
+    if (!ReadModRm()) return status_;
+    is_mem_ = mod_ != 3 && !(a & attr::kForceReg);
+    if (is_mem_ && !DecodeAddress()) return status_;
+  }
+
+  // LOCK needs a lockable instruction whose destination is memory (SDM Vol.2 LOCK).
+  if (lock_ && (!(a & attr::kLock) || !is_mem_)) return DecodeStatus::kInvalid;
+
+  if (!BuildOperands(*def)) return status_;
+
+  insn_.mnemonic = def->mnemonic;
+  insn_.length = static_cast<uint8_t>(pos_);
+  Prefixes& p = insn_.prefixes;
+  p.lock = lock_;
+  p.operand_size = opsize_prefix_;
+  p.address_size = addrsize_prefix_;
+  if (encoding_ == Encoding::kLegacy) {
+    p.vex_w = RexW();
+    if (mandatory_prefix != 0xF3 && mandatory_prefix != 0xF2) {
+      if (a & attr::kRep) p.rep = last_rep_ == 0xF3;
+      if (a & attr::kRepCc) {
+        p.rep = last_rep_ == 0xF3;
+        p.repne = last_rep_ == 0xF2;
+      }
+    }
+  }
+  return DecodeStatus::kOk;
+}
+
+}  // namespace
+
+DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+  insn = DecodedInsn{};
+  Decoder d(bytes, mode, insn);
+  const DecodeStatus s = d.Run();
+  if (s != DecodeStatus::kOk) insn.mnemonic = Mnemonic::INVALID;
+  return s;
+}
+
+}  // namespace kiln::frontend

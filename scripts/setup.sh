@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs Kiln's build and test dependencies from Debian 12's packages.
+# Idempotent: when every package is present it only checks and returns (well under a second).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build ccache clang-19 lld-19 llvm-19-dev libzstd-dev nasm pkg-config
+  # libraries
+  libcapstone-dev libzydis-dev libsdl2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # runtime of sanitizers and libFuzzer for clang-19
+  libclang-rt-19-dev
+  # test corpora and reference peers
+  binutils file
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"
