@@ -59,24 +59,9 @@ struct OperandSpec {
   uint8_t extra = 0;
 };
 
-/// Instruction attributes. Order must match ATTRIBUTES + COMPUTED_ATTRS in the generator.
+/// Instruction attributes, generated from ATTRIBUTE_LIST in the generator.
 namespace attr {
-inline constexpr uint32_t kLock = 1u << 0;       ///< LOCK allowed with a memory destination
-inline constexpr uint32_t kDefault64 = 1u << 1;  ///< 64-bit default operand size in 64-bit mode
-inline constexpr uint32_t kForce64 = 1u << 2;    ///< 64-bit operand size in 64-bit mode
-inline constexpr uint32_t kRep = 1u << 3;        ///< F3 is REP
-inline constexpr uint32_t kRepCc = 1u << 4;      ///< F3/F2 are REPE/REPNE
-inline constexpr uint32_t kModRm = 1u << 5;      ///< has ModRM without ModRM operands
-inline constexpr uint32_t kForceReg = 1u << 6;   ///< ModRM.mod treated as 11b
-inline constexpr uint32_t kVsib = 1u << 7;       ///< VSIB memory operand
-inline constexpr uint32_t kXmm0 = 1u << 8;       ///< implicit XMM0
-inline constexpr uint32_t kHle = 1u << 9;        ///< XACQUIRE/XRELEASE allowed
-inline constexpr uint32_t kBnd = 1u << 10;       ///< F2 is BND
-inline constexpr uint32_t kNoRep = 1u << 11;     ///< F2/F3 make the encoding invalid
-inline constexpr uint32_t kHasModRm = 1u << 12;  ///< computed: the encoding has a ModRM byte
-inline constexpr uint32_t kMandatory = 1u << 13; ///< computed: selected by a 66/F3/F2 prefix
-inline constexpr uint32_t kVex = 1u << 14;       ///< computed: VEX-encoded form
-inline constexpr uint32_t kNoVvvv = 1u << 15;    ///< computed: VEX.vvvv must be 1111b
+#include "frontend/generated/decode_attrs.inc"
 }  // namespace attr
 
 struct InsnDef {

@@ -78,6 +78,9 @@ class Decoder {
   bool ReadModRm();
   bool DecodeAddress();
   bool BuildOperands(const InsnDef& def);
+  static bool UsesVsib(const InsnDef& def);
+  bool CheckEvexB(uint32_t attrs);
+  void ApplyEvexMemory(uint32_t attrs, bool vsib);
   bool BuildOperand(const OperandSpec& spec, int n, Operand& op);
   uint16_t SizeBytes(OperandSize size) const;
   Reg Gpr(unsigned index, uint16_t bytes) const;
@@ -117,6 +120,10 @@ class Decoder {
   bool is_mem_ = false;
   bool vsib_ok_ = false;  // a SIB byte was present (VSIB needs one)
   uint8_t vsib_index_ = 0, vsib_scale_ = 0;
+
+  // EVEX state: the un-inverted R' and V' register extensions (bit 4 of a register number).
+  uint8_t evex_r2_ = 0, evex_v2_ = 0;
+  uint8_t evex_v_bit_raw_ = 1;
 
   uint8_t operand_size_ = 4;
   uint8_t address_size_ = 8;
@@ -197,21 +204,42 @@ bool Decoder::ParseVex(uint8_t first) {
 }
 
 bool Decoder::ParseEvex() {
-  // EVEX (SDM Vol.2 2.7): 62 P0 P1 P2 opcode. The fields are decoded so that the instruction's
-  // length and registers are known; the EVEX opcode tables are not in Kiln yet, so every EVEX
-  // instruction is reported invalid for now.
+  // EVEX (SDM Vol.2 2.7.1): 62 P0 P1 P2 opcode, with R X B R' and V' stored inverted.
   if (opsize_prefix_ || last_rep_ || lock_ || insn_.prefixes.rex) return Fail(DecodeStatus::kInvalid);
   encoding_ = Encoding::kEvex;
   uint8_t p0, p1, p2;
   if (!Next(p0) || !Next(p1) || !Next(p2)) return false;
+  // P0 bit 3 is reserved (0) and P1 bit 2 is fixed (1) in AVX-512.
   if ((p0 & 0x08) != 0 || (p1 & 0x04) == 0) return Fail(DecodeStatus::kInvalid);
-  insn_.prefixes.vex_w = p1 >> 7;
+  uint8_t r = (~p0 >> 7) & 1, x = (~p0 >> 6) & 1, b = (~p0 >> 5) & 1;
+  evex_r2_ = (~p0 >> 4) & 1;
+  evex_v2_ = (~p2 >> 3) & 1;
+  if (!Is64()) {
+    // Outside 64-bit mode only registers 0-7 exist: R, X (known 1 from the LES/LDS test), B and
+    // R' are ignored, and so is V' (SDM Vol.2 2.7.1).
+    r = x = b = 0;
+    evex_r2_ = 0;
+    evex_v2_ = 0;
+  }
+  const uint8_t w = p1 >> 7;
+  rex_ = static_cast<uint8_t>((w << 3) | (r << 2) | (x << 1) | b);
+  insn_.prefixes.vex_w = w;
+  insn_.prefixes.vvvv = (~p1 >> 3) & 0xF;
+  vex_pp_ = p1 & 3;
   insn_.prefixes.vex_l = (p2 >> 5) & 3;
   insn_.prefixes.evex_b = (p2 >> 4) & 1;
   insn_.prefixes.evex_z = p2 >> 7;
   insn_.prefixes.evex_aaa = p2 & 7;
-  if (!Next(opcode_)) return false;
-  return Fail(DecodeStatus::kInvalid);
+  evex_v_bit_raw_ = (p2 >> 3) & 1;
+  switch (p0 & 7) {
+    case 1: map_ = detail::kMapE0F; insn_.map = OpcodeMap::k0F; break;
+    case 2: map_ = detail::kMapE0F38; insn_.map = OpcodeMap::k0F38; break;
+    case 3: map_ = detail::kMapE0F3A; insn_.map = OpcodeMap::k0F3A; break;
+    case 5: map_ = detail::kMapE5; insn_.map = OpcodeMap::kMap5; break;
+    case 6: map_ = detail::kMapE6; insn_.map = OpcodeMap::kMap6; break;
+    default: return Fail(DecodeStatus::kInvalid);
+  }
+  return Next(opcode_);
 }
 
 bool Decoder::ParseOpcode() {
@@ -275,7 +303,15 @@ bool Decoder::WalkTree(const InsnDef*& def) {
         break;
       case NodeKind::kSel_w: idx = RexW(); break;
       case NodeKind::kSel_wg: idx = Is64() && RexW(); break;
-      case NodeKind::kSel_l: idx = insn_.prefixes.vex_l & 1; break;
+      case NodeKind::kSel_l:
+        if (encoding_ == Encoding::kEvex && insn_.prefixes.evex_b) {
+          // EVEX.b with register operands turns L'L into the rounding mode (512-bit form).
+          if (!ReadModRm()) return false;
+          idx = mod_ == 3 ? 2 : insn_.prefixes.vex_l;
+        } else {
+          idx = insn_.prefixes.vex_l;
+        }
+        break;
       case NodeKind::kSel_osz:
         idx = Is64() ? (RexW() ? 2 : opsize_prefix_ ? 0 : 1)
                      : ((mode_ == CpuMode::k16) != opsize_prefix_ ? 0 : 1);
@@ -443,6 +479,10 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
   const uint16_t bytes = SizeBytes(spec.size);
   const unsigned reg_full = reg_ | (RexR() << 3);
   const unsigned rm_full = rm_ | (RexB() << 3);
+  // Vector registers reach 16-31 through EVEX.R' (reg), EVEX.X (rm) and EVEX.V' (vvvv).
+  const unsigned vreg_full = reg_full | (evex_r2_ << 4);
+  const unsigned vrm_full = rm_full | (encoding_ == Encoding::kEvex ? RexX() << 4 : 0);
+  const unsigned vvvv_full = Vvvv() | (evex_v2_ << 4);
   switch (spec.method) {
     case OperandMethod::kNone: return true;
     case OperandMethod::kE:
@@ -544,18 +584,18 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       op.kind = OperandKind::kReg; op.reg = {RegClass::kDr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
       return true;
     case OperandMethod::kV:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(reg_full, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vreg_full, bytes); op.size = RegWidth(op.reg.cls);
       return true;
     case OperandMethod::kW:
       if (is_mem_) SetMemory(op, bytes);
-      else { op.kind = OperandKind::kReg; op.reg = VectorReg(rm_full, bytes); op.size = RegWidth(op.reg.cls); }
+      else { op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = RegWidth(op.reg.cls); }
       return true;
     case OperandMethod::kU:
       if (is_mem_) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = VectorReg(rm_full, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = RegWidth(op.reg.cls);
       return true;
     case OperandMethod::kH:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(Vvvv(), bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vvvv_full, bytes); op.size = RegWidth(op.reg.cls);
       return true;
     case OperandMethod::kL: {
       uint8_t imm;
@@ -597,7 +637,7 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       // VSIB (SDM Vol.2 2.3.12): a SIB byte is required; its index names a vector register.
       if (!is_mem_ || !vsib_ok_) return Fail(DecodeStatus::kInvalid);
       SetMemory(op, 0);
-      op.index = VectorReg(vsib_index_, bytes);
+      op.index = VectorReg(vsib_index_ | (evex_v2_ << 4), bytes);
       op.scale = vsib_scale_;
       return true;
     }
@@ -609,6 +649,46 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       return true;
   }
   return Fail(DecodeStatus::kInvalid);
+}
+
+bool Decoder::UsesVsib(const InsnDef& def) {
+  for (int i = 0; i < def.num_ops; ++i)
+    if (def.ops[i].method == OperandMethod::kY) return true;
+  return false;
+}
+
+bool Decoder::CheckEvexB(uint32_t a) {
+  Prefixes& p = insn_.prefixes;
+  if (!p.evex_b) return p.vex_l != 3;  // L'L = 11b is reserved
+  if (is_mem_) return (a & attr::kBcst) != 0;
+  // With registers, EVEX.b means embedded rounding (L'L is the rounding mode) or SAE; the
+  // vector length is then 512 bits (SDM Vol.2 2.7.8).
+  if (!(a & (attr::kEr | attr::kSae))) return false;
+  p.evex_rc = p.vex_l;
+  p.vex_l = 2;
+  return true;
+}
+
+void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
+  // Broadcast and compressed displacement (SDM Vol.2 2.7.5): disp8 is scaled by N, the size of
+  // the memory access, or of one element when broadcasting.
+  const Prefixes& p = insn_.prefixes;
+  for (int i = 0; i < insn_.operand_count; ++i) {
+    Operand& op = insn_.operands[i];
+    if (op.kind != OperandKind::kMem) continue;
+    const uint16_t element = (a & attr::kBcst2) ? 2 : (p.vex_w ? 8 : 4);
+    uint16_t n = op.size;
+    if (p.evex_b) {
+      op.broadcast = static_cast<uint8_t>(op.size / element);
+      op.size = element;
+      n = element;
+    } else if (vsib) {
+      op.size = element;
+      n = element;
+    }
+    if (mod_ == 1 && n > 1) op.value *= n;
+    break;
+  }
 }
 
 bool Decoder::BuildOperands(const InsnDef& def) {
@@ -658,17 +738,33 @@ DecodeStatus Decoder::Run() {
   if ((a & attr::kNoRep) && last_rep_ && !mandatory) return DecodeStatus::kInvalid;
   if (encoding_ == Encoding::kVex && (a & attr::kNoVvvv) && insn_.prefixes.vvvv != 0)
     return DecodeStatus::kInvalid;
+  const bool vsib = UsesVsib(*def);
+  if (encoding_ == Encoding::kEvex) {
+    Prefixes& p = insn_.prefixes;
+    // Unused vvvv must be 1111b and V' 1, except that VSIB uses V' for its index.
+    if ((a & attr::kNoVvvv) && (p.vvvv != 0 || (evex_v2_ && !vsib))) return DecodeStatus::kInvalid;
+    if ((a & attr::kNoMask) && (p.evex_aaa != 0 || p.evex_z)) return DecodeStatus::kInvalid;
+    if ((a & attr::kNeedMask) && p.evex_aaa == 0) return DecodeStatus::kInvalid;
+    if ((a & attr::kNoZero) && p.evex_z) return DecodeStatus::kInvalid;
+  }
 
   if (a & attr::kHasModRm) {
     if (!ReadModRm()) return status_;
     is_mem_ = mod_ != 3 && !(a & attr::kForceReg);
     if (is_mem_ && !DecodeAddress()) return status_;
   }
+  if (encoding_ == Encoding::kEvex && !CheckEvexB(a)) return DecodeStatus::kInvalid;
 
   // LOCK needs a lockable instruction whose destination is memory (SDM Vol.2 LOCK).
   if (lock_ && (!(a & attr::kLock) || !is_mem_)) return DecodeStatus::kInvalid;
 
   if (!BuildOperands(*def)) return status_;
+  if (encoding_ == Encoding::kEvex) {
+    // Zeroing-masking cannot apply to a memory destination (SDM Vol.2 2.7.3).
+    if (insn_.prefixes.evex_z && def->num_ops > 0 && insn_.operands[0].kind == OperandKind::kMem)
+      return DecodeStatus::kInvalid;
+    if (is_mem_) ApplyEvexMemory(a, vsib);
+  }
 
   insn_.mnemonic = def->mnemonic;
   insn_.length = static_cast<uint8_t>(pos_);

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 
-MAPS = ["00", "0F", "0F38", "0F3A", "V0F", "V0F38", "V0F3A"]
+MAPS = ["00", "0F", "0F38", "0F3A", "V0F", "V0F38", "V0F3A", "E0F", "E0F38", "E0F3A", "E5", "E6"]
 
 # Selectors in the order the tree tests them. Each has a fixed number of children.
 # The C++ side (frontend/decode_tables.h) mirrors this list.
@@ -30,7 +30,7 @@ SELECTORS = [
     ("pfx",     4),   # mandatory prefix: 0 none, 1 66, 2 F3, 3 F2
     ("w",       2),   # REX.W / VEX.W / EVEX.W as written
     ("wg",      2),   # W as a GPR operand size: VEX.W in 64-bit mode, 0 outside it (ignored there)
-    ("l",       2),   # VEX.L
+    ("l",       4),   # VEX.L / EVEX.L'L (2 = 512 bits, also for EVEX rounding control)
     ("osz",     3),   # effective operand size: 0 16, 1 32, 2 64
     ("asz",     3),   # effective address size: 0 16, 1 32, 2 64
     ("rexb",    2),   # REX.B (for 90: NOP vs XCHG r8)
@@ -51,7 +51,7 @@ COND_PATTERNS = [
     (re.compile(r"^rm([0-7])$"), lambda m: ("rm", int(m.group(1)))),
     (re.compile(r"^W([01])$"), lambda m: ("w", int(m.group(1)))),
     (re.compile(r"^Wg([01])$"), lambda m: ("wg", int(m.group(1)))),
-    (re.compile(r"^L([01])$"), lambda m: ("l", int(m.group(1)))),
+    (re.compile(r"^L([012])$"), lambda m: ("l", int(m.group(1)))),
     (re.compile(r"^i64$"), lambda m: ("mode", 0)),
     (re.compile(r"^o64$"), lambda m: ("mode", 1)),
     (re.compile(r"^os(16|32|64)$"), lambda m: ("osz", {"16": 0, "32": 1, "64": 2}[m.group(1)])),
@@ -103,25 +103,41 @@ FIXED_GPR = {
 }
 FIXED_SEG = {"ES": 0, "CS": 1, "SS": 2, "DS": 3, "FS": 4, "GS": 5}
 
-ATTRIBUTES = [
-    "lock",     # LOCK is allowed (with a memory destination)
-    "d64",      # 64-bit default operand size in 64-bit mode (66 gives 16)
-    "f64",      # 64-bit operand size in 64-bit mode, 66 ignored (Intel near branches)
-    "rep",      # F3 acts as REP
-    "repcc",    # F3/F2 act as REPE/REPNE
-    "modrm",    # has a ModRM byte even without a ModRM operand
-    "forcereg", # ModRM.mod is ignored and treated as 11b (MOV CRn/DRn)
-    "vsib",     # memory operand uses a vector index register (VSIB)
-    "xmm0",     # implicit XMM0 operand (not listed)
-    "hle",      # XACQUIRE/XRELEASE hints allowed with LOCK
-    "bnd",      # F2 acts as BND
-    "norep",    # F2/F3 (not consumed as a mandatory prefix) make the encoding invalid
+# (table name, C++ constant, meaning). The generator writes the constants into
+# decode_attrs.inc, so the C++ side cannot drift from this list.
+ATTRIBUTE_LIST = [
+    ("lock",     "kLock",      "LOCK is allowed (with a memory destination)"),
+    ("d64",      "kDefault64", "64-bit default operand size in 64-bit mode (66 gives 16)"),
+    ("f64",      "kForce64",   "64-bit operand size in 64-bit mode, 66 ignored (Intel near branches)"),
+    ("rep",      "kRep",       "F3 acts as REP"),
+    ("repcc",    "kRepCc",     "F3/F2 act as REPE/REPNE"),
+    ("modrm",    "kModRm",     "has a ModRM byte even without a ModRM operand"),
+    ("forcereg", "kForceReg",  "ModRM.mod is ignored and treated as 11b (MOV CRn/DRn)"),
+    ("xmm0",     "kXmm0",      "implicit XMM0 operand (not listed)"),
+    ("hle",      "kHle",       "XACQUIRE/XRELEASE hints allowed with LOCK"),
+    ("bnd",      "kBnd",       "F2 acts as BND"),
+    ("norep",    "kNoRep",     "F2/F3 (not consumed as a mandatory prefix) make the encoding invalid"),
+    ("bcst",     "kBcst",      "EVEX: embedded broadcast allowed (EVEX.b with a memory operand)"),
+    ("bcst2",    "kBcst2",     "EVEX: broadcast elements are 2 bytes (FP16), not 4/8 by EVEX.W"),
+    ("er",       "kEr",        "EVEX: embedded rounding allowed (EVEX.b with registers)"),
+    ("sae",      "kSae",       "EVEX: suppress-all-exceptions allowed (EVEX.b with registers)"),
+    ("k1",       "kNeedMask",  "EVEX: an opmask other than k0 is required (gather/scatter)"),
+    ("nomask",   "kNoMask",    "EVEX: opmask and zeroing are not allowed"),
+    ("nozero",   "kNoZero",    "EVEX: zeroing-masking is not allowed"),
 ]
+ATTRIBUTES = [a[0] for a in ATTRIBUTE_LIST]
 ATTR_BITS = {name: 1 << i for i, name in enumerate(ATTRIBUTES)}
 # Computed attributes, set by the generator, never written in tables.
-COMPUTED_ATTRS = ["has_modrm", "mandatory", "vex", "no_vvvv"]
-for i, name in enumerate(COMPUTED_ATTRS):
+COMPUTED_ATTR_LIST = [
+    ("has_modrm", "kHasModRm",  "computed: the encoding has a ModRM byte"),
+    ("mandatory", "kMandatory", "computed: selected by a 66/F3/F2 prefix"),
+    ("vex",       "kVex",       "computed: VEX-encoded form"),
+    ("evex",      "kEvex",      "computed: EVEX-encoded form"),
+    ("no_vvvv",   "kNoVvvv",    "computed: VEX/EVEX.vvvv must be 1111b (and EVEX.V' 1)"),
+]
+for i, (name, _, _) in enumerate(COMPUTED_ATTR_LIST):
     ATTR_BITS[name] = 1 << (len(ATTRIBUTES) + i)
+assert len(ATTR_BITS) <= 32
 
 MODRM_METHODS = {"E", "G", "M", "R", "S", "C", "D", "V", "W", "U", "P", "Q", "N", "Ev", "Sti",
                  "K", "KR", "KE", "Y"}
@@ -260,8 +276,8 @@ class Builder:
             bits |= ATTR_BITS["has_modrm"]
         if mandatory:
             bits |= ATTR_BITS["mandatory"]
-        if row.map.startswith("V"):
-            bits |= ATTR_BITS["vex"]
+        if row.map.startswith("V") or row.map.startswith("E"):
+            bits |= ATTR_BITS["vex" if row.map.startswith("V") else "evex"]
             if not methods & {"H", "B", "KH"}:
                 bits |= ATTR_BITS["no_vvvv"]
         key = (row.mnemonic, tuple(row.operands), bits)
@@ -339,6 +355,10 @@ def generate(rows, out_dir):
     out = ["// Generated by frontend/gen/gen_decode_tables.py from frontend/tables/*.txt. Do not edit.",
            f"// {len(rows)} rows, {len(b.defs)} instruction forms, {len(b.nodes)} nodes.",
            ""]
+    attrs = ["// Generated by frontend/gen/gen_decode_tables.py. Do not edit."]
+    for name, cpp, doc in ATTRIBUTE_LIST + COMPUTED_ATTR_LIST:
+        attrs.append(f"inline constexpr uint32_t {cpp} = 0x{ATTR_BITS[name]:x}u;  ///< {doc}")
+    write_if_changed(os.path.join(out_dir, "decode_attrs.inc"), "\n".join(attrs) + "\n")
     out.append(f"inline constexpr int kNumMaps = {len(MAPS)};")
     for mi, name in enumerate(MAPS):
         out.append(f"inline constexpr int kMap{name} = {mi};")
