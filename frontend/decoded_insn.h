@@ -78,7 +78,7 @@ struct DecodedInsn {
   uint8_t address_size = 0;   ///< effective address size in bytes: 2, 4 or 8
   bool has_modrm = false;
   Prefixes prefixes;
-  std::array<Operand, 4> operands{};
+  std::array<Operand, 4> operands{};  ///< only the first operand_count are meaningful
 };
 
 }  // namespace kiln::frontend

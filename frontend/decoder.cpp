@@ -505,6 +505,7 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, bytes); op.size = bytes;
       return true;
     case OperandMethod::kG:
+      if (evex_r2_) return Fail(DecodeStatus::kInvalid);  // EVEX.R' names no GPR
       op.kind = OperandKind::kReg; op.reg = Gpr(reg_full, bytes); op.size = bytes;
       return true;
     case OperandMethod::kZ:
@@ -618,7 +619,7 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       return true;
     case OperandMethod::kK:
       // There are only eight opmask registers: VEX.R (or vvvv bit 3) set is #UD.
-      if (RexR()) return Fail(DecodeStatus::kInvalid);
+      if (RexR() || evex_r2_) return Fail(DecodeStatus::kInvalid);
       op.kind = OperandKind::kReg; op.reg = {RegClass::kMask, reg_}; op.size = 8;
       return true;
     case OperandMethod::kKH:
@@ -660,7 +661,7 @@ bool Decoder::UsesVsib(const InsnDef& def) {
 bool Decoder::CheckEvexB(uint32_t a) {
   Prefixes& p = insn_.prefixes;
   if (!p.evex_b) return p.vex_l != 3;  // L'L = 11b is reserved
-  if (is_mem_) return (a & attr::kBcst) != 0;
+  if (is_mem_) return (a & attr::kBcst) != 0 && p.vex_l != 3;
   // With registers, EVEX.b means embedded rounding (L'L is the rounding mode) or SAE; the
   // vector length is then 512 bits (SDM Vol.2 2.7.8).
   if (!(a & (attr::kEr | attr::kSae))) return false;
@@ -685,6 +686,10 @@ void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
     } else if (vsib) {
       op.size = element;
       n = element;
+    } else if (a & attr::kT1sBw) {
+      n = p.vex_w ? 2 : 1;
+    } else if (a & attr::kT1sDq) {
+      n = p.vex_w ? 8 : 4;
     }
     if (mod_ == 1 && n > 1) op.value *= n;
     break;
@@ -693,6 +698,7 @@ void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
 
 bool Decoder::BuildOperands(const InsnDef& def) {
   for (int i = 0; i < def.num_ops; ++i) {
+    insn_.operands[i] = Operand{};
     if (!BuildOperand(def.ops[i], i, insn_.operands[i])) return false;
   }
   insn_.operand_count = def.num_ops;
@@ -746,6 +752,9 @@ DecodeStatus Decoder::Run() {
     if ((a & attr::kNoMask) && (p.evex_aaa != 0 || p.evex_z)) return DecodeStatus::kInvalid;
     if ((a & attr::kNeedMask) && p.evex_aaa == 0) return DecodeStatus::kInvalid;
     if ((a & attr::kNoZero) && p.evex_z) return DecodeStatus::kInvalid;
+    if (p.evex_z && p.evex_aaa == 0) return DecodeStatus::kInvalid;  // zeroing needs an opmask
+    // Outside 64-bit mode there are only eight registers: EVEX.V' must be 1 (stored inverted).
+    if (!Is64() && evex_v_bit_raw_ == 0) return DecodeStatus::kInvalid;
   }
 
   if (a & attr::kHasModRm) {
@@ -788,7 +797,19 @@ DecodeStatus Decoder::Run() {
 }  // namespace
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
-  insn = DecodedInsn{};
+  // Reset the header only: operands are reset as they are built, and operands past
+  // operand_count are unspecified (this keeps a decode from writing 100 unused bytes).
+  insn.mnemonic = Mnemonic::INVALID;
+  insn.length = 0;
+  insn.operand_count = 0;
+  insn.encoding = Encoding::kLegacy;
+  insn.map = OpcodeMap::kPrimary;
+  insn.opcode = 0;
+  insn.modrm = 0;
+  insn.operand_size = 0;
+  insn.address_size = 0;
+  insn.has_modrm = false;
+  insn.prefixes = Prefixes{};
   Decoder d(bytes, mode, insn);
   const DecodeStatus s = d.Run();
   if (s != DecodeStatus::kOk) insn.mnemonic = Mnemonic::INVALID;

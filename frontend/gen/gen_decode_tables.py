@@ -124,6 +124,8 @@ ATTRIBUTE_LIST = [
     ("k1",       "kNeedMask",  "EVEX: an opmask other than k0 is required (gather/scatter)"),
     ("nomask",   "kNoMask",    "EVEX: opmask and zeroing are not allowed"),
     ("nozero",   "kNoZero",    "EVEX: zeroing-masking is not allowed"),
+    ("t1sbw",    "kT1sBw",     "EVEX: disp8 scales by one element of 1 (W0) or 2 (W1) bytes"),
+    ("t1sdq",    "kT1sDq",     "EVEX: disp8 scales by one element of 4 (W0) or 8 (W1) bytes"),
 ]
 ATTRIBUTES = [a[0] for a in ATTRIBUTE_LIST]
 ATTR_BITS = {name: 1 << i for i, name in enumerate(ATTRIBUTES)}
