@@ -1,0 +1,71 @@
+# Checks the include layering of STYLE.md C1 (run as the `layering` test: cmake -P with
+# -DKILN_SOURCE_DIR=<repo>). Each folder may include only itself and the folders below it:
+#   frontend -> nothing; jit -> frontend (+ machine/cpu_state.h); devices -> nothing;
+#   machine -> jit, devices, frontend; ui -> everything above.
+# Project includes use quotes and are rooted at the repo ("machine/elf_image.h"). LLVM headers
+# appear only in jit/ (ORC only in jit/engine/), SDL headers only in ui/.
+cmake_minimum_required(VERSION 3.25)
+if(NOT KILN_SOURCE_DIR)
+  message(FATAL_ERROR "usage: cmake -DKILN_SOURCE_DIR=<repo> -P CheckLayering.cmake")
+endif()
+
+set(allowed_frontend frontend)
+set(allowed_jit jit frontend)
+set(allowed_devices devices)
+set(allowed_machine machine jit devices frontend)
+set(allowed_ui ui machine jit devices frontend)
+set(layers frontend jit devices machine ui)
+set(extra_allowed_jit "machine/cpu_state.h")
+
+set(violations 0)
+foreach(layer IN LISTS layers)
+  file(GLOB_RECURSE files RELATIVE "${KILN_SOURCE_DIR}"
+       "${KILN_SOURCE_DIR}/${layer}/*.h" "${KILN_SOURCE_DIR}/${layer}/*.hpp"
+       "${KILN_SOURCE_DIR}/${layer}/*.cpp" "${KILN_SOURCE_DIR}/${layer}/*.cc"
+       "${KILN_SOURCE_DIR}/${layer}/*.inc")
+  foreach(file IN LISTS files)
+    file(STRINGS "${KILN_SOURCE_DIR}/${file}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
+    foreach(line IN LISTS lines)
+      if(NOT line MATCHES "include[ \t]*([<\"])([^>\"]+)[>\"]")
+        continue()
+      endif()
+      set(quote "${CMAKE_MATCH_1}")
+      set(header "${CMAKE_MATCH_2}")
+      set(problem "")
+      if(header MATCHES "^(llvm|llvm-c)/")
+        if(NOT layer STREQUAL "jit")
+          set(problem "LLVM headers belong in jit/ only")
+        elseif(header MATCHES "^llvm/ExecutionEngine/Orc/" AND NOT file MATCHES "^jit/engine/")
+          set(problem "ORC headers belong in jit/engine/ only")
+        endif()
+      elseif(header MATCHES "^SDL2?/|^SDL[_.]")
+        if(NOT layer STREQUAL "ui")
+          set(problem "SDL headers belong in ui/ only")
+        endif()
+      elseif(quote STREQUAL "\"")
+        string(REGEX MATCH "^[^/]+" top "${header}")
+        if(NOT header MATCHES "/")
+          set(problem "project includes are rooted at the repo (\"${layer}/...\")")
+        elseif(top IN_LIST layers AND NOT top IN_LIST allowed_${layer}
+               AND NOT header IN_LIST extra_allowed_${layer})
+          string(REPLACE ";" ", " ok "${allowed_${layer}}")
+          set(problem "${layer}/ may include only ${ok}")
+        endif()
+      endif()
+      if(problem)
+        if(quote STREQUAL "<")
+          set(shown "<${header}>")
+        else()
+          set(shown "\"${header}\"")
+        endif()
+        message(SEND_ERROR "${file}: #include ${shown}: ${problem}")
+        math(EXPR violations "${violations} + 1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+if(violations GREATER 0)
+  message(FATAL_ERROR "${violations} layering violation(s); see STYLE.md C1")
+endif()
+message(STATUS "layering: ok")

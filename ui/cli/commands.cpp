@@ -1,0 +1,15 @@
+// The table of kiln subcommands: one row per command.
+#include "ui/cli/cli.h"
+#include "ui/disasm_command.h"
+
+namespace kiln::ui {
+
+std::span<const Command> Commands() {
+  static constexpr Command kCommands[] = {
+      {"disasm", "disassemble an ELF file's .text or a raw binary (Intel syntax)",
+       RunDisasmCommand},
+  };
+  return kCommands;
+}
+
+}  // namespace kiln::ui
