@@ -40,17 +40,22 @@ enum class OperandMethod : uint8_t {
   kSt0,       ///< x87 ST(0)
   kSti,       ///< x87 ST(ModRM.rm)
   kEv,        ///< ModRM.rm: GPR of size `extra` (an OperandSize) or memory of `size`
+  kWv,        ///< ModRM.rm: vector register of size `extra` or memory of `size`
+  kQv,        ///< ModRM.rm: MMX register of size `extra` or memory of `size`
   kK,         ///< ModRM.reg: an opmask register
   kKR,        ///< ModRM.rm: an opmask register only
   kKH,        ///< VEX.vvvv: an opmask register
   kKE,        ///< ModRM.rm: an opmask register or memory
   kY,         ///< VSIB memory; the size gives the index register's vector length
+  kT,         ///< ModRM.reg: an AMX tile register
+  kTR,        ///< ModRM.rm: an AMX tile register only
+  kTH,        ///< VEX.vvvv: an AMX tile register
 };
 
 /// Operand sizes, SDM Vol.2 A.2.2 letters plus x87 formats. Order must match SIZES.
 enum class OperandSize : uint8_t {
   k_none, k_b, k_w, k_d, k_q, k_dq, k_qq, k_v, k_z, k_y, k_x, k_h, k_p, k_s, k_a, k_r,
-  k_t, k_env, k_fst, k_fx, k_xs, k_agen, k_xq, k_xo,
+  k_t, k_env, k_fst, k_fx, k_xs, k_agen, k_xq, k_xo, k_adr, k_by48, k_by64,
 };
 
 struct OperandSpec {

@@ -71,6 +71,12 @@ class Decoder {
   }
 
   bool ParsePrefixes();
+  void SegmentPrefix(Seg seg) {
+    insn_.prefixes.segment = seg;
+    // In 64-bit mode ES/CS/SS/DS overrides are null prefixes: they do not even cancel an
+    // earlier FS/GS override (SDM Vol.1 3.4.2.1; AMD APM Vol.3 1.2.4).
+    if (!Is64() || seg == Seg::kFs || seg == Seg::kGs) effective_seg_ = seg;
+  }
   bool ParseOpcode();
   bool ParseVex(uint8_t first);
   bool ParseEvex();
@@ -79,6 +85,7 @@ class Decoder {
   bool DecodeAddress();
   bool BuildOperands(const InsnDef& def);
   static bool UsesVsib(const InsnDef& def);
+  bool RegistersDistinct(uint32_t attrs) const;
   bool CheckEvexB(uint32_t attrs);
   void ApplyEvexMemory(uint32_t attrs, bool vsib);
   bool BuildOperand(const OperandSpec& spec, int n, Operand& op);
@@ -107,6 +114,7 @@ class Decoder {
   bool opsize_prefix_ = false;
   bool addrsize_prefix_ = false;
   bool lock_ = false;
+  Seg effective_seg_ = Seg::kNone;  // the override that applies to memory operands
   uint8_t rex_ = 0;  // REX bits (W R X B in bits 3..0), also filled from VEX/EVEX
   Encoding encoding_ = Encoding::kLegacy;
   int map_ = 0;      // table map index (kMap00 ...)
@@ -141,12 +149,12 @@ bool Decoder::ParsePrefixes() {
       case 0xF3: last_rep_ = b; break;
       case 0x66: opsize_prefix_ = true; break;
       case 0x67: addrsize_prefix_ = true; break;
-      case 0x26: insn_.prefixes.segment = Seg::kEs; break;
-      case 0x2E: insn_.prefixes.segment = Seg::kCs; break;
-      case 0x36: insn_.prefixes.segment = Seg::kSs; break;
-      case 0x3E: insn_.prefixes.segment = Seg::kDs; break;
-      case 0x64: insn_.prefixes.segment = Seg::kFs; break;
-      case 0x65: insn_.prefixes.segment = Seg::kGs; break;
+      case 0x26: SegmentPrefix(Seg::kEs); break;
+      case 0x2E: SegmentPrefix(Seg::kCs); break;
+      case 0x36: SegmentPrefix(Seg::kSs); break;
+      case 0x3E: SegmentPrefix(Seg::kDs); break;
+      case 0x64: SegmentPrefix(Seg::kFs); break;
+      case 0x65: SegmentPrefix(Seg::kGs); break;
       default:
         if (Is64() && (b & 0xF0) == 0x40) {
           // REX counts only directly before the opcode (SDM Vol.2 2.2.1): a later legacy
@@ -440,6 +448,9 @@ uint16_t Decoder::SizeBytes(OperandSize size) const {
     case OperandSize::k_agen: return 0;
     case OperandSize::k_xq: return static_cast<uint16_t>(vl / 4);
     case OperandSize::k_xo: return static_cast<uint16_t>(vl / 8);
+    case OperandSize::k_adr: return address_size_;
+    case OperandSize::k_by48: return 48;
+    case OperandSize::k_by64: return 64;
   }
   return 0;
 }
@@ -469,10 +480,7 @@ void Decoder::SetMemory(Operand& op, uint16_t bytes) const {
   op.index = addr_.index;
   op.scale = addr_.scale;
   op.value = addr_.disp;
-  Seg seg = insn_.prefixes.segment;
-  // In 64-bit mode only FS and GS overrides take effect (SDM Vol.1 3.4.2.1).
-  if (seg == Seg::kNone || (Is64() && seg != Seg::kFs && seg != Seg::kGs)) seg = addr_.default_seg;
-  op.seg = seg;
+  op.seg = effective_seg_ == Seg::kNone ? addr_.default_seg : effective_seg_;
 }
 
 bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
@@ -585,37 +593,51 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       op.kind = OperandKind::kReg; op.reg = {RegClass::kDr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
       return true;
     case OperandMethod::kV:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vreg_full, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vreg_full, bytes); op.size = bytes;
       return true;
     case OperandMethod::kW:
       if (is_mem_) SetMemory(op, bytes);
-      else { op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = RegWidth(op.reg.cls); }
+      else { op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = bytes; }
+      return true;
+    case OperandMethod::kWv:
+      if (is_mem_) SetMemory(op, bytes);
+      else {
+        const uint16_t rbytes = SizeBytes(static_cast<OperandSize>(spec.extra));
+        op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, rbytes); op.size = rbytes;
+      }
+      return true;
+    case OperandMethod::kQv:
+      if (is_mem_) SetMemory(op, bytes);
+      else {
+        op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_};
+        op.size = SizeBytes(static_cast<OperandSize>(spec.extra));
+      }
       return true;
     case OperandMethod::kU:
       if (is_mem_) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = bytes;
       return true;
     case OperandMethod::kH:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vvvv_full, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vvvv_full, bytes); op.size = bytes;
       return true;
     case OperandMethod::kL: {
       uint8_t imm;
       if (!Next(imm)) return false;
       unsigned r = imm >> 4;
       if (!Is64()) r &= 7;
-      op.kind = OperandKind::kReg; op.reg = VectorReg(r, bytes); op.size = RegWidth(op.reg.cls);
+      op.kind = OperandKind::kReg; op.reg = VectorReg(r, bytes); op.size = bytes;
       return true;
     }
     case OperandMethod::kP:
-      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, reg_}; op.size = 8;
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, reg_}; op.size = bytes;
       return true;
     case OperandMethod::kQ:
       if (is_mem_) SetMemory(op, bytes);
-      else { op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = 8; }
+      else { op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = bytes; }
       return true;
     case OperandMethod::kN:
       if (is_mem_) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = 8;
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kMmx, rm_}; op.size = bytes;
       return true;
     case OperandMethod::kK:
       // There are only eight opmask registers: VEX.R (or vvvv bit 3) set is #UD.
@@ -637,11 +659,23 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
     case OperandMethod::kY: {
       // VSIB (SDM Vol.2 2.3.12): a SIB byte is required; its index names a vector register.
       if (!is_mem_ || !vsib_ok_) return Fail(DecodeStatus::kInvalid);
-      SetMemory(op, 0);
+      SetMemory(op, insn_.prefixes.vex_w ? 8 : 4);  // one element
       op.index = VectorReg(vsib_index_ | (evex_v2_ << 4), bytes);
       op.scale = vsib_scale_;
       return true;
     }
+    case OperandMethod::kT:
+      if (RexR()) return Fail(DecodeStatus::kInvalid);  // only TMM0-7 exist
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kTmm, reg_}; op.size = 1024;
+      return true;
+    case OperandMethod::kTR:
+      if (is_mem_ || RexB()) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kTmm, rm_}; op.size = 1024;
+      return true;
+    case OperandMethod::kTH:
+      if (Vvvv() > 7) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kTmm, static_cast<uint8_t>(Vvvv())}; op.size = 1024;
+      return true;
     case OperandMethod::kSt0:
       op.kind = OperandKind::kReg; op.reg = {RegClass::kSt, 0}; op.size = 10;
       return true;
@@ -650,6 +684,25 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       return true;
   }
   return Fail(DecodeStatus::kInvalid);
+}
+
+bool Decoder::RegistersDistinct(uint32_t a) const {
+  // Gathers (SDM Vol.2 VPGATHERDD: "#UD if any two of dest, index and mask are the same"),
+  // AMX dot products and the FP16 complex multiplies forbid overlapping registers.
+  Reg regs[5];
+  int n = 0;
+  for (int i = 0; i < insn_.operand_count; ++i) {
+    const Operand& op = insn_.operands[i];
+    if (op.kind == OperandKind::kReg && op.reg.cls != RegClass::kMask) regs[n++] = op.reg;
+    else if (op.kind == OperandKind::kMem && op.index.valid() && op.index.cls >= RegClass::kXmm &&
+             op.index.cls <= RegClass::kZmm) regs[n++] = op.index;
+  }
+  // Compare register numbers: xmm1 and ymm1 are the same register.
+  const int pairs_from = (a & attr::kDistinct) ? n : 1;
+  for (int i = 0; i < pairs_from; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if (regs[i].index == regs[j].index) return false;
+  return true;
 }
 
 bool Decoder::UsesVsib(const InsnDef& def) {
@@ -764,10 +817,13 @@ DecodeStatus Decoder::Run() {
   }
   if (encoding_ == Encoding::kEvex && !CheckEvexB(a)) return DecodeStatus::kInvalid;
 
-  // LOCK needs a lockable instruction whose destination is memory (SDM Vol.2 LOCK).
-  if (lock_ && (!(a & attr::kLock) || !is_mem_)) return DecodeStatus::kInvalid;
+  if ((a & attr::kSibMem) && (!is_mem_ || rm_ != 4)) return DecodeStatus::kInvalid;
 
   if (!BuildOperands(*def)) return status_;
+  // LOCK needs a lockable instruction whose destination is memory (SDM Vol.2 LOCK). Checked
+  // once the length is known: an over-long instruction is #GP, not #UD.
+  if (lock_ && (!(a & attr::kLock) || !is_mem_)) return DecodeStatus::kInvalid;
+  if ((a & (attr::kDistinct | attr::kDistinctDst)) && !RegistersDistinct(a)) return DecodeStatus::kInvalid;
   if (encoding_ == Encoding::kEvex) {
     // Zeroing-masking cannot apply to a memory destination (SDM Vol.2 2.7.3).
     if (insn_.prefixes.evex_z && def->num_ops > 0 && insn_.operands[0].kind == OperandKind::kMem)

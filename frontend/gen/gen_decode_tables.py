@@ -73,9 +73,11 @@ METHODS = [
     "FixedSeg",                    # a fixed segment register (push ES)
     "One",                         # the constant 1 of the shift group D0/D1
     "St0", "Sti",                  # x87 ST(0) and ST(rm)
-    "Ev",                          # E whose register form has the operand size, memory form the given size
+    "Ev",                          # E whose register form has the size in `extra`, memory form the given size
+    "Wv", "Qv",                    # the same split for W and Q
     "K", "KR", "KH", "KE",         # opmask register: ModRM.reg, ModRM.rm (register only), VEX.vvvv, ModRM.rm or memory
     "Y",                           # VSIB memory: index register of the vector length given by the size
+    "T", "TR", "TH",               # AMX tile register: ModRM.reg, ModRM.rm (register only), VEX.vvvv
 ]
 
 # Operand sizes (SDM Vol.2 A.2.2, plus x87 memory formats). Must match enum class OperandSize.
@@ -89,6 +91,9 @@ SIZES = [
     "agen",   # address generation only (LEA): no memory access
     "xq",     # a quarter of x: 4 or 8 bytes (VPMOVSXBD)
     "xo",     # an eighth of x: 2 or 4 bytes (VPMOVSXBQ)
+    "adr",    # the address size: 2, 4 or 8 (MOVDIR64B's destination register)
+    "by48",   # 48 bytes (Key Locker 384-bit handle)
+    "by64",   # 64 bytes (a 512-bit block: MOVDIR64B, ENQCMD, Key Locker 512-bit handle)
 ]
 
 SIZE_ALIASES = {
@@ -126,6 +131,9 @@ ATTRIBUTE_LIST = [
     ("nozero",   "kNoZero",    "EVEX: zeroing-masking is not allowed"),
     ("t1sbw",    "kT1sBw",     "EVEX: disp8 scales by one element of 1 (W0) or 2 (W1) bytes"),
     ("t1sdq",    "kT1sDq",     "EVEX: disp8 scales by one element of 4 (W0) or 8 (W1) bytes"),
+    ("distinct", "kDistinct",  "the vector/tile registers (and a VSIB index) must all differ (#UD otherwise)"),
+    ("distinctdst", "kDistinctDst", "the destination register must differ from every source (#UD otherwise)"),
+    ("sibmem",   "kSibMem",    "the memory operand needs a SIB byte (AMX sibmem)"),
 ]
 ATTRIBUTES = [a[0] for a in ATTRIBUTE_LIST]
 ATTR_BITS = {name: 1 << i for i, name in enumerate(ATTRIBUTES)}
@@ -141,8 +149,8 @@ for i, (name, _, _) in enumerate(COMPUTED_ATTR_LIST):
     ATTR_BITS[name] = 1 << (len(ATTRIBUTES) + i)
 assert len(ATTR_BITS) <= 32
 
-MODRM_METHODS = {"E", "G", "M", "R", "S", "C", "D", "V", "W", "U", "P", "Q", "N", "Ev", "Sti",
-                 "K", "KR", "KE", "Y"}
+MODRM_METHODS = {"E", "G", "M", "R", "S", "C", "D", "V", "W", "U", "P", "Q", "N", "Ev", "Wv", "Qv", "Sti",
+                 "K", "KR", "KE", "Y", "T", "TR"}
 
 
 class TableError(Exception):
@@ -161,11 +169,12 @@ def parse_operand(text, where):
         return ("St0", "t", 0)
     if text == "STi":
         return ("Sti", "t", 0)
-    # E with distinct register and memory sizes: "Ev/w" = register v, memory w.
-    m = re.match(r"^E([a-z]+)/([a-z0-9]+)$", text)
+    # E, W or Q with distinct register and memory sizes: "Ed/w" = register d, memory w.
+    m = re.match(r"^([EWQ])([a-z]+)/([a-z0-9]+)$", text)
     if m:
-        return ("Ev", canonical_size(m.group(2), where), SIZES.index(canonical_size(m.group(1), where)))
-    m = re.match(r"^(Is|K[RHE]?|[A-Z])([a-z0-9]*)$", text)
+        method = {"E": "Ev", "W": "Wv", "Q": "Qv"}[m.group(1)]
+        return (method, canonical_size(m.group(3), where), SIZES.index(canonical_size(m.group(2), where)))
+    m = re.match(r"^(Is|K[RHE]?|T[RH]?|[A-Z])([a-z0-9]*)$", text)
     if not m:
         raise TableError(f"{where}: bad operand '{text}'")
     method, size = m.group(1), canonical_size(m.group(2), where)
@@ -280,7 +289,7 @@ class Builder:
             bits |= ATTR_BITS["mandatory"]
         if row.map.startswith("V") or row.map.startswith("E"):
             bits |= ATTR_BITS["vex" if row.map.startswith("V") else "evex"]
-            if not methods & {"H", "B", "KH"}:
+            if not methods & {"H", "B", "KH", "TH"}:
                 bits |= ATTR_BITS["no_vvvv"]
         key = (row.mnemonic, tuple(row.operands), bits)
         if key not in self.def_index:

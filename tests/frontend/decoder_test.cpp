@@ -30,6 +30,9 @@ TEST(DecoderPrefixes, In64BitMode_OnlyFsAndGsOverridesApply) {
   EXPECT_EQ(DecodeHex(k64, "2e 8b 00"), "mov eax, m4:ds:[rax]");
   EXPECT_EQ(DecodeHex(k64, "26 8b 45 00"), "mov eax, m4:ss:[rbp]");
   EXPECT_EQ(DecodeHex(k64, "65 8b 00"), "mov eax, m4:gs:[rax]");
+  // A later DS override is a null prefix in 64-bit mode: FS still applies.
+  EXPECT_EQ(DecodeHex(k64, "64 3e 8b 00"), "mov eax, m4:fs:[rax]");
+  EXPECT_EQ(DecodeHex(k32, "64 3e 8b 00"), "mov eax, m4:ds:[eax]");
   EXPECT_EQ(DecodeOk(k64, "2e 8b 00").prefixes.segment, frontend::Seg::kCs);
 }
 
@@ -249,7 +252,7 @@ TEST(DecoderGroups, SelectedByModAndRm) {
   EXPECT_EQ(DecodeHex(k64, "0f c7 08"), "cmpxchg8b m8:ds:[rax]");
   EXPECT_EQ(DecodeHex(k64, "0f c7 c8"), "invalid");
   EXPECT_EQ(DecodeHex(k64, "f3 0f 1e fa"), "endbr64");
-  EXPECT_EQ(DecodeHex(k64, "0f 1f 44 00 00"), "nop m4:ds:[rax+rax*1]");
+  EXPECT_EQ(DecodeHex(k64, "0f 1f 44 00 00"), "nop m4:ds:[rax+rax*1], eax");  // as Intel XED models it
 }
 
 TEST(DecoderX87, MemoryAndRegisterForms) {

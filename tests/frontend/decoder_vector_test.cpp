@@ -87,10 +87,25 @@ TEST(DecoderVex, FmaSelectsElementSizeByW) {
 }
 
 TEST(DecoderVex, GatherNeedsSib) {
-  EXPECT_EQ(DecodeHex(k64, "c4 e2 69 90 04 88"), "vpgatherdd xmm0, m0:ds:[rax+xmm1*4], xmm2");
-  EXPECT_EQ(DecodeHex(k64, "c4 e2 6d 90 04 88"), "vpgatherdd ymm0, m0:ds:[rax+ymm1*4], ymm2");
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 69 90 04 88"), "vpgatherdd xmm0, m4:ds:[rax+xmm1*4], xmm2");
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 6d 90 04 88"), "vpgatherdd ymm0, m4:ds:[rax+ymm1*4], ymm2");
   EXPECT_EQ(DecodeHex(k64, "c4 e2 69 90 00"), "invalid");
   EXPECT_EQ(DecodeHex(k64, "c4 e2 69 90 c0"), "invalid");
+}
+
+TEST(DecoderVex, GatherRegistersMustDiffer) {
+  // Destination, index and mask pairwise distinct (SDM Vol.2 VPGATHERDD, #UD otherwise).
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 71 90 04 88"), "invalid");  // mask = index
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 79 90 04 80"), "invalid");  // destination = index
+}
+
+TEST(DecoderVex, AmxTiles) {
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 73 5e c2"), "tdpbssd tmm0, tmm2, tmm1");
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 73 5e c1"), "invalid");  // tmm1 twice
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 7b 4b 04 08"), "tileloadd tmm0, m0:ds:[rax+rcx*1]");
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 7b 4b 00"), "invalid");  // needs a SIB byte
+  EXPECT_EQ(DecodeHex(k64, "c4 e2 78 49 c0"), "tilerelease");
+  EXPECT_EQ(DecodeHex(CpuMode::k32, "c4 e2 78 49 c0"), "invalid");  // 64-bit mode only
 }
 
 TEST(DecoderVex, Is4RegisterInImmediate) {
@@ -103,6 +118,41 @@ TEST(DecoderVex, OpmaskInstructions) {
   EXPECT_EQ(DecodeHex(k64, "c5 f8 90 c1"), "kmovw k0, k1");
   EXPECT_EQ(DecodeHex(k64, "c5 f8 92 c8"), "kmovw k1, eax");
   EXPECT_EQ(DecodeHex(k64, "c5 78 90 c1"), "invalid");  // VEX.R: there is no k8
+}
+
+TEST(DecoderEvex, RegistersLengthAndMasking) {
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 48 58 c1"), "vaddps zmm0, zmm0, zmm1");
+  EXPECT_EQ(DecodeHex(k64, "62 61 7c 40 58 c1"), "vaddps zmm24, zmm16, zmm1");  // R', V'
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 28 58 c1"), "vaddps ymm0, ymm0, ymm1");
+  frontend::DecodedInsn insn;
+  const auto bytes = Hex("62 f1 7c cb 58 c1");
+  ASSERT_EQ(frontend::Decode(bytes, k64, insn), frontend::DecodeStatus::kOk);
+  EXPECT_EQ(insn.prefixes.evex_aaa, 3);
+  EXPECT_TRUE(insn.prefixes.evex_z);
+  EXPECT_EQ(DecodeHex(k64, "62 f1 74 c8 58 c2"), "invalid");  // {z} without an opmask
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 68 58 c1"), "invalid");  // L'L = 11b
+}
+
+TEST(DecoderEvex, CompressedDisplacementAndBroadcast) {
+  // disp8 * N: N = 64 for a full 512-bit access, 4 for a dword broadcast (SDM Vol.2 2.7.5).
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 48 58 40 01"), "vaddps zmm0, zmm0, m64:ds:[rax+0x40]");
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 58 58 40 01"), "vaddps zmm0, zmm0, m4:ds:[rax+0x4]{1to16}");
+  EXPECT_EQ(DecodeHex(k64, "62 f2 7d 48 88 41 01"), "vexpandps zmm0, m64:ds:[rcx+0x4]");  // element-sized N
+}
+
+TEST(DecoderEvex, RoundingControlWithRegisters) {
+  frontend::DecodedInsn insn;
+  const auto bytes = Hex("62 f1 7c 38 58 c1");  // {rd-sae}: L'L = 01b is the rounding mode
+  ASSERT_EQ(frontend::Decode(bytes, k64, insn), frontend::DecodeStatus::kOk);
+  EXPECT_EQ(Describe(insn), "vaddps zmm0, zmm0, zmm1");
+  EXPECT_TRUE(insn.prefixes.evex_b);
+  EXPECT_EQ(insn.prefixes.evex_rc, 1);
+  EXPECT_EQ(DecodeHex(k64, "62 f1 7c 18 28 c1"), "invalid");  // vmovaps has no rounding
+}
+
+TEST(DecoderEvex, OutsideLongModeOnlyEightRegisters) {
+  EXPECT_EQ(DecodeHex(k32, "62 f1 74 48 58 c2"), "vaddps zmm0, zmm1, zmm2");
+  EXPECT_EQ(DecodeHex(k32, "62 f1 74 40 58 c2"), "invalid");  // V' = 0
 }
 
 TEST(DecoderEvex, HeaderIsParsedAcrossTheBuffer) {

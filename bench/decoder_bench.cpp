@@ -1,0 +1,170 @@
+// Decoder throughput on libc's code: Kiln against Zydis and Capstone, linear sweep, instructions/s.
+#include <Zydis/Zydis.h>
+#include <benchmark/benchmark.h>
+#include <capstone/capstone.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "frontend/decoder.h"
+
+namespace kiln::bench {
+namespace {
+
+constexpr const char* kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+
+template <class T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// The bytes of libc's .text section (ELF64, little-endian; every offset bounds-checked), or empty.
+std::vector<uint8_t> LoadText(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<uint8_t> file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto in_file = [&](uint64_t off, uint64_t len) { return off <= file.size() && len <= file.size() - off; };
+  if (!in_file(0, 64) || std::memcmp(file.data(), "\x7f" "ELF", 4) != 0 || file[4] != 2) return {};
+  uint64_t shoff = Load<uint64_t>(&file[40]);
+  uint16_t shnum = Load<uint16_t>(&file[60]);
+  uint16_t shstrndx = Load<uint16_t>(&file[62]);
+  if (shstrndx >= shnum || !in_file(shoff, uint64_t{shnum} * 64)) return {};
+  const uint8_t* strtab_hdr = &file[shoff + uint64_t{shstrndx} * 64];
+  uint64_t stroff = Load<uint64_t>(strtab_hdr + 24), strsize = Load<uint64_t>(strtab_hdr + 32);
+  if (!in_file(stroff, strsize)) return {};
+  for (unsigned i = 0; i < shnum; ++i) {
+    const uint8_t* sh = &file[shoff + uint64_t{i} * 64];
+    uint32_t name = Load<uint32_t>(sh);
+    uint64_t off = Load<uint64_t>(sh + 24), size = Load<uint64_t>(sh + 32);
+    if (name + 6 > strsize || std::memcmp(&file[stroff + name], ".text", 6) != 0) continue;
+    if (!in_file(off, size)) return {};
+    return std::vector<uint8_t>(file.begin() + static_cast<std::ptrdiff_t>(off),
+                                file.begin() + static_cast<std::ptrdiff_t>(off + size));
+  }
+  return {};
+}
+
+const std::vector<uint8_t>& Text() {
+  static const std::vector<uint8_t> text = LoadText(kLibc);
+  return text;
+}
+
+bool NeedText(benchmark::State& state) {
+  if (!Text().empty()) return true;
+  state.SkipWithError("cannot read .text of /usr/lib/x86_64-linux-gnu/libc.so.6");
+  return false;
+}
+
+void Finish(benchmark::State& state, uint64_t insns) {
+  state.SetItemsProcessed(static_cast<int64_t>(insns));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * Text().size()));
+  state.counters["insns_per_pass"] = static_cast<double>(insns) / static_cast<double>(state.iterations());
+}
+
+void BM_KilnDecode(benchmark::State& state) {
+  if (!NeedText(state)) return;
+  std::span<const uint8_t> text(Text());
+  uint64_t insns = 0;
+  for (auto _ : state) {
+    frontend::DecodedInsn insn;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      auto status = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
+      benchmark::DoNotOptimize(insn);
+      pos += status == frontend::DecodeStatus::kOk ? insn.length : 1;
+      ++insns;
+    }
+  }
+  Finish(state, insns);
+}
+BENCHMARK(BM_KilnDecode)->Unit(benchmark::kMillisecond);
+
+void InitZydis(ZydisDecoder& d) {
+  ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE);
+}
+
+void BM_ZydisDecodeInstruction(benchmark::State& state) {  // no operands
+  if (!NeedText(state)) return;
+  ZydisDecoder d;
+  InitZydis(d);
+  const auto& text = Text();
+  uint64_t insns = 0;
+  for (auto _ : state) {
+    ZydisDecoderContext ctx;
+    ZydisDecodedInstruction insn;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      ZyanStatus s = ZydisDecoderDecodeInstruction(&d, &ctx, &text[pos], text.size() - pos, &insn);
+      benchmark::DoNotOptimize(insn);
+      pos += ZYAN_SUCCESS(s) ? insn.length : 1;
+      ++insns;
+    }
+  }
+  Finish(state, insns);
+}
+BENCHMARK(BM_ZydisDecodeInstruction)->Unit(benchmark::kMillisecond);
+
+void BM_ZydisDecodeFull(benchmark::State& state) {  // with operands
+  if (!NeedText(state)) return;
+  ZydisDecoder d;
+  InitZydis(d);
+  const auto& text = Text();
+  uint64_t insns = 0;
+  for (auto _ : state) {
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    size_t pos = 0;
+    while (pos < text.size()) {
+      ZyanStatus s = ZydisDecoderDecodeFull(&d, &text[pos], text.size() - pos, &insn, ops);
+      benchmark::DoNotOptimize(insn);
+      benchmark::DoNotOptimize(ops);
+      pos += ZYAN_SUCCESS(s) ? insn.length : 1;
+      ++insns;
+    }
+  }
+  Finish(state, insns);
+}
+BENCHMARK(BM_ZydisDecodeFull)->Unit(benchmark::kMillisecond);
+
+void BM_CapstoneDisasmIter(benchmark::State& state, bool detail) {
+  if (!NeedText(state)) return;
+  csh h;
+  if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+    state.SkipWithError("cs_open failed");
+    return;
+  }
+  cs_option(h, CS_OPT_DETAIL, detail ? CS_OPT_ON : CS_OPT_OFF);
+  cs_insn* insn = cs_malloc(h);
+  const auto& text = Text();
+  uint64_t insns = 0;
+  for (auto _ : state) {
+    const uint8_t* code = text.data();
+    size_t size = text.size();
+    uint64_t address = 0;
+    while (size > 0) {
+      if (!cs_disasm_iter(h, &code, &size, &address, insn)) {  // skip an undecodable byte
+        ++code;
+        --size;
+        ++address;
+      }
+      benchmark::DoNotOptimize(insn);
+      ++insns;
+    }
+  }
+  cs_free(insn, 1);
+  cs_close(&h);
+  Finish(state, insns);
+}
+BENCHMARK_CAPTURE(BM_CapstoneDisasmIter, detail_off, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CapstoneDisasmIter, detail_on, true)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace kiln::bench
+
+BENCHMARK_MAIN();
