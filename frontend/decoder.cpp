@@ -3,6 +3,9 @@
 #include "frontend/decoder.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 
 #include "frontend/decode_tables.h"
 
@@ -27,42 +30,57 @@ struct AddressForm {
   Seg default_seg = Seg::kDs;
 };
 
+// The decoder reads from a window of kWindow bytes that is always readable: the caller's buffer
+// when it is at least that large, else a zero-padded copy. So a read needs no bounds check; the
+// end of the real bytes is handled once, in Decode(), by comparing how far decoding read with
+// how many bytes there were (reading past them means "need more bytes" or "too long").
+// No instruction reads more than 15 prefix bytes + 5 opcode bytes + ModRM, SIB, disp32 and an
+// immediate (at most 8 bytes in all), well inside the window.
+constexpr size_t kWindow = 64;
+
+// Little-endian loads that do not depend on the host's byte order.
+inline uint64_t LoadLe(const uint8_t* p, int n) {
+  switch (n) {
+    case 1: return p[0];
+    case 2: return static_cast<uint64_t>(p[0]) | static_cast<uint64_t>(p[1]) << 8;
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+      return v;
+    }
+    default: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+      return v;
+    }
+  }
+}
+
 class Decoder {
  public:
-  Decoder(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn)
-      : bytes_(bytes.data()),
-        size_(std::min<size_t>(bytes.size(), kMaxInsnLength)),
-        total_(bytes.size()),
-        mode_(mode),
-        insn_(insn) {}
+  Decoder(const uint8_t* window, CpuMode mode, DecodedInsn& insn)
+      : bytes_(window), mode_(mode), insn_(insn) {}
 
   DecodeStatus Run();
+  /// How far decoding looked: every byte before this index was examined.
+  size_t Extent() const { return std::max(pos_, peeked_); }
 
  private:
-  // Reads the byte at pos_ and advances; on failure sets status_ and returns false.
   bool Next(uint8_t& out) {
-    if (pos_ >= size_) {
-      status_ = pos_ >= static_cast<size_t>(kMaxInsnLength) ? DecodeStatus::kTooLong
-                : pos_ >= total_                            ? DecodeStatus::kNeedMoreBytes
-                                                            : DecodeStatus::kTooLong;
-      return false;
-    }
     out = bytes_[pos_++];
     return true;
   }
   bool Peek(uint8_t& out) {
-    if (!Next(out)) return false;
-    --pos_;
+    out = bytes_[pos_];
+    peeked_ = std::max(peeked_, pos_ + 1);
     return true;
   }
   // Reads a little-endian value of `n` bytes (1, 2, 4 or 8).
   bool NextLe(int n, uint64_t& out) {
-    out = 0;
-    for (int i = 0; i < n; ++i) {
-      uint8_t b;
-      if (!Next(b)) return false;
-      out |= static_cast<uint64_t>(b) << (8 * i);
-    }
+    out = LoadLe(bytes_ + pos_, n);
+    pos_ += static_cast<size_t>(n);
     return true;
   }
   bool Fail(DecodeStatus s) {
@@ -101,10 +119,9 @@ class Decoder {
   unsigned RexX() const { return (rex_ >> 1) & 1; }
   unsigned RexB() const { return rex_ & 1; }
 
-  const uint8_t* bytes_;
-  size_t size_;   // bytes we may read: min(buffer, 15)
-  size_t total_;  // bytes in the buffer
+  const uint8_t* bytes_;  // the read window (kWindow readable bytes)
   size_t pos_ = 0;
+  size_t peeked_ = 0;
   CpuMode mode_;
   DecodedInsn& insn_;
   DecodeStatus status_ = DecodeStatus::kOk;
@@ -139,36 +156,58 @@ class Decoder {
 
 // --- prefixes -----------------------------------------------------------------------------
 
+// What each byte is as a prefix; a table keeps the common case (no prefix) to one predictable
+// branch instead of a jump through a switch for every instruction.
+enum PrefixClass : uint8_t { kNotPrefix, kLockPrefix, kRepPrefix, kOpsizePrefix, kAddrsizePrefix,
+                             kSegPrefix, kRexPrefix };
+constexpr std::array<uint8_t, 256> kPrefixClasses = [] {
+  std::array<uint8_t, 256> t{};
+  t[0xF0] = kLockPrefix;
+  t[0xF2] = t[0xF3] = kRepPrefix;
+  t[0x66] = kOpsizePrefix;
+  t[0x67] = kAddrsizePrefix;
+  for (int b : {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}) t[b] = kSegPrefix;
+  for (int b = 0x40; b <= 0x4F; ++b) t[b] = kRexPrefix;
+  return t;
+}();
+constexpr Seg SegOfPrefix(uint8_t b) {
+  switch (b) {
+    case 0x26: return Seg::kEs;
+    case 0x2E: return Seg::kCs;
+    case 0x36: return Seg::kSs;
+    case 0x3E: return Seg::kDs;
+    case 0x64: return Seg::kFs;
+    default: return Seg::kGs;
+  }
+}
+
 bool Decoder::ParsePrefixes() {
   for (;;) {
-    uint8_t b;
-    if (!Peek(b)) return false;
-    switch (b) {
-      case 0xF0: lock_ = true; break;
-      case 0xF2:
-      case 0xF3: last_rep_ = b; break;
-      case 0x66: opsize_prefix_ = true; break;
-      case 0x67: addrsize_prefix_ = true; break;
-      case 0x26: SegmentPrefix(Seg::kEs); break;
-      case 0x2E: SegmentPrefix(Seg::kCs); break;
-      case 0x36: SegmentPrefix(Seg::kSs); break;
-      case 0x3E: SegmentPrefix(Seg::kDs); break;
-      case 0x64: SegmentPrefix(Seg::kFs); break;
-      case 0x65: SegmentPrefix(Seg::kGs); break;
-      default:
-        if (Is64() && (b & 0xF0) == 0x40) {
-          // REX counts only directly before the opcode (SDM Vol.2 2.2.1): a later legacy
-          // prefix cancels it, so it is recorded here and cleared by the next prefix.
-          rex_ = b & 0x0F;
-          insn_.prefixes.rex = b;
-          ++pos_;
-          continue;
-        }
-        return true;
+    const uint8_t b = bytes_[pos_];
+    const uint8_t cls = kPrefixClasses[b];
+    if (cls == kNotPrefix || (cls == kRexPrefix && !Is64())) return true;
+    if (pos_ >= static_cast<size_t>(kMaxInsnLength) - 1) {
+      // Fifteen bytes and still no opcode: too long (Decode() reports it from the extent).
+      pos_ = kMaxInsnLength + 1;
+      return Fail(DecodeStatus::kTooLong);
+    }
+    ++pos_;
+    if (cls == kRexPrefix) {
+      // REX counts only directly before the opcode (SDM Vol.2 2.2.1): a later legacy prefix
+      // cancels it, so it is recorded here and cleared by the next prefix.
+      rex_ = b & 0x0F;
+      insn_.prefixes.rex = b;
+      continue;
     }
     rex_ = 0;
     insn_.prefixes.rex = 0;
-    ++pos_;
+    switch (cls) {
+      case kLockPrefix: lock_ = true; break;
+      case kRepPrefix: last_rep_ = b; break;
+      case kOpsizePrefix: opsize_prefix_ = true; break;
+      case kAddrsizePrefix: addrsize_prefix_ = true; break;
+      default: SegmentPrefix(SegOfPrefix(b)); break;
+    }
   }
 }
 
@@ -299,6 +338,10 @@ bool Decoder::ReadModRm() {
 
 bool Decoder::WalkTree(const InsnDef*& def) {
   const DecodeNode* node = &detail::kNodes[map_ * 256 + opcode_];
+  if (node->kind == NodeKind::kLeaf) {  // most opcodes need no selector
+    def = &detail::kInsnDefs[node->arg];
+    return true;
+  }
   for (;;) {
     unsigned idx = 0;
     switch (node->kind) {
@@ -421,8 +464,10 @@ bool Decoder::DecodeAddress() {
 
 // --- operands ------------------------------------------------------------------------------
 
-uint16_t Decoder::SizeBytes(OperandSize size) const {
-  const unsigned vl = 16u << std::min<unsigned>(insn_.prefixes.vex_l, 2);
+// Operand sizes in bytes for every (size code, 64-bit mode, operand size, vector length),
+// computed by the compiler so that SizeBytes() is one table load (SDM Vol.2 A.2.2).
+constexpr int kNumSizes = static_cast<int>(OperandSize::k_by64) + 1;
+constexpr uint16_t ComputeSize(OperandSize size, bool is64, unsigned osz, unsigned vl) {
   switch (size) {
     case OperandSize::k_none: return 0;
     case OperandSize::k_b: return 1;
@@ -431,28 +476,45 @@ uint16_t Decoder::SizeBytes(OperandSize size) const {
     case OperandSize::k_q: return 8;
     case OperandSize::k_dq: return 16;
     case OperandSize::k_qq: return 32;
-    case OperandSize::k_v: return operand_size_;
-    case OperandSize::k_z: return operand_size_ == 2 ? 2 : 4;
-    case OperandSize::k_y: return operand_size_ == 8 ? 8 : 4;
+    case OperandSize::k_v: return static_cast<uint16_t>(osz);
+    case OperandSize::k_z: return osz == 2 ? 2 : 4;
+    case OperandSize::k_y: return osz == 8 ? 8 : 4;
     case OperandSize::k_x: return static_cast<uint16_t>(vl);
     case OperandSize::k_h: return static_cast<uint16_t>(vl / 2);
-    case OperandSize::k_p: return static_cast<uint16_t>(operand_size_ + 2);
-    case OperandSize::k_s: return Is64() ? 10 : 6;
-    case OperandSize::k_a: return static_cast<uint16_t>(operand_size_ * 2);
-    case OperandSize::k_r: return Is64() ? 8 : 4;
+    case OperandSize::k_p: return static_cast<uint16_t>(osz + 2);
+    case OperandSize::k_s: return is64 ? 10 : 6;
+    case OperandSize::k_a: return static_cast<uint16_t>(osz * 2);
+    case OperandSize::k_r: return is64 ? 8 : 4;
     case OperandSize::k_t: return 10;
-    case OperandSize::k_env: return operand_size_ == 2 ? 14 : 28;
-    case OperandSize::k_fst: return operand_size_ == 2 ? 94 : 108;
+    case OperandSize::k_env: return osz == 2 ? 14 : 28;
+    case OperandSize::k_fst: return osz == 2 ? 94 : 108;
     case OperandSize::k_fx: return 512;
     case OperandSize::k_xs: return 0;
     case OperandSize::k_agen: return 0;
     case OperandSize::k_xq: return static_cast<uint16_t>(vl / 4);
     case OperandSize::k_xo: return static_cast<uint16_t>(vl / 8);
-    case OperandSize::k_adr: return address_size_;
+    case OperandSize::k_adr: return 0;  // not in the table: depends on the address size
     case OperandSize::k_by48: return 48;
     case OperandSize::k_by64: return 64;
   }
   return 0;
+}
+// Index: [size][is64][operand size 2/4/8 -> 0/1/2][vector length 16/32/64 -> 0/1/2].
+constexpr auto kSizeTable = [] {
+  std::array<std::array<std::array<std::array<uint16_t, 3>, 3>, 2>, kNumSizes> t{};
+  for (int s = 0; s < kNumSizes; ++s)
+    for (int m = 0; m < 2; ++m)
+      for (unsigned o = 0; o < 3; ++o)
+        for (unsigned l = 0; l < 3; ++l)
+          t[s][m][o][l] = ComputeSize(static_cast<OperandSize>(s), m != 0, 2u << o, 16u << l);
+  return t;
+}();
+
+uint16_t Decoder::SizeBytes(OperandSize size) const {
+  if (size == OperandSize::k_adr) return address_size_;
+  const unsigned osz = operand_size_ == 2 ? 0 : operand_size_ == 4 ? 1 : 2;
+  const unsigned vl = std::min<unsigned>(insn_.prefixes.vex_l, 2);
+  return kSizeTable[static_cast<size_t>(size)][Is64()][osz][vl];
 }
 
 Reg Decoder::Gpr(unsigned index, uint16_t bytes) const {
@@ -866,9 +928,26 @@ DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& i
   insn.address_size = 0;
   insn.has_modrm = false;
   insn.prefixes = Prefixes{};
-  Decoder d(bytes, mode, insn);
-  const DecodeStatus s = d.Run();
-  if (s != DecodeStatus::kOk) insn.mnemonic = Mnemonic::INVALID;
+
+  const uint8_t* window = bytes.data();
+  alignas(16) uint8_t padded[kWindow];
+  if (bytes.size() < kWindow) {
+    std::memset(padded, 0, sizeof padded);
+    if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
+    window = padded;
+  }
+  Decoder d(window, mode, insn);
+  DecodeStatus s = d.Run();
+  // Did decoding depend on bytes the caller did not give, or on more than 15?
+  const size_t available = std::min<size_t>(bytes.size(), kMaxInsnLength);
+  if (d.Extent() > available) {
+    s = bytes.size() < static_cast<size_t>(kMaxInsnLength) ? DecodeStatus::kNeedMoreBytes
+                                                            : DecodeStatus::kTooLong;
+  }
+  if (s != DecodeStatus::kOk) {
+    insn.mnemonic = Mnemonic::INVALID;
+    insn.length = static_cast<uint8_t>(std::min(d.Extent(), available));
+  }
   return s;
 }
 
