@@ -102,7 +102,7 @@ class Decoder {
   bool ReadModRm();
   bool DecodeAddress();
   bool BuildOperands(const InsnDef& def);
-  static bool UsesVsib(const InsnDef& def);
+  void PrepareOperands();
   bool RegistersDistinct(uint32_t attrs) const;
   bool CheckEvexB(uint32_t attrs);
   void ApplyEvexMemory(uint32_t attrs, bool vsib);
@@ -144,6 +144,10 @@ class Decoder {
   AddressForm addr_;
   bool is_mem_ = false;
   bool vsib_ok_ = false;  // a SIB byte was present (VSIB needs one)
+  // Per-instruction values the operand builders share (PrepareOperands()).
+  unsigned reg_full_ = 0, rm_full_ = 0, vreg_full_ = 0, vrm_full_ = 0, vvvv_full_ = 0;
+  unsigned size_column_ = 0;
+  bool high_byte_regs_ = false;
   uint8_t vsib_index_ = 0, vsib_scale_ = 0;
 
   // EVEX state: the un-inverted R' and V' register extensions (bit 4 of a register number).
@@ -499,35 +503,30 @@ constexpr uint16_t ComputeSize(OperandSize size, bool is64, unsigned osz, unsign
   }
   return 0;
 }
-// Index: [size][is64][operand size 2/4/8 -> 0/1/2][vector length 16/32/64 -> 0/1/2].
+// Index: [size][column], column = is64 * 9 + (operand size 2/4/8 -> 0/1/2) * 3 +
+// (vector length 16/32/64 -> 0/1/2).
 constexpr auto kSizeTable = [] {
-  std::array<std::array<std::array<std::array<uint16_t, 3>, 3>, 2>, kNumSizes> t{};
+  std::array<std::array<uint16_t, 18>, kNumSizes> t{};
   for (int s = 0; s < kNumSizes; ++s)
     for (int m = 0; m < 2; ++m)
       for (unsigned o = 0; o < 3; ++o)
         for (unsigned l = 0; l < 3; ++l)
-          t[s][m][o][l] = ComputeSize(static_cast<OperandSize>(s), m != 0, 2u << o, 16u << l);
+          t[s][m * 9 + o * 3 + l] = ComputeSize(static_cast<OperandSize>(s), m != 0, 2u << o, 16u << l);
   return t;
 }();
 
 uint16_t Decoder::SizeBytes(OperandSize size) const {
   if (size == OperandSize::k_adr) return address_size_;
-  const unsigned osz = operand_size_ == 2 ? 0 : operand_size_ == 4 ? 1 : 2;
-  const unsigned vl = std::min<unsigned>(insn_.prefixes.vex_l, 2);
-  return kSizeTable[static_cast<size_t>(size)][Is64()][osz][vl];
+  return kSizeTable[static_cast<size_t>(size)][size_column_];
 }
 
 Reg Decoder::Gpr(unsigned index, uint16_t bytes) const {
-  switch (bytes) {
-    case 1:
-      // Without REX, 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
-      if (!insn_.prefixes.rex && encoding_ == Encoding::kLegacy && index >= 4 && index < 8)
-        return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
-      return {RegClass::kGpr8, static_cast<uint8_t>(index)};
-    case 2: return {RegClass::kGpr16, static_cast<uint8_t>(index)};
-    case 4: return {RegClass::kGpr32, static_cast<uint8_t>(index)};
-    default: return {RegClass::kGpr64, static_cast<uint8_t>(index)};
-  }
+  static constexpr RegClass kClassBySize[9] = {
+      RegClass::kGpr64, RegClass::kGpr8,  RegClass::kGpr16, RegClass::kGpr64, RegClass::kGpr32,
+      RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64};
+  if (bytes == 1 && high_byte_regs_ && index >= 4 && index < 8)
+    return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
+  return {kClassBySize[bytes < 9 ? bytes : 8], static_cast<uint8_t>(index)};
 }
 
 Reg Decoder::VectorReg(unsigned index, uint16_t bytes) const {
@@ -547,12 +546,8 @@ void Decoder::SetMemory(Operand& op, uint16_t bytes) const {
 
 bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
   const uint16_t bytes = SizeBytes(spec.size);
-  const unsigned reg_full = reg_ | (RexR() << 3);
-  const unsigned rm_full = rm_ | (RexB() << 3);
-  // Vector registers reach 16-31 through EVEX.R' (reg), EVEX.X (rm) and EVEX.V' (vvvv).
-  const unsigned vreg_full = reg_full | (evex_r2_ << 4);
-  const unsigned vrm_full = rm_full | (encoding_ == Encoding::kEvex ? RexX() << 4 : 0);
-  const unsigned vvvv_full = Vvvv() | (evex_v2_ << 4);
+  const unsigned reg_full = reg_full_, rm_full = rm_full_;
+  const unsigned vreg_full = vreg_full_, vrm_full = vrm_full_, vvvv_full = vvvv_full_;
   switch (spec.method) {
     case OperandMethod::kNone: return true;
     case OperandMethod::kE:
@@ -767,12 +762,6 @@ bool Decoder::RegistersDistinct(uint32_t a) const {
   return true;
 }
 
-bool Decoder::UsesVsib(const InsnDef& def) {
-  for (int i = 0; i < def.num_ops; ++i)
-    if (def.ops[i].method == OperandMethod::kY) return true;
-  return false;
-}
-
 bool Decoder::CheckEvexB(uint32_t a) {
   Prefixes& p = insn_.prefixes;
   if (!p.evex_b) return p.vex_l != 3;  // L'L = 11b is reserved
@@ -811,7 +800,24 @@ void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
   }
 }
 
+void Decoder::PrepareOperands() {
+  // Everything the operand builders share, computed once per instruction.
+  reg_full_ = reg_ | (RexR() << 3);
+  rm_full_ = rm_ | (RexB() << 3);
+  // Vector registers reach 16-31 through EVEX.R' (reg), EVEX.X (rm) and EVEX.V' (vvvv).
+  vreg_full_ = reg_full_ | (evex_r2_ << 4);
+  vrm_full_ = rm_full_ | (encoding_ == Encoding::kEvex ? RexX() << 4 : 0);
+  vvvv_full_ = Vvvv() | (evex_v2_ << 4);
+  const unsigned osz = operand_size_ == 2 ? 0 : operand_size_ == 4 ? 1 : 2;
+  const unsigned vl = std::min<unsigned>(insn_.prefixes.vex_l, 2);
+  size_column_ = (Is64() ? 9u : 0u) + osz * 3 + vl;
+  // Without REX, byte registers 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
+  high_byte_regs_ = !insn_.prefixes.rex && encoding_ == Encoding::kLegacy;
+}
+
 bool Decoder::BuildOperands(const InsnDef& def) {
+  if (def.num_ops == 0) return true;
+  PrepareOperands();
   for (int i = 0; i < def.num_ops; ++i) {
     insn_.operands[i] = Operand{};
     if (!BuildOperand(def.ops[i], i, insn_.operands[i])) return false;
@@ -859,7 +865,7 @@ DecodeStatus Decoder::Run() {
   if ((a & attr::kNoRep) && last_rep_ && !mandatory) return DecodeStatus::kInvalid;
   if (encoding_ == Encoding::kVex && (a & attr::kNoVvvv) && insn_.prefixes.vvvv != 0)
     return DecodeStatus::kInvalid;
-  const bool vsib = UsesVsib(*def);
+  const bool vsib = (a & attr::kVsibOperand) != 0;
   if (encoding_ == Encoding::kEvex) {
     Prefixes& p = insn_.prefixes;
     // Unused vvvv must be 1111b and V' 1, except that VSIB uses V' for its index.

@@ -144,6 +144,7 @@ COMPUTED_ATTR_LIST = [
     ("vex",       "kVex",       "computed: VEX-encoded form"),
     ("evex",      "kEvex",      "computed: EVEX-encoded form"),
     ("no_vvvv",   "kNoVvvv",    "computed: VEX/EVEX.vvvv must be 1111b (and EVEX.V' 1)"),
+    ("vsib_op",   "kVsibOperand", "computed: an operand is VSIB memory (method Y)"),
 ]
 for i, (name, _, _) in enumerate(COMPUTED_ATTR_LIST):
     ATTR_BITS[name] = 1 << (len(ATTRIBUTES) + i)
@@ -287,6 +288,8 @@ class Builder:
             bits |= ATTR_BITS["has_modrm"]
         if mandatory:
             bits |= ATTR_BITS["mandatory"]
+        if "Y" in methods:
+            bits |= ATTR_BITS["vsib_op"]
         if row.map.startswith("V") or row.map.startswith("E"):
             bits |= ATTR_BITS["vex" if row.map.startswith("V") else "evex"]
             if not methods & {"H", "B", "KH", "TH"}:
