@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 
 #include "frontend/decode_tables.h"
@@ -96,16 +97,16 @@ class Decoder {
     if (!Is64() || seg == Seg::kFs || seg == Seg::kGs) effective_seg_ = seg;
   }
   bool ParseOpcode();
-  bool ParseVex(uint8_t first);
-  bool ParseEvex();
+  [[gnu::noinline]] bool ParseVex(uint8_t first);
+  [[gnu::noinline]] bool ParseEvex();
   bool WalkTree(const InsnDef*& def);
   bool ReadModRm();
   bool DecodeAddress();
   bool BuildOperands(const InsnDef& def);
   void PrepareOperands();
-  bool RegistersDistinct(uint32_t attrs) const;
-  bool CheckEvexB(uint32_t attrs);
-  void ApplyEvexMemory(uint32_t attrs, bool vsib);
+  [[gnu::noinline]] bool RegistersDistinct(uint32_t attrs) const;
+  [[gnu::noinline]] bool CheckEvexB(uint32_t attrs);
+  [[gnu::noinline]] void ApplyEvexMemory(uint32_t attrs, bool vsib);
   bool BuildOperand(const OperandSpec& spec, int n, Operand& op);
   uint16_t SizeBytes(OperandSize size) const;
   Reg Gpr(unsigned index, uint16_t bytes) const;
@@ -921,19 +922,12 @@ DecodeStatus Decoder::Run() {
 }  // namespace
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
-  // Reset the header only: operands are reset as they are built, and operands past
-  // operand_count are unspecified (this keeps a decode from writing 100 unused bytes).
-  insn.mnemonic = Mnemonic::INVALID;
-  insn.length = 0;
-  insn.operand_count = 0;
-  insn.encoding = Encoding::kLegacy;
-  insn.map = OpcodeMap::kPrimary;
-  insn.opcode = 0;
-  insn.modrm = 0;
-  insn.operand_size = 0;
-  insn.address_size = 0;
-  insn.has_modrm = false;
-  insn.prefixes = Prefixes{};
+  // Reset the header only (one short memset): operands are reset as they are built, and
+  // operands past operand_count are unspecified, so a decode does not write 100 unused bytes.
+  static_assert(static_cast<int>(Mnemonic::INVALID) == 0 && static_cast<int>(Encoding::kLegacy) == 0 &&
+                static_cast<int>(OpcodeMap::kPrimary) == 0);
+  std::memset(static_cast<void*>(&insn), 0, offsetof(DecodedInsn, operands));
+  insn.prefixes.segment = Seg::kNone;
 
   const uint8_t* window = bytes.data();
   alignas(16) uint8_t padded[kWindow];
