@@ -61,7 +61,9 @@ struct Prefixes {
   uint8_t evex_aaa = 0;      ///< EVEX opmask register
   bool evex_z = false;       ///< EVEX zeroing-masking
   bool evex_b = false;       ///< EVEX broadcast / rounding control / SAE
-  uint8_t evex_rc = 0;       ///< EVEX.L'L as the rounding mode when evex_b is set with registers
+  uint8_t evex_rc = 0;       ///< EVEX.L'L as the rounding mode when evex_er is set
+  bool evex_er = false;      ///< EVEX.b with registers means embedded rounding (evex_rc) ...
+  bool evex_sae = false;     ///< ... or only suppress-all-exceptions ({sae})
 };
 
 /// A decoded instruction. Operands appear in Intel order, destination first.

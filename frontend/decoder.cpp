@@ -770,7 +770,12 @@ bool Decoder::CheckEvexB(uint32_t a) {
   // With registers, EVEX.b means embedded rounding (L'L is the rounding mode) or SAE; the
   // vector length is then 512 bits (SDM Vol.2 2.7.8).
   if (!(a & (attr::kEr | attr::kSae))) return false;
-  p.evex_rc = p.vex_l;
+  if (a & attr::kEr) {
+    p.evex_er = true;
+    p.evex_rc = p.vex_l;
+  } else {
+    p.evex_sae = true;
+  }
   p.vex_l = 2;
   return true;
 }

@@ -179,12 +179,8 @@ void AppendPrefixes(std::string& out, const DecodedInsn& insn, std::string_view 
 }
 
 // EVEX.b on a register-only instruction: static rounding (SDM Vol.2 2.7.5, EVEX.L'L = RC).
-bool HasEmbeddedRounding(const DecodedInsn& insn, int count) {
-  if (insn.encoding != Encoding::kEvex || !insn.prefixes.evex_b) return false;
-  for (int i = 0; i < count; ++i) {
-    if (insn.operands[i].kind == OperandKind::kMem) return false;
-  }
-  return true;
+bool HasEmbeddedRounding(const DecodedInsn& insn, int /*count*/) {
+  return insn.encoding == Encoding::kEvex && (insn.prefixes.evex_er || insn.prefixes.evex_sae);
 }
 
 void AppendOpmask(std::string& out, const Prefixes& p) {
@@ -219,7 +215,7 @@ std::string FormatInsn(const DecodedInsn& insn, uint64_t address) {
   if (HasEmbeddedRounding(insn, count)) {
     static constexpr const char* kRounding[4] = {"{rn-sae}", "{rd-sae}", "{ru-sae}", "{rz-sae}"};
     out += count == 0 ? " " : ", ";
-    out += kRounding[insn.prefixes.evex_rc & 3];
+    out += insn.prefixes.evex_er ? kRounding[insn.prefixes.evex_rc & 3] : "{sae}";
   }
   return out;
 }

@@ -252,11 +252,21 @@ TEST(Printer, EvexRoundingWithRegisters_PrintsRoundingOperand) {
   DecodedInsn insn = Insn(Mnemonic::VADDPS, {RegOp(zmm1), RegOp(zmm2), RegOp(zmm3)}, 6);
   insn.encoding = Encoding::kEvex;
   insn.prefixes.evex_b = true;
+  insn.prefixes.evex_er = true;
   insn.prefixes.evex_rc = 3;
   EXPECT_EQ(FormatInsn(insn, 0), "vaddps zmm1, zmm2, zmm3, {rz-sae}");
   insn.prefixes.evex_rc = 0;
   insn.prefixes.evex_aaa = 2;
   EXPECT_EQ(FormatInsn(insn, 0), "vaddps zmm1 {k2}, zmm2, zmm3, {rn-sae}");
+}
+
+TEST(Printer, EvexSaeOnly_PrintsSae) {
+  const Reg xmm0{RegClass::kXmm, 0}, xmm1{RegClass::kXmm, 1};
+  DecodedInsn insn = Insn(Mnemonic::VUCOMISS, {RegOp(xmm0), RegOp(xmm1)}, 6);
+  insn.encoding = Encoding::kEvex;
+  insn.prefixes.evex_b = true;
+  insn.prefixes.evex_sae = true;
+  EXPECT_EQ(FormatInsn(insn, 0), "vucomiss xmm0, xmm1, {sae}");
 }
 
 TEST(Printer, EvexBroadcast_PrintsOneToN) {
