@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jit/semantics/shift.h"
+#include "tests/jit/host_cpu.h"
 
 namespace kiln::test {
 namespace {
@@ -53,14 +54,8 @@ T Host(ShiftOp op, T a, uint8_t count, uint64_t fin, uint64_t& fout) {
 
 constexpr const char* kNames[] = {"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"};
 
-// Kiln matches the flags the SDM leaves undefined after shifts (AF, and OF for counts above 1) to
-// AMD CPUs, which CI runs on. On another vendor's host those bits are not compared.
-bool HostIsAmd() {
-  unsigned a, b, c, d;
-  asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-  return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;  // "AuthenticAMD"
-}
-
+// The flags the SDM leaves undefined after shifts (AF, and OF for counts above 1) are compared only
+// on an AMD host (tests/jit/host_cpu.h).
 uint64_t ComparedFlags(ShiftOp op, unsigned count) {
   static const bool amd = HostIsAmd();
   if (amd) return rflags::kArith;
