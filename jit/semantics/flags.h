@@ -87,6 +87,21 @@ constexpr uint64_t ArithmeticFlags(const LazyFlags& f) {
   return out;
 }
 
+/// Replaces the arithmetic flags in `changed` with the bits of `values` and keeps the others
+/// (for instructions that update only some flags: BT, ADCX, BSF ...).
+constexpr void UpdateFlags(LazyFlags& f, uint64_t changed, uint64_t values) {
+  const uint64_t kept = ArithmeticFlags(f) & ~changed;
+  f = LazyFlags{kept | (values & changed), 0, 0, 0, f.size, FlagsOp::kMaterialized};
+}
+
+/// ZF, SF and PF of a `size`-byte result, as RFLAGS bits.
+constexpr uint64_t ResultFlags(uint64_t r, unsigned size) {
+  uint64_t out = ParityFlag(r);
+  if ((r & SizeMask(size)) == 0) out |= rflags::kZf;
+  if (r & SignBit(size)) out |= rflags::kSf;
+  return out;
+}
+
 /// The whole RFLAGS register.
 constexpr uint64_t ReadRflags(const CpuState& s) { return s.rflags_rest | ArithmeticFlags(s.flags); }
 
