@@ -97,4 +97,48 @@ constexpr uint64_t Shift(LazyFlags& f, ShiftOp op, uint64_t a, uint64_t raw_coun
   return r;
 }
 
+/// SHLD/SHRD (SDM Vol.2): shifts `dest` by `raw_count` (masked to 5 bits, 6 for 64-bit operands),
+/// filling from `src`. Flags as for SHL/SHR: CF = last bit out, OF for a count of 1, AF set, and
+/// untouched when the masked count is 0. Not matched to the host yet (docs/flags.md): OF for
+/// counts above 1, and 16-bit forms with counts above 16 (undefined in the SDM).
+constexpr uint64_t DoubleShift(LazyFlags& f, bool right, uint64_t dest, uint64_t src, uint64_t raw_count,
+                               unsigned size) {
+  const unsigned bits = size * 8;
+  const uint64_t mask = SizeMask(size), sign = SignBit(size);
+  const unsigned count = static_cast<unsigned>(raw_count) & (size == 8 ? 0x3F : 0x1F);
+  dest &= mask;
+  src &= mask;
+  if (count == 0) return dest;
+  uint64_t r = 0;
+  bool cf = false;
+  if (size == 2) {
+    // Build the 48-bit value the 16-bit form shifts through: dest:src:dest (left) or
+    // dest:src:dest seen from the other end (right), so counts 17-31 come out as the host's.
+    if (!right) {
+      const unsigned __int128 wide = (static_cast<unsigned __int128>(dest) << 32) | (src << 16) | dest;
+      const unsigned __int128 shifted = wide << count;
+      r = static_cast<uint64_t>(shifted >> 32) & mask;
+      cf = static_cast<uint64_t>(shifted >> 48) & 1;
+    } else {
+      const unsigned __int128 wide = (static_cast<unsigned __int128>(dest) << 32) | (src << 16) | dest;
+      r = static_cast<uint64_t>(wide >> count) & mask;
+      cf = static_cast<uint64_t>(wide >> (count - 1)) & 1;
+    }
+  } else if (!right) {
+    r = ((dest << count) | (count ? src >> (bits - count) : 0)) & mask;
+    cf = (dest >> (bits - count)) & 1;
+  } else {
+    r = ((dest >> count) | (src << (bits - count))) & mask;
+    cf = (dest >> (count - 1)) & 1;
+  }
+  const bool of = right ? ((r ^ dest) & sign) != 0 : (((r & sign) != 0) != cf);
+  uint64_t out = rflags::kAf | ParityFlag(r);
+  if (r == 0) out |= rflags::kZf;
+  if (r & sign) out |= rflags::kSf;
+  if (cf) out |= rflags::kCf;
+  if (of) out |= rflags::kOf;
+  f = LazyFlags{out, 0, 0, 0, static_cast<uint8_t>(size), FlagsOp::kMaterialized};
+  return r;
+}
+
 }  // namespace kiln::jit::sem

@@ -119,6 +119,66 @@ TEST(ShiftSemantics, MatchesHostCpu_AllOpsSizesAndCounts) { GTEST_SKIP() << "nee
 
 #endif
 
+#if defined(__x86_64__)
+
+template <class T>
+void CheckDouble(bool right, std::mt19937_64& rng, long& cases, long& mismatches) {
+  constexpr unsigned size = sizeof(T);
+  const uint64_t mask = sem::SizeMask(size);
+  std::vector<uint64_t> values = {0, 1, sem::SignBit(size), mask, 0x5555555555555555 & mask, 0x8001 & mask};
+  for (int i = 0; i < 8; ++i) values.push_back(rng() & mask);
+  for (uint64_t d : values)
+    for (uint64_t src : values)
+      for (unsigned count = 0; count < 70; count += (count < 34 ? 1 : 7))
+        for (uint64_t fin : {uint64_t{0x202}, 0x202 | rflags::kArith}) {
+          T r = static_cast<T>(d);
+          const T s = static_cast<T>(src);
+          const uint8_t c = static_cast<uint8_t>(count);
+          uint64_t fout = 0;
+          if (right)
+            asm volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\tshrd %%cl, %[s], %[r]\n\tpushfq\n\t"
+                         "popq %[f]\n\tlea 128(%%rsp), %%rsp"
+                         : [r] "+r"(r), [f] "=&r"(fout) : [s] "r"(s), "c"(c), [fin] "r"(fin) : "cc", "memory");
+          else
+            asm volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\tshld %%cl, %[s], %[r]\n\tpushfq\n\t"
+                         "popq %[f]\n\tlea 128(%%rsp), %%rsp"
+                         : [r] "+r"(r), [f] "=&r"(fout) : [s] "r"(s), "c"(c), [fin] "r"(fin) : "cc", "memory");
+          machine::CpuState st;
+          sem::WriteRflags(st, fin);
+          const uint64_t k = sem::DoubleShift(st.flags, right, d, src, count, size);
+          const uint64_t kf = sem::ReadRflags(st);
+          const unsigned masked = count & (size == 8 ? 0x3F : 0x1F);
+          // Not compared (docs/flags.md, "not matched yet"): AF, OF after counts above 1, and the
+          // result and flags of 16-bit forms with counts above 16, which the SDM leaves undefined
+          // and where Kiln does not reproduce the AMD host yet.
+          if (size == 2 && masked > 16) continue;
+          uint64_t compared = rflags::kArith & ~rflags::kAf;
+          if (masked > 1) compared &= ~rflags::kOf;
+          ++cases;
+          if (static_cast<uint64_t>(r) != k || (fout & compared) != (kf & compared)) {
+            if (++mismatches <= 20)
+              ADD_FAILURE() << (right ? "shrd" : "shld") << " size " << size << std::hex << " d=0x" << d << " s=0x"
+                            << src << std::dec << " count=" << count << std::hex << " fin=0x" << fin << ": host 0x"
+                            << static_cast<uint64_t>(r) << " flags 0x" << (fout & compared) << ", kiln 0x" << k
+                            << " flags 0x" << (kf & compared);
+          }
+        }
+}
+
+TEST(ShiftSemantics, DoubleShiftsMatchHostCpu) {
+  std::mt19937_64 rng(0x53484C44);
+  long cases = 0, mismatches = 0;
+  for (bool right : {false, true}) {
+    CheckDouble<uint16_t>(right, rng, cases, mismatches);
+    CheckDouble<uint32_t>(right, rng, cases, mismatches);
+    CheckDouble<uint64_t>(right, rng, cases, mismatches);
+  }
+  std::printf("shld/shrd vs host CPU: %ld cases, %ld mismatches\n", cases, mismatches);
+  EXPECT_EQ(mismatches, 0);
+}
+
+#endif
+
 TEST(ShiftSemantics, CountZero_ChangesNothing) {
   machine::CpuState s;
   sem::WriteRflags(s, 0x202 | rflags::kCf | rflags::kZf);
