@@ -103,9 +103,9 @@ class Decoder {
   bool ReadModRm();
   bool DecodeAddress();
   bool BuildOperands(const InsnDef& def);
-  void PrepareOperands();
   [[gnu::noinline]] bool RegistersDistinct(uint32_t attrs) const;
   [[gnu::noinline]] bool CheckEvexB(uint32_t attrs);
+  [[gnu::noinline]] bool CheckVexFields(uint32_t attrs, bool vsib);
   [[gnu::noinline]] void ApplyEvexMemory(uint32_t attrs, bool vsib);
   bool BuildOperand(const OperandSpec& spec, int n, Operand& op);
   uint16_t SizeBytes(OperandSize size) const;
@@ -145,10 +145,8 @@ class Decoder {
   AddressForm addr_;
   bool is_mem_ = false;
   bool vsib_ok_ = false;  // a SIB byte was present (VSIB needs one)
-  // Per-instruction values the operand builders share (PrepareOperands()).
-  unsigned reg_full_ = 0, rm_full_ = 0, vreg_full_ = 0, vrm_full_ = 0, vvvv_full_ = 0;
+  // The operand-size column of kSizeTable for this instruction (set with operand_size_).
   unsigned size_column_ = 0;
-  bool high_byte_regs_ = false;
   uint8_t vsib_index_ = 0, vsib_scale_ = 0;
 
   // EVEX state: the un-inverted R' and V' register extensions (bit 4 of a register number).
@@ -525,7 +523,8 @@ Reg Decoder::Gpr(unsigned index, uint16_t bytes) const {
   static constexpr RegClass kClassBySize[9] = {
       RegClass::kGpr64, RegClass::kGpr8,  RegClass::kGpr16, RegClass::kGpr64, RegClass::kGpr32,
       RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64};
-  if (bytes == 1 && high_byte_regs_ && index >= 4 && index < 8)
+  // Without REX, byte registers 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
+  if (bytes == 1 && index >= 4 && index < 8 && !insn_.prefixes.rex && encoding_ == Encoding::kLegacy)
     return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
   return {kClassBySize[bytes < 9 ? bytes : 8], static_cast<uint8_t>(index)};
 }
@@ -547,19 +546,26 @@ void Decoder::SetMemory(Operand& op, uint16_t bytes) const {
 
 bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
   const uint16_t bytes = SizeBytes(spec.size);
-  const unsigned reg_full = reg_full_, rm_full = rm_full_;
-  const unsigned vreg_full = vreg_full_, vrm_full = vrm_full_, vvvv_full = vvvv_full_;
+  // Register numbers with their REX/VEX/EVEX extensions, computed only by the cases that use
+  // them. Vector registers reach 16-31 through EVEX.R' (reg), EVEX.X (rm) and EVEX.V' (vvvv).
+  const auto reg_full = [this] { return reg_ | (RexR() << 3); };
+  const auto rm_full = [this] { return rm_ | (RexB() << 3); };
+  const auto vreg_full = [this] { return reg_ | (RexR() << 3) | (evex_r2_ << 4); };
+  const auto vrm_full = [this] {
+    return rm_ | (RexB() << 3) | (encoding_ == Encoding::kEvex ? RexX() << 4 : 0);
+  };
+  const auto vvvv_full = [this] { return Vvvv() | (evex_v2_ << 4); };
   switch (spec.method) {
     case OperandMethod::kNone: return true;
     case OperandMethod::kE:
       if (is_mem_) SetMemory(op, bytes);
-      else { op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, bytes); op.size = bytes; }
+      else { op.kind = OperandKind::kReg; op.reg = Gpr(rm_full(), bytes); op.size = bytes; }
       return true;
     case OperandMethod::kEv:
       if (is_mem_) SetMemory(op, bytes);
       else {
         const uint16_t rbytes = SizeBytes(static_cast<OperandSize>(spec.extra));
-        op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, rbytes); op.size = rbytes;
+        op.kind = OperandKind::kReg; op.reg = Gpr(rm_full(), rbytes); op.size = rbytes;
       }
       return true;
     case OperandMethod::kM:
@@ -568,11 +574,11 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       return true;
     case OperandMethod::kR:
       if (is_mem_) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = Gpr(rm_full, bytes); op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = Gpr(rm_full(), bytes); op.size = bytes;
       return true;
     case OperandMethod::kG:
       if (evex_r2_) return Fail(DecodeStatus::kInvalid);  // EVEX.R' names no GPR
-      op.kind = OperandKind::kReg; op.reg = Gpr(reg_full, bytes); op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = Gpr(reg_full(), bytes); op.size = bytes;
       return true;
     case OperandMethod::kZ:
       op.kind = OperandKind::kReg; op.reg = Gpr((opcode_ & 7) | (RexB() << 3), bytes); op.size = bytes;
@@ -638,30 +644,30 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       op.kind = OperandKind::kReg; op.reg = {RegClass::kSeg, reg_}; op.size = 2;
       return true;
     case OperandMethod::kC:
-      if (lock_ && !Is64() && reg_full == 0) {
+      if (lock_ && !Is64() && reg_full() == 0) {
         // LOCK MOV CR0 is AMD's alias of CR8 (not on Intel): invalid here.
         return Fail(DecodeStatus::kInvalid);
       }
-      if (reg_full != 0 && reg_full != 2 && reg_full != 3 && reg_full != 4 && reg_full != 8)
+      if (reg_full() != 0 && reg_full() != 2 && reg_full() != 3 && reg_full() != 4 && reg_full() != 8)
         return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = {RegClass::kCr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kCr, static_cast<uint8_t>(reg_full())}; op.size = bytes;
       return true;
     case OperandMethod::kD:
-      if (reg_full > 7) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = {RegClass::kDr, static_cast<uint8_t>(reg_full)}; op.size = bytes;
+      if (reg_full() > 7) return Fail(DecodeStatus::kInvalid);
+      op.kind = OperandKind::kReg; op.reg = {RegClass::kDr, static_cast<uint8_t>(reg_full())}; op.size = bytes;
       return true;
     case OperandMethod::kV:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vreg_full, bytes); op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vreg_full(), bytes); op.size = bytes;
       return true;
     case OperandMethod::kW:
       if (is_mem_) SetMemory(op, bytes);
-      else { op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = bytes; }
+      else { op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full(), bytes); op.size = bytes; }
       return true;
     case OperandMethod::kWv:
       if (is_mem_) SetMemory(op, bytes);
       else {
         const uint16_t rbytes = SizeBytes(static_cast<OperandSize>(spec.extra));
-        op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, rbytes); op.size = rbytes;
+        op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full(), rbytes); op.size = rbytes;
       }
       return true;
     case OperandMethod::kQv:
@@ -673,10 +679,10 @@ bool Decoder::BuildOperand(const OperandSpec& spec, int n, Operand& op) {
       return true;
     case OperandMethod::kU:
       if (is_mem_) return Fail(DecodeStatus::kInvalid);
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full, bytes); op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vrm_full(), bytes); op.size = bytes;
       return true;
     case OperandMethod::kH:
-      op.kind = OperandKind::kReg; op.reg = VectorReg(vvvv_full, bytes); op.size = bytes;
+      op.kind = OperandKind::kReg; op.reg = VectorReg(vvvv_full(), bytes); op.size = bytes;
       return true;
     case OperandMethod::kL: {
       uint8_t imm;
@@ -763,6 +769,20 @@ bool Decoder::RegistersDistinct(uint32_t a) const {
   return true;
 }
 
+bool Decoder::CheckVexFields(uint32_t a, bool vsib) {
+  Prefixes& p = insn_.prefixes;
+  if (encoding_ == Encoding::kVex) return !((a & attr::kNoVvvv) && p.vvvv != 0);
+  // EVEX: unused vvvv must be 1111b and V' 1, except that VSIB uses V' for its index.
+  if ((a & attr::kNoVvvv) && (p.vvvv != 0 || (evex_v2_ && !vsib))) return false;
+  if ((a & attr::kNoMask) && (p.evex_aaa != 0 || p.evex_z)) return false;
+  if ((a & attr::kNeedMask) && p.evex_aaa == 0) return false;
+  if ((a & attr::kNoZero) && p.evex_z) return false;
+  if (p.evex_z && p.evex_aaa == 0) return false;  // zeroing needs an opmask
+  // Outside 64-bit mode there are only eight registers: EVEX.V' must be 1 (stored inverted).
+  if (!Is64() && evex_v_bit_raw_ == 0) return false;
+  return true;
+}
+
 bool Decoder::CheckEvexB(uint32_t a) {
   Prefixes& p = insn_.prefixes;
   if (!p.evex_b) return p.vex_l != 3;  // L'L = 11b is reserved
@@ -806,24 +826,11 @@ void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
   }
 }
 
-void Decoder::PrepareOperands() {
-  // Everything the operand builders share, computed once per instruction.
-  reg_full_ = reg_ | (RexR() << 3);
-  rm_full_ = rm_ | (RexB() << 3);
-  // Vector registers reach 16-31 through EVEX.R' (reg), EVEX.X (rm) and EVEX.V' (vvvv).
-  vreg_full_ = reg_full_ | (evex_r2_ << 4);
-  vrm_full_ = rm_full_ | (encoding_ == Encoding::kEvex ? RexX() << 4 : 0);
-  vvvv_full_ = Vvvv() | (evex_v2_ << 4);
-  const unsigned osz = operand_size_ == 2 ? 0 : operand_size_ == 4 ? 1 : 2;
-  const unsigned vl = std::min<unsigned>(insn_.prefixes.vex_l, 2);
-  size_column_ = (Is64() ? 9u : 0u) + osz * 3 + vl;
-  // Without REX, byte registers 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
-  high_byte_regs_ = !insn_.prefixes.rex && encoding_ == Encoding::kLegacy;
-}
-
 bool Decoder::BuildOperands(const InsnDef& def) {
   if (def.num_ops == 0) return true;
-  PrepareOperands();
+  // After CheckEvexB, which may have set the vector length for embedded rounding.
+  size_column_ = (Is64() ? 9u : 0u) + (operand_size_ == 2 ? 0u : operand_size_ == 4 ? 3u : 6u) +
+                 std::min<unsigned>(insn_.prefixes.vex_l, 2);
   for (int i = 0; i < def.num_ops; ++i) {
     insn_.operands[i] = Operand{};
     if (!BuildOperand(def.ops[i], i, insn_.operands[i])) return false;
@@ -869,20 +876,8 @@ DecodeStatus Decoder::Run() {
   insn_.address_size = address_size_;
 
   if ((a & attr::kNoRep) && last_rep_ && !mandatory) return DecodeStatus::kInvalid;
-  if (encoding_ == Encoding::kVex && (a & attr::kNoVvvv) && insn_.prefixes.vvvv != 0)
-    return DecodeStatus::kInvalid;
   const bool vsib = (a & attr::kVsibOperand) != 0;
-  if (encoding_ == Encoding::kEvex) {
-    Prefixes& p = insn_.prefixes;
-    // Unused vvvv must be 1111b and V' 1, except that VSIB uses V' for its index.
-    if ((a & attr::kNoVvvv) && (p.vvvv != 0 || (evex_v2_ && !vsib))) return DecodeStatus::kInvalid;
-    if ((a & attr::kNoMask) && (p.evex_aaa != 0 || p.evex_z)) return DecodeStatus::kInvalid;
-    if ((a & attr::kNeedMask) && p.evex_aaa == 0) return DecodeStatus::kInvalid;
-    if ((a & attr::kNoZero) && p.evex_z) return DecodeStatus::kInvalid;
-    if (p.evex_z && p.evex_aaa == 0) return DecodeStatus::kInvalid;  // zeroing needs an opmask
-    // Outside 64-bit mode there are only eight registers: EVEX.V' must be 1 (stored inverted).
-    if (!Is64() && evex_v_bit_raw_ == 0) return DecodeStatus::kInvalid;
-  }
+  if (encoding_ != Encoding::kLegacy && !CheckVexFields(a, vsib)) return DecodeStatus::kInvalid;
 
   if (a & attr::kHasModRm) {
     if (!ReadModRm()) return status_;
