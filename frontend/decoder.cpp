@@ -520,13 +520,15 @@ uint16_t Decoder::SizeBytes(OperandSize size) const {
 }
 
 Reg Decoder::Gpr(unsigned index, uint16_t bytes) const {
-  static constexpr RegClass kClassBySize[9] = {
-      RegClass::kGpr64, RegClass::kGpr8,  RegClass::kGpr16, RegClass::kGpr64, RegClass::kGpr32,
+  static constexpr RegClass kClassBySize[16] = {
+      RegClass::kGpr64, RegClass::kGpr8,  RegClass::kGpr16, RegClass::kGpr64,
+      RegClass::kGpr32, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64,
+      RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64,
       RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64};
   // Without REX, byte registers 4-7 are AH, CH, DH, BH (SDM Vol.2 3.1.1.1 "rb").
   if (bytes == 1 && index >= 4 && index < 8 && !insn_.prefixes.rex && encoding_ == Encoding::kLegacy)
     return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
-  return {kClassBySize[bytes < 9 ? bytes : 8], static_cast<uint8_t>(index)};
+  return {kClassBySize[bytes & 15], static_cast<uint8_t>(index)};
 }
 
 Reg Decoder::VectorReg(unsigned index, uint16_t bytes) const {
@@ -829,8 +831,9 @@ void Decoder::ApplyEvexMemory(uint32_t a, bool vsib) {
 bool Decoder::BuildOperands(const InsnDef& def) {
   if (def.num_ops == 0) return true;
   // After CheckEvexB, which may have set the vector length for embedded rounding.
-  size_column_ = (Is64() ? 9u : 0u) + (operand_size_ == 2 ? 0u : operand_size_ == 4 ? 3u : 6u) +
-                 std::min<unsigned>(insn_.prefixes.vex_l, 2);
+  static constexpr uint8_t kOszColumn[16] = {0, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+  const unsigned vl = insn_.prefixes.vex_l;
+  size_column_ = (Is64() ? 9u : 0u) + kOszColumn[operand_size_ & 15] + (vl > 2 ? 2u : vl);
   for (int i = 0; i < def.num_ops; ++i) {
     insn_.operands[i] = Operand{};
     if (!BuildOperand(def.ops[i], i, insn_.operands[i])) return false;
