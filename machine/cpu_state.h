@@ -48,6 +48,17 @@ inline constexpr uint64_t kOf = 1u << 11;
 inline constexpr uint64_t kArith = kCf | kPf | kAf | kZf | kSf | kOf;  ///< the lazily computed bits
 }  // namespace rflags
 
+/// Bits of SegmentReg::attributes: descriptor bits 40-47 in bits 0-7, bits 52-55 in bits 8-11.
+namespace seg_attr {
+inline constexpr uint16_t kLong = 1u << 9;      ///< L: 64-bit code segment
+inline constexpr uint16_t kDefault32 = 1u << 10;  ///< D/B: 32-bit default operand/stack size
+}  // namespace seg_attr
+
+/// IA32_EFER bits (SDM Vol.3 2.2.1).
+namespace efer {
+inline constexpr uint64_t kSce = 1u << 0, kLme = 1u << 8, kLma = 1u << 10, kNxe = 1u << 11;
+}  // namespace efer
+
 /// A segment register with its hidden descriptor cache (SDM Vol.3 3.4.3).
 struct SegmentReg {
   uint16_t selector = 0;

@@ -1,0 +1,179 @@
+// The per-instruction execution context of the interpreter: operand access (registers, memory,
+// immediates), the stack, and raising exceptions. Internal to jit/interp/.
+#pragma once
+
+#include <cstdint>
+
+#include "frontend/decoded_insn.h"
+#include "jit/interp/guest_memory.h"
+#include "jit/interp/interpreter.h"
+#include "jit/semantics/flags.h"
+#include "machine/cpu_state.h"
+
+namespace kiln::jit::interp {
+
+using frontend::DecodedInsn;
+using frontend::Operand;
+using frontend::OperandKind;
+using frontend::Reg;
+using frontend::RegClass;
+using machine::CpuState;
+
+/// What executing one instruction did.
+enum class Step : uint8_t {
+  kNext,       ///< continue at the next instruction (RIP set to it)
+  kBranch,     ///< RIP was set to a new target: the block ends
+  kException,  ///< `exit` describes a guest exception; the state is as before the instruction
+  kExit,       ///< leave the run loop (`exit` says why; RIP already advanced)
+};
+
+class Exec {
+ public:
+  Exec(CpuState& s, GuestMemory& m, const DecodedInsn& i, Exit& exit)
+      : s(s), mem(m), insn(i), exit(exit), next_rip(s.rip + i.length) {}
+
+  CpuState& s;
+  GuestMemory& mem;
+  const DecodedInsn& insn;
+  Exit& exit;
+  uint64_t next_rip;
+
+  // --- exceptions ---------------------------------------------------------------------------
+  Step Raise(uint8_t vector) {
+    exit = Exit{ExitReason::kException, vector, false, 0, 0};
+    return Step::kException;
+  }
+  Step RaiseWithCode(uint8_t vector, uint32_t code) {
+    exit = Exit{ExitReason::kException, vector, true, code, 0};
+    return Step::kException;
+  }
+  Step MemoryFault(MemStatus status, uint64_t addr, bool write) {
+    if (status == MemStatus::kGeneralProtection) return RaiseWithCode(vec::kGp, 0);
+    // Error code: bit 1 = write, bit 2 = user (SDM Vol.3 4.7); the MMU will fill in P/I/etc.
+    exit = Exit{ExitReason::kException, vec::kPf, true, (write ? 2u : 0u) | 4u, addr};
+    return Step::kException;
+  }
+
+  // --- registers ----------------------------------------------------------------------------
+  uint64_t ReadReg(Reg r) const {
+    const uint64_t v = s.gpr[r.index & 15];
+    switch (r.cls) {
+      case RegClass::kGpr8: return v & 0xFF;
+      case RegClass::kGpr8High: return (s.gpr[r.index & 3] >> 8) & 0xFF;
+      case RegClass::kGpr16: return v & 0xFFFF;
+      case RegClass::kGpr32: return v & 0xFFFFFFFF;
+      default: return v;
+    }
+  }
+  /// Writes with the x86-64 rules: 32-bit results zero-extend, 8- and 16-bit ones merge.
+  void WriteReg(Reg r, uint64_t v) {
+    uint64_t& g = s.gpr[r.index & 15];
+    switch (r.cls) {
+      case RegClass::kGpr8: g = (g & ~uint64_t{0xFF}) | (v & 0xFF); break;
+      case RegClass::kGpr8High: {
+        uint64_t& h = s.gpr[r.index & 3];
+        h = (h & ~uint64_t{0xFF00}) | ((v & 0xFF) << 8);
+        break;
+      }
+      case RegClass::kGpr16: g = (g & ~uint64_t{0xFFFF}) | (v & 0xFFFF); break;
+      case RegClass::kGpr32: g = v & 0xFFFFFFFF; break;
+      default: g = v; break;
+    }
+  }
+
+  // --- memory -------------------------------------------------------------------------------
+  /// The linear address of a memory operand: segment base + (base + index * scale + disp),
+  /// the offset wrapped to the address size (SDM Vol.1 3.7.5).
+  uint64_t Address(const Operand& op) const {
+    uint64_t ea = static_cast<uint64_t>(op.value);
+    if (op.base.valid()) ea += op.base.cls == RegClass::kIp ? next_rip : ReadReg(op.base);
+    if (op.index.valid()) ea += ReadReg(op.index) * op.scale;
+    if (insn.address_size == 4) ea &= 0xFFFFFFFF;
+    else if (insn.address_size == 2) ea &= 0xFFFF;
+    return SegmentBase(op.seg) + ea;
+  }
+  uint64_t SegmentBase(frontend::Seg seg) const {
+    const unsigned i = static_cast<unsigned>(seg);
+    if (i > 5) return 0;
+    // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
+    if (insn.mode == frontend::CpuMode::k64 && seg != frontend::Seg::kFs && seg != frontend::Seg::kGs) return 0;
+    return s.seg[i].base;
+  }
+  // Guest memory is little-endian whatever the host is: values go through byte arrays.
+  bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+    uint8_t b[8] = {};
+    const MemStatus st = mem.Read(addr, b, n);
+    if (st != MemStatus::kOk) {
+      step = MemoryFault(st, addr, false);
+      return false;
+    }
+    v = 0;
+    for (unsigned i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
+    return true;
+  }
+  bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+    uint8_t b[8];
+    for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+    const MemStatus st = mem.Write(addr, b, n);
+    if (st != MemStatus::kOk) {
+      step = MemoryFault(st, addr, true);
+      return false;
+    }
+    return true;
+  }
+
+  // --- operands -----------------------------------------------------------------------------
+  /// Operand `n` as a zero-extended value of its size (immediates sign-extended to it).
+  bool Read(int n, uint64_t& v, Step& step) {
+    const Operand& op = insn.operands[n];
+    switch (op.kind) {
+      case OperandKind::kReg: v = ReadReg(op.reg); return true;
+      case OperandKind::kImm: v = static_cast<uint64_t>(op.value) & sem::SizeMask(op.size ? op.size : 8); return true;
+      case OperandKind::kMem: return Load(Address(op), op.size, v, step);
+      default: v = static_cast<uint64_t>(op.value); return true;
+    }
+  }
+  bool Write(int n, uint64_t v, Step& step) {
+    const Operand& op = insn.operands[n];
+    if (op.kind == OperandKind::kReg) {
+      WriteReg(op.reg, v);
+      return true;
+    }
+    return Store(Address(op), op.size, v, step);
+  }
+
+  // --- stack --------------------------------------------------------------------------------
+  /// Pushes `n` bytes. RSP changes only if the store succeeds.
+  bool Push(uint64_t v, unsigned n, Step& step) {
+    const uint64_t rsp = s.gpr[machine::kRsp] - n;
+    if (!Store(SegmentBase(frontend::Seg::kSs) + rsp, n, v, step)) return false;
+    s.gpr[machine::kRsp] = rsp;
+    return true;
+  }
+  bool Pop(uint64_t& v, unsigned n, Step& step) {
+    const uint64_t rsp = s.gpr[machine::kRsp];
+    if (!Load(SegmentBase(frontend::Seg::kSs) + rsp, n, v, step)) return false;
+    s.gpr[machine::kRsp] = rsp + n;
+    return true;
+  }
+
+  Step Next() {
+    s.rip = next_rip;
+    return Step::kNext;
+  }
+  /// A near branch to `target`, wrapped to the operand size outside 64-bit mode.
+  Step Branch(uint64_t target) {
+    if (insn.operand_size == 2) target &= 0xFFFF;
+    else if (insn.operand_size == 4 && insn.mode != frontend::CpuMode::k64) target &= 0xFFFFFFFF;
+    s.rip = target;
+    return Step::kBranch;
+  }
+};
+
+/// Handlers, one per SDM instruction group (exec_*.cpp). Each returns false when the mnemonic is
+/// not its own, and otherwise sets `step`.
+bool ExecuteInteger(Exec& e, Step& step);   // exec_integer.cpp: ALU, shifts, mul/div, bits
+bool ExecuteData(Exec& e, Step& step);      // exec_data.cpp: moves, stack, conversions
+bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls, SETcc, CMOVcc
+
+}  // namespace kiln::jit::interp

@@ -1,0 +1,69 @@
+// The interpreter: Kiln's reference execution engine and the JIT's fallback tier. It runs guest
+// code from a cache of pre-decoded blocks (decode once, execute many) with the shared semantics
+// of jit/semantics/.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "frontend/decoded_insn.h"
+#include "jit/interp/guest_memory.h"
+#include "machine/cpu_state.h"
+
+namespace kiln::jit {
+
+/// Why Run() returned.
+enum class ExitReason : uint8_t {
+  kInstructionLimit,  ///< the requested number of instructions retired
+  kHalt,              ///< HLT
+  kSyscall,           ///< SYSCALL: RIP already points past it (for `kiln user`'s system calls)
+  kException,         ///< a guest exception with no handler in this engine (vector below)
+};
+
+/// Exception vectors (SDM Vol.3 6.3.1).
+namespace vec {
+inline constexpr uint8_t kDe = 0, kDb = 1, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8,
+                         kTs = 10, kNp = 11, kSs = 12, kGp = 13, kPf = 14, kMf = 16, kAc = 17,
+                         kXm = 19;
+}  // namespace vec
+
+struct Exit {
+  ExitReason reason = ExitReason::kInstructionLimit;
+  uint8_t vector = 0;          ///< kException: the vector
+  bool has_error_code = false;
+  uint32_t error_code = 0;
+  uint64_t fault_address = 0;  ///< #PF: the linear address (CR2)
+};
+
+/// A decoded basic block: instructions from `start` up to and including the first that may
+/// change control flow (or a size limit).
+struct Block {
+  uint64_t start = 0;
+  frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
+  std::vector<frontend::DecodedInsn> insns;
+};
+
+class Interpreter {
+ public:
+  Interpreter(machine::CpuState& state, GuestMemory& memory) : state_(state), memory_(memory) {}
+
+  /// Runs until `max_instructions` have retired or something needs the caller. At an exception
+  /// the state is that of the faulting instruction's start (RIP included).
+  Exit Run(uint64_t max_instructions);
+
+  /// Drops cached decodings that overlap [addr, addr + len) (self-modifying code, loaders).
+  void InvalidateCode(uint64_t addr, uint64_t len);
+
+ private:
+  const Block* FindOrDecode(uint64_t rip, Exit& fault);
+
+  machine::CpuState& state_;
+  GuestMemory& memory_;
+  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  std::array<bool, frontend::kMnemonicCount> unimplemented_reported_{};
+};
+
+}  // namespace kiln::jit

@@ -1,0 +1,134 @@
+// The interpreter on small 64-bit programs (assembled with nasm; source in the comments), on
+// exceptions (precise state), and on its block cache.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "jit/interp/interpreter.h"
+#include "jit/semantics/flags.h"
+#include "machine/flat_memory.h"
+
+namespace kiln::test {
+namespace {
+
+using jit::ExitReason;
+using machine::CpuState;
+
+constexpr uint64_t kBase = 0x400000;
+
+std::vector<uint8_t> Hex(const std::string& hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+// A 64-bit user-mode CPU with 1 MiB of flat memory at kBase and the stack at its top.
+struct Machine {
+  machine::FlatMemory memory{kBase, 1 << 20};
+  CpuState state;
+  jit::Interpreter interp{state, memory};
+
+  explicit Machine(const std::string& code_hex) {
+    const auto code = Hex(code_hex);
+    EXPECT_TRUE(memory.Load(kBase, code.data(), code.size()));
+    state.efer = machine::efer::kLme | machine::efer::kLma;
+    state.seg[machine::kCs].attributes = machine::seg_attr::kLong;
+    state.rip = kBase;
+    state.gpr[machine::kRsp] = kBase + (1 << 20) - 64;
+  }
+  jit::Exit Run(uint64_t limit = 100000) { return interp.Run(limit); }
+};
+
+TEST(Interpreter, LoopSums1To100) {
+  // mov ecx, 100 / xor eax, eax / .l: add eax, ecx / dec ecx / jnz .l / hlt
+  Machine m("b96400000031c001c8ffc975faf4");
+  const jit::Exit exit = m.Run();
+  EXPECT_EQ(exit.reason, ExitReason::kHalt);
+  EXPECT_EQ(m.state.gpr[0], 5050u);
+  EXPECT_EQ(m.state.retired, 2u + 3 * 100 + 1);
+}
+
+TEST(Interpreter, RecursiveFactorialWithCallsAndMemory) {
+  // mov edi, 10 / call fact / mov [rel result], rax / mov rbx, [rel result] / hlt
+  // fact: cmp rdi, 1 / jbe .base / push rdi / dec rdi / call fact / pop rdi / imul rax, rdi / ret
+  // .base: mov eax, 1 / ret / result: dq 0
+  Machine m("bf0a000000e80f00000048890523000000488b1d1c000000f44883ff01760f5748ffcfe8f1ffffff5f480fafc7c3b801000000c30000000000000000");
+  const uint64_t rsp = m.state.gpr[machine::kRsp];
+  EXPECT_EQ(m.Run().reason, ExitReason::kHalt);
+  EXPECT_EQ(m.state.gpr[0], 3628800u);
+  EXPECT_EQ(m.state.gpr[machine::kRbx], 3628800u);
+  EXPECT_EQ(m.state.gpr[machine::kRsp], rsp);
+}
+
+TEST(Interpreter, DivisionExtensionLeaConditionsAndBitScan) {
+  Machine m(
+      "48c7c0fbffffffbb03000000489948f7fb4989c04989d1b9800000004c0fbed1440fb6d94f8d645a074981fc870000"
+      "00410f94c541be0100000049c1e6284d0fbcfebe0700000083fe09bf000000000f4cfe4887f7f4");
+  EXPECT_EQ(m.Run().reason, ExitReason::kHalt);
+  const auto& g = m.state.gpr;
+  EXPECT_EQ(g[8], ~uint64_t{0});              // -5 / 3 = -1
+  EXPECT_EQ(g[9], static_cast<uint64_t>(-2));  // remainder -2
+  EXPECT_EQ(g[10], static_cast<uint64_t>(-128));
+  EXPECT_EQ(g[11], 128u);
+  EXPECT_EQ(g[12], 135u);
+  EXPECT_EQ(g[13] & 0xFF, 1u);
+  EXPECT_EQ(g[15], 40u);
+  EXPECT_EQ(g[machine::kRsi], 7u);
+  EXPECT_EQ(g[machine::kRdi], 7u);
+}
+
+TEST(Interpreter, DivideByZero_RaisesDeWithTheStateOfTheInstruction) {
+  // xor ecx, ecx / mov eax, 1 / div ecx
+  Machine m("31c9b801000000f7f1");
+  const jit::Exit exit = m.Run();
+  EXPECT_EQ(exit.reason, ExitReason::kException);
+  EXPECT_EQ(exit.vector, jit::vec::kDe);
+  EXPECT_EQ(m.state.rip, kBase + 7);  // at the DIV, not after it
+  EXPECT_EQ(m.state.gpr[0], 1u);
+}
+
+TEST(Interpreter, FaultingStore_LeavesRegistersAndFlagsUntouched) {
+  // mov rbx, 0x10 / stc / add qword [rbx], 1  (address 0x10 is outside guest memory)
+  Machine m("48c7c310000000f94883030" "1");
+  const jit::Exit exit = m.Run();
+  EXPECT_EQ(exit.reason, ExitReason::kException);
+  EXPECT_EQ(exit.vector, jit::vec::kPf);
+  EXPECT_EQ(exit.fault_address, 0x10u);
+  EXPECT_EQ(m.state.rip, kBase + 8);
+  EXPECT_TRUE(jit::sem::CarryFlag(m.state.flags));  // the ADD's flags were not committed
+}
+
+TEST(Interpreter, InvalidOpcode_RaisesUd) {
+  // 0F 0B is UD2; 0F 04 is undefined
+  Machine a("0f0b");
+  EXPECT_EQ(a.Run().vector, jit::vec::kUd);
+  Machine b("900f04");
+  const jit::Exit exit = b.Run();
+  EXPECT_EQ(exit.vector, jit::vec::kUd);
+  EXPECT_EQ(b.state.rip, kBase + 1);
+}
+
+TEST(Interpreter, InstructionLimit_StopsBetweenInstructions) {
+  Machine m("b96400000031c001c8ffc975faf4");
+  EXPECT_EQ(m.Run(5).reason, ExitReason::kInstructionLimit);
+  EXPECT_EQ(m.state.retired, 5u);
+  EXPECT_EQ(m.Run().reason, ExitReason::kHalt);  // resumes where it stopped
+  EXPECT_EQ(m.state.gpr[0], 5050u);
+}
+
+TEST(Interpreter, InvalidateCode_SeesNewBytes) {
+  Machine m("b801000000f4");  // mov eax, 1 / hlt
+  m.Run();
+  EXPECT_EQ(m.state.gpr[0], 1u);
+  const auto patched = Hex("b802000000f4");
+  m.memory.Load(kBase, patched.data(), patched.size());
+  m.interp.InvalidateCode(kBase, patched.size());
+  m.state.rip = kBase;
+  m.Run();
+  EXPECT_EQ(m.state.gpr[0], 2u);
+}
+
+}  // namespace
+}  // namespace kiln::test
