@@ -175,5 +175,8 @@ class Exec {
 bool ExecuteInteger(Exec& e, Step& step);   // exec_integer.cpp: ALU, shifts, mul/div, bits
 bool ExecuteData(Exec& e, Step& step);      // exec_data.cpp: moves, stack, conversions
 bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls, SETcc, CMOVcc
+bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS, CMPS, SCAS
+bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
+bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
 
 }  // namespace kiln::jit::interp

@@ -105,7 +105,8 @@ Exit Interpreter::Run(uint64_t max_instructions) {
       if (insn.mnemonic == Mnemonic::INVALID) {
         step = insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
       } else if (!interp::ExecuteInteger(e, step) && !interp::ExecuteData(e, step) &&
-                 !interp::ExecuteControl(e, step)) {
+                 !interp::ExecuteControl(e, step) && !interp::ExecuteString(e, step) &&
+                 !interp::ExecuteSse(e, step) && !interp::ExecuteSystem(e, step)) {
         // Decoded but not implemented yet: #UD in the guest, reported once per mnemonic.
         const auto m = static_cast<size_t>(insn.mnemonic);
         if (m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {

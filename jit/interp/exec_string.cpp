@@ -1,0 +1,157 @@
+// Interpreter handlers for the string instructions (MOVS, STOS, LODS, CMPS, SCAS) with and without
+// REP/REPE/REPNE. A REP instruction runs to completion in one step; on a fault the registers
+// describe the elements done so far and RIP stays at the instruction, so it restarts where it
+// stopped (SDM Vol.2 REP). Plain copies and fills move up to 64 bytes per memory access.
+#include "jit/interp/exec.h"
+#include "jit/semantics/alu.h"
+#include "jit/semantics/cpuid.h"
+
+namespace kiln::jit::interp {
+namespace {
+
+using frontend::Mnemonic;
+using frontend::Seg;
+
+struct StringOp {
+  enum Kind { kMovs, kStos, kLods, kCmps, kScas } kind;
+  unsigned size;
+};
+
+bool Classify(Mnemonic m, StringOp& op) {
+  using M = Mnemonic;
+  switch (m) {
+    case M::MOVSB: op = {StringOp::kMovs, 1}; return true;
+    case M::MOVSW: op = {StringOp::kMovs, 2}; return true;
+    case M::MOVSQ: op = {StringOp::kMovs, 8}; return true;
+    case M::STOSB: op = {StringOp::kStos, 1}; return true;
+    case M::STOSW: op = {StringOp::kStos, 2}; return true;
+    case M::STOSD: op = {StringOp::kStos, 4}; return true;
+    case M::STOSQ: op = {StringOp::kStos, 8}; return true;
+    case M::LODSB: op = {StringOp::kLods, 1}; return true;
+    case M::LODSW: op = {StringOp::kLods, 2}; return true;
+    case M::LODSD: op = {StringOp::kLods, 4}; return true;
+    case M::LODSQ: op = {StringOp::kLods, 8}; return true;
+    case M::CMPSB: op = {StringOp::kCmps, 1}; return true;
+    case M::CMPSW: op = {StringOp::kCmps, 2}; return true;
+    case M::CMPSQ: op = {StringOp::kCmps, 8}; return true;
+    case M::SCASB: op = {StringOp::kScas, 1}; return true;
+    case M::SCASW: op = {StringOp::kScas, 2}; return true;
+    case M::SCASD: op = {StringOp::kScas, 4}; return true;
+    case M::SCASQ: op = {StringOp::kScas, 8}; return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool ExecuteString(Exec& e, Step& step) {
+  const frontend::DecodedInsn& insn = e.insn;
+  StringOp op;
+  // MOVSD and CMPSD are also SSE2 mnemonics: the string forms are the one-byte-map ones.
+  if (insn.map == frontend::OpcodeMap::kPrimary && insn.mnemonic == Mnemonic::MOVSD) op = {StringOp::kMovs, 4};
+  else if (insn.map == frontend::OpcodeMap::kPrimary && insn.mnemonic == Mnemonic::CMPSD) op = {StringOp::kCmps, 4};
+  else if (!Classify(insn.mnemonic, op)) return false;
+
+  CpuState& s = e.s;
+  const unsigned asz = insn.address_size;
+  const uint64_t amask = sem::SizeMask(asz);
+  const Reg rcx{asz == 2 ? RegClass::kGpr16 : asz == 4 ? RegClass::kGpr32 : RegClass::kGpr64, machine::kRcx};
+  const Reg rsi{rcx.cls, machine::kRsi}, rdi{rcx.cls, machine::kRdi};
+  const Reg acc{op.size == 1 ? RegClass::kGpr8 : op.size == 2 ? RegClass::kGpr16 : op.size == 4 ? RegClass::kGpr32 : RegClass::kGpr64, 0};
+  const bool rep = insn.prefixes.rep || insn.prefixes.repne;
+  const bool down = (s.rflags_rest & machine::rflags::kDf) != 0;
+  const int64_t delta = down ? -static_cast<int64_t>(op.size) : static_cast<int64_t>(op.size);
+  // The source segment can be overridden; the destination is always ES (SDM Vol.2 MOVS).
+  const Seg src_seg = insn.prefixes.segment == Seg::kNone ? Seg::kDs : insn.prefixes.segment;
+  const uint64_t src_base = e.SegmentBase(src_seg), dst_base = e.SegmentBase(Seg::kEs);
+
+  uint64_t count = rep ? e.ReadReg(rcx) : 1;
+  step = Step::kNext;
+  while (count != 0) {
+    const uint64_t si = e.ReadReg(rsi), di = e.ReadReg(rdi);
+    // Bulk path: forward MOVS/STOS over a run of whole 64-byte chunks.
+    if (rep && !down && (op.kind == StringOp::kMovs || op.kind == StringOp::kStos) && count * op.size >= 64 &&
+        ((di + 64) & amask) > di && (op.kind == StringOp::kStos || ((si + 64) & amask) > si)) {
+      uint8_t chunk[64];
+      if (op.kind == StringOp::kStos) {
+        const uint64_t v = e.ReadReg(acc);
+        for (unsigned i = 0; i < 64; ++i) chunk[i] = static_cast<uint8_t>(v >> (8 * (i % op.size)));
+      } else if (e.mem.Read(src_base + si, chunk, 64) != MemStatus::kOk) {
+        goto element;  // let the element path find the exact faulting element
+      }
+      if (e.mem.Write(dst_base + di, chunk, 64) != MemStatus::kOk) goto element;
+      if (op.kind == StringOp::kMovs) e.WriteReg(rsi, (si + 64) & amask);
+      e.WriteReg(rdi, (di + 64) & amask);
+      count -= 64 / op.size;
+      if (rep) e.WriteReg(rcx, count);
+      continue;
+    }
+  element: {
+    uint64_t a = 0, b = 0;
+    switch (op.kind) {
+      case StringOp::kMovs:
+        if (!e.Load(src_base + si, op.size, a, step) || !e.Store(dst_base + di, op.size, a, step)) return true;
+        e.WriteReg(rsi, (si + delta) & amask);
+        e.WriteReg(rdi, (di + delta) & amask);
+        break;
+      case StringOp::kStos:
+        if (!e.Store(dst_base + di, op.size, e.ReadReg(acc), step)) return true;
+        e.WriteReg(rdi, (di + delta) & amask);
+        break;
+      case StringOp::kLods:
+        if (!e.Load(src_base + si, op.size, a, step)) return true;
+        e.WriteReg(acc, a);
+        e.WriteReg(rsi, (si + delta) & amask);
+        break;
+      case StringOp::kCmps:
+        if (!e.Load(src_base + si, op.size, a, step) || !e.Load(dst_base + di, op.size, b, step)) return true;
+        sem::Sub(s.flags, a, b, op.size);
+        e.WriteReg(rsi, (si + delta) & amask);
+        e.WriteReg(rdi, (di + delta) & amask);
+        break;
+      case StringOp::kScas:
+        if (!e.Load(dst_base + di, op.size, b, step)) return true;
+        sem::Sub(s.flags, e.ReadReg(acc), b, op.size);
+        e.WriteReg(rdi, (di + delta) & amask);
+        break;
+    }
+    --count;
+    if (rep) e.WriteReg(rcx, count);
+    if (rep && (op.kind == StringOp::kCmps || op.kind == StringOp::kScas)) {
+      // REPE stops when ZF = 0, REPNE when ZF = 1.
+      const bool zf = (sem::ArithmeticFlags(s.flags) & machine::rflags::kZf) != 0;
+      if (insn.prefixes.rep ? !zf : zf) break;
+    }
+  }
+  }
+  step = e.Next();
+  return true;
+}
+
+bool ExecuteSystem(Exec& e, Step& step) {
+  CpuState& s = e.s;
+  switch (e.insn.mnemonic) {
+    case Mnemonic::CPUID: {
+      static const sem::CpuModel kModel;
+      const sem::CpuidResult r = sem::Cpuid(kModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
+                                            static_cast<uint32_t>(s.gpr[machine::kRcx]));
+      s.gpr[machine::kRax] = r.eax;
+      s.gpr[machine::kRbx] = r.ebx;
+      s.gpr[machine::kRcx] = r.ecx;
+      s.gpr[machine::kRdx] = r.edx;
+      step = e.Next();
+      return true;
+    }
+    case Mnemonic::RDTSC: {
+      // A deterministic time-stamp counter: the instructions retired (the virtual clock comes
+      // with the system issue).
+      s.gpr[machine::kRax] = s.retired & 0xFFFFFFFF;
+      s.gpr[machine::kRdx] = s.retired >> 32;
+      step = e.Next();
+      return true;
+    }
+    default: return false;
+  }
+}
+
+}  // namespace kiln::jit::interp

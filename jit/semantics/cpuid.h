@@ -1,0 +1,77 @@
+// CPUID from a CPU model (SDM Vol.2 CPUID). The model advertises only what Kiln implements, so
+// that guests pick code paths Kiln can run; later issues add features as they are completed.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace kiln::jit::sem {
+
+struct CpuidResult {
+  uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+/// The CPU model CPUID reports.
+struct CpuModel {
+  char vendor[13] = "GenuineIntel";
+  char brand[49] = "Kiln virtual x86-64 CPU";
+  uint32_t family = 6, model = 0x55, stepping = 4;
+  // Leaf 1 EDX: FPU, TSC, CX8, CMOV, FXSR, MMX, SSE, SSE2 - the x86-64 baseline that every
+  // x86-64 program may assume (the FP/vector issue completes x87, MMX and the rest of SSE).
+  uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
+                       (1u << 25) | (1u << 26);
+  uint32_t leaf1_ecx = (1u << 23);  // POPCNT
+  uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 19);  // BMI1, BMI2, ADX
+  // 0x80000001 EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode, LZCNT (ABM).
+  uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 29);
+  uint32_t ext1_ecx = (1u << 0) | (1u << 5);
+};
+
+inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
+  CpuidResult r;
+  auto vendor = [&](CpuidResult& out) {
+    std::memcpy(&out.ebx, m.vendor, 4);
+    std::memcpy(&out.edx, m.vendor + 4, 4);
+    std::memcpy(&out.ecx, m.vendor + 8, 4);
+  };
+  switch (leaf) {
+    case 0:
+      r.eax = 7;  // highest basic leaf
+      vendor(r);
+      break;
+    case 1:
+      r.eax = (m.stepping & 0xF) | ((m.model & 0xF) << 4) | ((m.family & 0xF) << 8) | (((m.model >> 4) & 0xF) << 16);
+      r.ebx = (1u << 16) | (8u << 8);  // one logical processor, CLFLUSH line 64 bytes
+      r.ecx = m.leaf1_ecx;
+      r.edx = m.leaf1_edx;
+      break;
+    case 7:
+      if (subleaf == 0) r.ebx = m.leaf7_ebx;
+      break;
+    case 0x80000000:
+      r.eax = 0x80000008;
+      break;
+    case 0x80000001:
+      r.ecx = m.ext1_ecx;
+      r.edx = m.ext1_edx;
+      break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004: {
+      const char* p = m.brand + (leaf - 0x80000002) * 16;
+      std::memcpy(&r.eax, p, 4);
+      std::memcpy(&r.ebx, p + 4, 4);
+      std::memcpy(&r.ecx, p + 8, 4);
+      std::memcpy(&r.edx, p + 12, 4);
+      break;
+    }
+    case 0x80000008:
+      r.eax = 48 | (48 << 8);  // 48-bit physical and linear addresses
+      break;
+    default:
+      break;  // unknown leaves read as zero (Intel returns the highest basic leaf's data)
+  }
+  return r;
+}
+
+}  // namespace kiln::jit::sem
