@@ -10,8 +10,9 @@ PACKAGES=(
   libcapstone-dev libzydis-dev libsdl2-dev libgtest-dev libgmock-dev libbenchmark-dev
   # runtime of sanitizers and libFuzzer for clang-19
   libclang-rt-19-dev
-  # test corpora and reference peers
-  binutils file
+  # test corpora and reference peers: ld for the assembled test programs, gcc and glibc's static
+  # libraries for the C ones, busybox-static for real programs under `kiln user`
+  binutils file gcc libc6-dev busybox-static
 )
 
 missing=()

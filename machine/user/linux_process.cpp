@@ -9,6 +9,10 @@
 #include <ctime>
 #include <random>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "frontend/disasm/printer.h"
 #include "jit/semantics/flags.h"
 #include "machine/elf_image.h"
@@ -34,9 +38,9 @@ enum : uint64_t { kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPages
 // Linux x86-64 system call numbers used here.
 enum : uint64_t {
   kRead = 0, kWrite = 1, kOpen = 2, kClose = 3, kFstat = 5, kLseek = 8, kMmap = 9, kMprotect = 10,
-  kMunmap = 11, kBrk = 12, kRtSigaction = 13, kRtSigprocmask = 14, kIoctl = 16, kWritev = 20,
+  kMunmap = 11, kBrk = 12, kRtSigaction = 13, kRtSigprocmask = 14, kIoctl = 16, kPread64 = 17, kWritev = 20,
   kAccess = 21, kMadvise = 28, kGetpid = 39, kExit = 60, kUname = 63, kFcntl = 72, kGetcwd = 79,
-  kReadlink = 89, kGettimeofday = 96, kGetuid = 102, kGetgid = 104, kGeteuid = 107, kGetegid = 108,
+  kReadlink = 89, kDup = 32, kDup2 = 33, kDup3 = 292, kGettimeofday = 96, kGetuid = 102, kGetgid = 104, kGeteuid = 107, kGetegid = 108,
   kSigaltstack = 131, kArchPrctl = 158, kGettid = 186, kTime = 201, kFutex = 202, kSetTidAddress = 218,
   kClockGettime = 228, kExitGroup = 231, kOpenat = 257, kNewfstatat = 262, kSetRobustList = 273,
   kPrlimit64 = 302, kGetrandom = 318, kRseq = 334,
@@ -170,6 +174,93 @@ bool LinuxProcess::SetUpStack(std::string& error) {
   return true;
 }
 
+LinuxProcess::~LinuxProcess() {
+  for (size_t i = 0; i < fds_.size(); ++i) CloseFd(i);
+}
+
+int LinuxProcess::HostFd(uint64_t guest_fd) const {
+  if (guest_fd >= fds_.size() || fds_[guest_fd].kind != GuestFd::kHost) return -1;
+  return fds_[guest_fd].host;
+}
+
+void LinuxProcess::CloseFd(size_t fd) {
+  if (fd >= fds_.size()) return;
+  if (fds_[fd].kind == GuestFd::kHost && fds_[fd].owned) ::close(fds_[fd].host);
+  fds_[fd] = GuestFd{};
+}
+
+// dup/dup2/fcntl(F_DUPFD): new_fd < 0 means "the lowest free descriptor >= lowest".
+int64_t LinuxProcess::Duplicate(uint64_t old_fd, int64_t new_fd, uint64_t lowest) {
+  if (old_fd >= fds_.size() || fds_[old_fd].kind == GuestFd::kClosed) return Err(EBADF);
+  if (new_fd < 0) {
+    new_fd = static_cast<int64_t>(lowest);
+    while (static_cast<size_t>(new_fd) < fds_.size() && fds_[new_fd].kind != GuestFd::kClosed) ++new_fd;
+  }
+  if (new_fd > 1023) return Err(EMFILE);
+  if (static_cast<uint64_t>(new_fd) == old_fd) return new_fd;
+  GuestFd copy = fds_[old_fd];
+  if (copy.kind == GuestFd::kHost) {
+    copy.host = ::dup(copy.host);
+    if (copy.host < 0) return Err(errno);
+    copy.owned = true;
+  }
+  if (static_cast<size_t>(new_fd) >= fds_.size()) fds_.resize(new_fd + 1);
+  CloseFd(static_cast<size_t>(new_fd));
+  fds_[new_fd] = copy;
+  return new_fd;
+}
+
+// open/openat for reading only: the program sees host files, as under qemu-user, but cannot
+// change them (a test and benchmark harness has no business writing the host's files).
+int64_t LinuxProcess::OpenFile(uint64_t path_addr, uint64_t flags) {
+  std::string path;
+  for (uint64_t a = path_addr;; ++a) {
+    char c;
+    if (!memory_.CopyOut(a, &c, 1)) return Err(EFAULT);
+    if (c == 0) break;
+    if (path.size() >= 4096) return Err(ENAMETOOLONG);
+    path.push_back(c);
+  }
+  if ((flags & 3) != 0 || (flags & (O_CREAT | O_TRUNC))) return Err(EACCES);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (flags & O_DIRECTORY));
+  if (fd < 0) return Err(errno);
+  size_t guest = 0;
+  while (guest < fds_.size() && fds_[guest].kind != GuestFd::kClosed) ++guest;
+  if (guest >= 1024) {
+    ::close(fd);
+    return Err(EMFILE);
+  }
+  if (guest == fds_.size()) fds_.emplace_back();
+  fds_[guest] = GuestFd{GuestFd::kHost, fd, true};
+  return static_cast<int64_t>(guest);
+}
+
+// struct stat as the x86-64 Linux ABI lays it out (144 bytes), filled from the host's fields.
+int64_t LinuxProcess::StatTo(uint64_t dst, int host_fd, const std::string* path) {
+  struct stat st;
+  if ((path ? ::stat(path->c_str(), &st) : ::fstat(host_fd, &st)) != 0) return Err(errno);
+  uint8_t out[144] = {};
+  auto put64 = [&](size_t off, uint64_t v) { for (int i = 0; i < 8; ++i) out[off + i] = static_cast<uint8_t>(v >> (8 * i)); };
+  auto put32 = [&](size_t off, uint32_t v) { for (int i = 0; i < 4; ++i) out[off + i] = static_cast<uint8_t>(v >> (8 * i)); };
+  put64(0, st.st_dev);
+  put64(8, st.st_ino);
+  put64(16, st.st_nlink);
+  put32(24, st.st_mode);
+  put32(28, st.st_uid);
+  put32(32, st.st_gid);
+  put64(40, st.st_rdev);
+  put64(48, static_cast<uint64_t>(st.st_size));
+  put64(56, static_cast<uint64_t>(st.st_blksize));
+  put64(64, static_cast<uint64_t>(st.st_blocks));
+  put64(72, static_cast<uint64_t>(st.st_atim.tv_sec));
+  put64(80, static_cast<uint64_t>(st.st_atim.tv_nsec));
+  put64(88, static_cast<uint64_t>(st.st_mtim.tv_sec));
+  put64(96, static_cast<uint64_t>(st.st_mtim.tv_nsec));
+  put64(104, static_cast<uint64_t>(st.st_ctim.tv_sec));
+  put64(112, static_cast<uint64_t>(st.st_ctim.tv_nsec));
+  return memory_.CopyIn(dst, out, sizeof out) ? 0 : Err(EFAULT);
+}
+
 UserExit LinuxProcess::Run() {
   uint64_t budget = options_.max_instructions;
   while (!exited_) {
@@ -220,7 +311,9 @@ bool LinuxProcess::SystemCall() {
 
 int64_t LinuxProcess::Dispatch(uint64_t nr, const uint64_t a[6]) {
   auto write_fd = [&](uint64_t fd, uint64_t buf, uint64_t len) -> int64_t {
-    std::FILE* f = fd == 1 ? options_.stdout_file : fd == 2 ? options_.stderr_file : nullptr;
+    std::FILE* f = nullptr;
+    if (fd < fds_.size() && fds_[fd].kind == GuestFd::kStdout) f = options_.stdout_file;
+    if (fd < fds_.size() && fds_[fd].kind == GuestFd::kStderr) f = options_.stderr_file;
     if (!f) return Err(EBADF);
     std::vector<uint8_t> data(len);
     if (!memory_.CopyOut(buf, data.data(), len)) return Err(EFAULT);
@@ -246,7 +339,63 @@ int64_t LinuxProcess::Dispatch(uint64_t nr, const uint64_t a[6]) {
       return total;
     }
     case kRead:
-      return a[0] == 0 ? 0 : Err(EBADF);  // stdin reads as empty
+    case kPread64: {
+      const int fd = HostFd(a[0]);
+      if (fd < 0) return Err(EBADF);
+      const uint64_t len = a[2] > (1u << 24) ? (1u << 24) : a[2];
+      std::vector<uint8_t> data(len);
+      const ssize_t n = nr == kRead ? ::read(fd, data.data(), len) : ::pread(fd, data.data(), len, static_cast<off_t>(a[3]));
+      if (n < 0) return Err(errno);
+      return memory_.CopyIn(a[1], data.data(), static_cast<size_t>(n)) ? n : Err(EFAULT);
+    }
+    case kOpen:
+      return OpenFile(a[0], a[1]);
+    case kOpenat:
+      if (static_cast<int32_t>(a[0]) != -100) return Err(ENOSYS);  // only AT_FDCWD (an int)
+      return OpenFile(a[1], a[2]);
+    case kClose:
+      if (a[0] >= fds_.size() || fds_[a[0]].kind == GuestFd::kClosed) return Err(EBADF);
+      CloseFd(a[0]);
+      return 0;
+    case kDup:
+      return Duplicate(a[0], -1, 0);
+    case kDup2:
+    case kDup3:
+      if (nr == kDup3 && a[0] == a[1]) return Err(EINVAL);
+      return a[1] > 1023 ? Err(EBADF) : Duplicate(a[0], static_cast<int64_t>(a[1]), 0);
+    case kFcntl:
+      if (a[1] == 0 || a[1] == 1030) return Duplicate(a[0], -1, a[2]);  // F_DUPFD(_CLOEXEC)
+      if (a[0] >= fds_.size() || fds_[a[0]].kind == GuestFd::kClosed) return Err(EBADF);
+      return 0;  // F_GETFD, F_SETFD, F_GETFL, F_SETFL: nothing to report or change
+    case kFstat: {
+      if (a[0] < fds_.size() && fds_[a[0]].kind >= GuestFd::kStdout)
+        return StatTo(a[1], fds_[a[0]].kind == GuestFd::kStdout ? 1 : 2, nullptr);
+      const int fd = HostFd(a[0]);
+      return fd < 0 ? Err(EBADF) : StatTo(a[1], fd, nullptr);
+    }
+    case kNewfstatat: {
+      if (a[3] & 0x1000) {  // AT_EMPTY_PATH: fstat of dirfd
+        if (a[0] < fds_.size() && fds_[a[0]].kind >= GuestFd::kStdout)
+          return StatTo(a[2], fds_[a[0]].kind == GuestFd::kStdout ? 1 : 2, nullptr);
+        const int fd = HostFd(a[0]);
+        return fd < 0 ? Err(EBADF) : StatTo(a[2], fd, nullptr);
+      }
+      std::string path;
+      for (uint64_t p = a[1];; ++p) {
+        char c;
+        if (!memory_.CopyOut(p, &c, 1)) return Err(EFAULT);
+        if (c == 0) break;
+        if (path.size() >= 4096) return Err(ENAMETOOLONG);
+        path.push_back(c);
+      }
+      return StatTo(a[2], -1, &path);
+    }
+    case kLseek: {
+      const int fd = HostFd(a[0]);
+      if (fd < 0 || (fd == 0 && !fds_[a[0]].owned)) return Err(ESPIPE);
+      const off_t r = ::lseek(fd, static_cast<off_t>(a[1]), static_cast<int>(a[2]));
+      return r < 0 ? Err(errno) : static_cast<int64_t>(r);
+    }
     case kExit:
     case kExitGroup:
       exited_ = true;
@@ -272,7 +421,6 @@ int64_t LinuxProcess::Dispatch(uint64_t nr, const uint64_t a[6]) {
     case kSigaltstack:
     case kSetRobustList:
     case kFutex:
-    case kClose:
       return 0;
     case kArchPrctl:
       if (a[0] == 0x1002) {  // ARCH_SET_FS
@@ -326,15 +474,9 @@ int64_t LinuxProcess::Dispatch(uint64_t nr, const uint64_t a[6]) {
     }
     case kIoctl:
       return Err(ENOTTY);
-    case kOpen:
-    case kOpenat:
     case kAccess:
     case kReadlink:
-    case kNewfstatat:
-    case kFstat:
       return Err(ENOENT);
-    case kLseek:
-      return Err(ESPIPE);
     default:
       break;
   }

@@ -37,6 +37,7 @@ class LinuxProcess {
  public:
   /// Loads a static x86-64 ELF executable. Returns nullptr and sets `error` to one line when the
   /// file is not one (dynamically linked, wrong machine, bad headers).
+  ~LinuxProcess();
   static std::unique_ptr<LinuxProcess> Load(std::span<const uint8_t> elf, UserProcessOptions options,
                                             std::string& error);
 
@@ -58,6 +59,18 @@ class LinuxProcess {
   uint64_t brk_start_ = 0, brk_ = 0, brk_limit_ = 0;
   uint64_t mmap_next_ = 0, mmap_limit_ = 0;
   uint64_t phdr_addr_ = 0, phnum_ = 0, entry_ = 0;
+  // The guest's file descriptors: host stdin, the stdout/stderr FILEs, and read-only host files.
+  struct GuestFd {
+    enum Kind : uint8_t { kClosed, kHost, kStdout, kStderr } kind = kClosed;
+    int host = -1;       ///< kHost: the host descriptor
+    bool owned = false;  ///< kHost: Kiln opened it (and closes it)
+  };
+  int64_t OpenFile(uint64_t path_addr, uint64_t flags);
+  int64_t StatTo(uint64_t dst, int host_fd, const std::string* path);
+  int HostFd(uint64_t guest_fd) const;  ///< -1 unless a kHost descriptor
+  int64_t Duplicate(uint64_t old_fd, int64_t new_fd, uint64_t lowest);
+  void CloseFd(size_t fd);
+  std::vector<GuestFd> fds_ = {{GuestFd::kHost, 0, false}, {GuestFd::kStdout}, {GuestFd::kStderr}};
   UserExit exit_;
   bool exited_ = false;
   std::vector<bool> noted_syscalls_;
