@@ -55,7 +55,7 @@ class Exec {
   }
 
   // --- registers ----------------------------------------------------------------------------
-  uint64_t ReadReg(Reg r) const {
+  [[gnu::always_inline]] uint64_t ReadReg(Reg r) const {
     const uint64_t v = s.gpr[r.index & 15];
     switch (r.cls) {
       case RegClass::kGpr8: return v & 0xFF;
@@ -66,7 +66,7 @@ class Exec {
     }
   }
   /// Writes with the x86-64 rules: 32-bit results zero-extend, 8- and 16-bit ones merge.
-  void WriteReg(Reg r, uint64_t v) {
+  [[gnu::always_inline]] void WriteReg(Reg r, uint64_t v) {
     uint64_t& g = s.gpr[r.index & 15];
     switch (r.cls) {
       case RegClass::kGpr8: g = (g & ~uint64_t{0xFF}) | (v & 0xFF); break;
@@ -84,7 +84,7 @@ class Exec {
   // --- memory -------------------------------------------------------------------------------
   /// The linear address of a memory operand: segment base + (base + index * scale + disp),
   /// the offset wrapped to the address size (SDM Vol.1 3.7.5).
-  uint64_t Address(const Operand& op) const {
+  [[gnu::always_inline]] uint64_t Address(const Operand& op) const {
     uint64_t ea = static_cast<uint64_t>(op.value);
     if (op.base.valid()) ea += op.base.cls == RegClass::kIp ? next_rip : ReadReg(op.base);
     if (op.index.valid()) ea += ReadReg(op.index) * op.scale;
@@ -100,7 +100,7 @@ class Exec {
     return s.seg[i].base;
   }
   // Guest memory is little-endian whatever the host is: values go through byte arrays.
-  bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+  [[gnu::always_inline]] bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
     uint8_t b[8] = {};
     const MemStatus st = mem.Read(addr, b, n);
     if (st != MemStatus::kOk) {
@@ -111,7 +111,7 @@ class Exec {
     for (unsigned i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
     return true;
   }
-  bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+  [[gnu::always_inline]] bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
     uint8_t b[8];
     for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
     const MemStatus st = mem.Write(addr, b, n);
@@ -124,7 +124,7 @@ class Exec {
 
   // --- operands -----------------------------------------------------------------------------
   /// Operand `n` as a zero-extended value of its size (immediates sign-extended to it).
-  bool Read(int n, uint64_t& v, Step& step) {
+  [[gnu::always_inline]] bool Read(int n, uint64_t& v, Step& step) {
     const Operand& op = insn.operands[n];
     switch (op.kind) {
       case OperandKind::kReg: v = ReadReg(op.reg); return true;
@@ -133,7 +133,7 @@ class Exec {
       default: v = static_cast<uint64_t>(op.value); return true;
     }
   }
-  bool Write(int n, uint64_t v, Step& step) {
+  [[gnu::always_inline]] bool Write(int n, uint64_t v, Step& step) {
     const Operand& op = insn.operands[n];
     if (op.kind == OperandKind::kReg) {
       WriteReg(op.reg, v);

@@ -10,23 +10,18 @@ using frontend::Mnemonic;
 
 enum class CondKind { kNone, kJcc, kSetcc, kCmovcc };
 
-// The condition number of Jcc/SETcc/CMOVcc mnemonics, in encoding order (SDM Vol.1 B.1).
-int ConditionOf(Mnemonic m, CondKind& kind) {
-  using M = Mnemonic;
-  static constexpr M kJcc[16] = {M::JO, M::JNO, M::JB, M::JNB, M::JZ, M::JNZ, M::JBE, M::JNBE,
-                                 M::JS, M::JNS, M::JP, M::JNP, M::JL, M::JNL, M::JLE, M::JNLE};
-  static constexpr M kSet[16] = {M::SETO, M::SETNO, M::SETB, M::SETNB, M::SETZ, M::SETNZ, M::SETBE, M::SETNBE,
-                                 M::SETS, M::SETNS, M::SETP, M::SETNP, M::SETL, M::SETNL, M::SETLE, M::SETNLE};
-  static constexpr M kCmov[16] = {M::CMOVO, M::CMOVNO, M::CMOVB, M::CMOVNB, M::CMOVZ, M::CMOVNZ, M::CMOVBE,
-                                  M::CMOVNBE, M::CMOVS, M::CMOVNS, M::CMOVP, M::CMOVNP, M::CMOVL, M::CMOVNL,
-                                  M::CMOVLE, M::CMOVNLE};
-  for (int i = 0; i < 16; ++i) {
-    if (kJcc[i] == m) { kind = CondKind::kJcc; return i; }
-    if (kSet[i] == m) { kind = CondKind::kSetcc; return i; }
-    if (kCmov[i] == m) { kind = CondKind::kCmovcc; return i; }
-  }
+// The condition of Jcc (70-7F, 0F 80-8F), SETcc (0F 90-9F) and CMOVcc (0F 40-4F) is the low
+// nibble of the opcode (SDM Vol.1 B.1), so the encoding tells the kind and the condition.
+int ConditionOf(const frontend::DecodedInsn& insn, CondKind& kind) {
+  const uint8_t op = insn.opcode;
   kind = CondKind::kNone;
-  return -1;
+  if (insn.encoding != frontend::Encoding::kLegacy) return -1;
+  if (insn.map == frontend::OpcodeMap::kPrimary && op >= 0x70 && op <= 0x7F) kind = CondKind::kJcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x80 && op <= 0x8F) kind = CondKind::kJcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x90 && op <= 0x9F) kind = CondKind::kSetcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x40 && op <= 0x4F) kind = CondKind::kCmovcc;
+  else return -1;
+  return op & 0xF;
 }
 
 uint64_t Target(const Exec& e) { return e.next_rip + static_cast<uint64_t>(e.insn.operands[0].value); }
@@ -112,7 +107,7 @@ bool ExecuteControl(Exec& e, Step& step) {
     default: break;
   }
   CondKind kind;
-  const int cc = ConditionOf(m, kind);
+  const int cc = ConditionOf(e.insn, kind);
   if (cc < 0) return false;
   const bool holds = sem::Condition(e.s.flags, static_cast<unsigned>(cc));
   step = Step::kNext;

@@ -3,6 +3,7 @@
 #include "jit/interp/interpreter.h"
 
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "frontend/decoder.h"
@@ -19,6 +20,11 @@ using interp::Exec;
 using interp::Step;
 
 constexpr size_t kMaxBlockInsns = 64;
+
+// The handler groups, in the order they are tried the first time an instruction executes.
+using GroupFn = bool (*)(Exec&, Step&);
+constexpr GroupFn kGroups[] = {interp::ExecuteInteger, interp::ExecuteControl, interp::ExecuteData,
+                               interp::ExecuteString, interp::ExecuteSse, interp::ExecuteSystem};
 
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
   const uint16_t cs = s.seg[machine::kCs].attributes;
@@ -47,6 +53,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const CpuMode mode = ModeOf(state_);
   if (auto it = blocks_.find(rip); it != blocks_.end()) {
     if (it->second->mode == mode) return it->second.get();
+    for (auto& [start, other] : blocks_) other->next = nullptr;  // no chain into the erased block
     blocks_.erase(it);  // the same bytes mean something else in another mode
   }
   auto block = std::make_unique<Block>();
@@ -79,12 +86,14 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     pc += insn.length;
     if (EndsBlock(insn)) break;
   }
+  block->group.assign(block->insns.size(), 0);
   const Block* result = block.get();
   blocks_.emplace(rip, std::move(block));
   return result;
 }
 
 void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
+  for (auto& [start, block] : blocks_) block->next = nullptr;  // no pointer may outlive its block
   for (auto it = blocks_.begin(); it != blocks_.end();) {
     // A block covers at most 64 * 15 bytes from its start: a cheap conservative overlap test.
     const uint64_t start = it->first;
@@ -96,17 +105,39 @@ void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
 Exit Interpreter::Run(uint64_t max_instructions) {
   uint64_t retired = 0;
   Exit exit;
+  const Block* previous = nullptr;
   while (retired < max_instructions) {
-    const Block* block = FindOrDecode(state_.rip, exit);
-    if (!block) return exit;
-    for (const DecodedInsn& insn : block->insns) {
+    const Block* block = nullptr;
+    if (previous && previous->next && previous->next_rip == state_.rip) {
+      block = previous->next;
+    } else {
+      block = FindOrDecode(state_.rip, exit);
+      if (!block) return exit;
+      if (previous) {
+        previous->next = block;
+        previous->next_rip = state_.rip;
+      }
+    }
+    previous = block;
+    for (size_t i = 0; i < block->insns.size(); ++i) {
+      const DecodedInsn& insn = block->insns[i];
       Exec e(state_, memory_, insn, exit);
       Step step;
+      uint8_t& group = block->group[i];
+      bool handled = false;
+      if (group != 0) {
+        handled = kGroups[group - 1](e, step);
+      } else if (insn.mnemonic != Mnemonic::INVALID) {
+        for (uint8_t g = 0; g < std::size(kGroups) && !handled; ++g) {
+          if (kGroups[g](e, step)) {
+            handled = true;
+            group = static_cast<uint8_t>(g + 1);
+          }
+        }
+      }
       if (insn.mnemonic == Mnemonic::INVALID) {
         step = insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
-      } else if (!interp::ExecuteInteger(e, step) && !interp::ExecuteData(e, step) &&
-                 !interp::ExecuteControl(e, step) && !interp::ExecuteString(e, step) &&
-                 !interp::ExecuteSse(e, step) && !interp::ExecuteSystem(e, step)) {
+      } else if (!handled) {
         // Decoded but not implemented yet: #UD in the guest, reported once per mnemonic.
         const auto m = static_cast<size_t>(insn.mnemonic);
         if (m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {

@@ -42,6 +42,13 @@ struct Exit {
 /// change control flow (or a size limit).
 struct Block {
   uint64_t start = 0;
+  /// Per instruction: which handler group executed it first (0 = not known yet), so that later
+  /// executions go straight to it.
+  mutable std::vector<uint8_t> group;
+  /// The block that followed this one last time, and its address (block chaining without a
+  /// hash lookup for loops; reset by InvalidateCode).
+  mutable const Block* next = nullptr;
+  mutable uint64_t next_rip = 0;
   frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
   std::vector<frontend::DecodedInsn> insns;
 };
