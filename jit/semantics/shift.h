@@ -19,7 +19,9 @@ constexpr uint64_t Shift(LazyFlags& f, ShiftOp op, uint64_t a, uint64_t raw_coun
   unsigned count = static_cast<unsigned>(raw_count) & (size == 8 ? 0x3F : 0x1F);
   if (count == 0) return a & mask;
   a &= mask;
-  const uint64_t old = ArithmeticFlags(f);
+  // Rotates keep SF/ZF/AF/PF and RCL/RCR read CF: only they need the old flags computed.
+  const bool rotate = op == ShiftOp::kRol || op == ShiftOp::kRor || op == ShiftOp::kRcl || op == ShiftOp::kRcr;
+  const uint64_t old = rotate ? ArithmeticFlags(f) : 0;
   bool cf = (old & rflags::kCf) != 0;
   bool of = false;
   uint64_t r = 0;
