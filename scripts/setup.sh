@@ -13,6 +13,8 @@ PACKAGES=(
   # test corpora and reference peers: ld for the assembled test programs, gcc and glibc's static
   # libraries for the C ones, busybox-static for real programs under `kiln user`
   binutils file gcc libc6-dev busybox-static
+  # peers for the whole-program benchmarks (bench/user_mips.sh): QEMU's user-mode TCG, bc
+  qemu-user bc
 )
 
 missing=()

@@ -284,6 +284,47 @@ bool ExecuteSse(Exec& e, Step& step) {
     case M::PSUBD: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint32_t>(a, b, r, [](uint32_t x, uint32_t y) { return x - y; }); }); return true;
     case M::PSUBQ: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint64_t>(a, b, r, [](uint64_t x, uint64_t y) { return x - y; }); }); return true;
     case M::PSUBUSB: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint8_t>(a, b, r, [](uint8_t x, uint8_t y) { return static_cast<uint8_t>(x > y ? x - y : 0); }); }); return true;
+    case M::PACKUSWB:
+    case M::PACKSSWB:
+    case M::PACKSSDW:
+      step = Binary(e, [m](const Vec& a, const Vec& b, Vec& r) {
+        // Saturate the words (dwords) of dest then src into bytes (words), SDM Vol.2 PACKUSWB.
+        if (m == M::PACKSSDW) {
+          for (int i = 0; i < 8; ++i) {
+            int32_t v;
+            std::memcpy(&v, (i < 4 ? a.data() : b.data()) + 4 * (i & 3), 4);
+            const int16_t out = static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+            std::memcpy(r.data() + 2 * i, &out, 2);
+          }
+          return;
+        }
+        for (int i = 0; i < 16; ++i) {
+          int16_t v;
+          std::memcpy(&v, (i < 8 ? a.data() : b.data()) + 2 * (i & 7), 2);
+          if (m == M::PACKUSWB) r[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+          else r[i] = static_cast<uint8_t>(static_cast<int8_t>(v < -128 ? -128 : v > 127 ? 127 : v));
+        }
+      });
+      return true;
+    case M::PMULLW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>(x * y); }); }); return true;
+    case M::PMULHW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<int16_t>(a, b, r, [](int16_t x, int16_t y) { return static_cast<int16_t>((x * y) >> 16); }); }); return true;
+    case M::PMULHUW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>((static_cast<uint32_t>(x) * y) >> 16); }); }); return true;
+    case M::PMULUDQ:
+      step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) {
+        for (int i = 0; i < 2; ++i) {
+          uint32_t x, y;
+          std::memcpy(&x, a.data() + 8 * i, 4);
+          std::memcpy(&y, b.data() + 8 * i, 4);
+          const uint64_t p = static_cast<uint64_t>(x) * y;
+          std::memcpy(r.data() + 8 * i, &p, 8);
+        }
+      });
+      return true;
+    case M::PADDUSB: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint8_t>(a, b, r, [](uint8_t x, uint8_t y) { return static_cast<uint8_t>(x + y > 255 ? 255 : x + y); }); }); return true;
+    case M::PADDUSW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>(x + y > 65535 ? 65535 : x + y); }); }); return true;
+    case M::PSUBUSW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>(x > y ? x - y : 0); }); }); return true;
+    case M::PAVGB: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint8_t>(a, b, r, [](uint8_t x, uint8_t y) { return static_cast<uint8_t>((x + y + 1) >> 1); }); }); return true;
+    case M::PAVGW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>((x + y + 1) >> 1); }); }); return true;
     case M::PUNPCKLBW: step = Unpack(e, 1, false); return true;
     case M::PUNPCKLWD: step = Unpack(e, 2, false); return true;
     case M::PUNPCKLDQ: step = Unpack(e, 4, false); return true;
