@@ -75,8 +75,15 @@ Step ExchangeAdd(Exec& e) {
   if (!e.Read(0, dst, step) || !e.Read(1, src, step)) return step;
   machine::LazyFlags f = e.s.flags;
   const uint64_t sum = sem::Add(f, dst, src, e.insn.operands[0].size);
-  if (!e.Write(0, sum, step)) return step;
-  e.Write(1, dst, step);
+  // TEMP = SRC + DEST; SRC = DEST; DEST = TEMP (SDM Vol.2 XADD): with one register for both,
+  // the sum wins. A memory destination is written first, so that a fault changes nothing.
+  if (e.insn.operands[0].kind == OperandKind::kMem) {
+    if (!e.Write(0, sum, step)) return step;
+    e.Write(1, dst, step);
+  } else {
+    e.Write(1, dst, step);
+    e.Write(0, sum, step);
+  }
   e.s.flags = f;
   return e.Next();
 }
@@ -93,7 +100,12 @@ Step CompareExchange(Exec& e) {
   machine::LazyFlags f = e.s.flags;
   sem::Sub(f, a, dst, size);
   const bool equal = a == dst;
-  if (!e.Write(0, equal ? src : dst, step)) return step;
+  // A memory destination is written either way (the processor never produces a locked read
+  // without a locked write, SDM Vol.2 CMPXCHG); a register destination is left alone on a
+  // mismatch, so a 32-bit one keeps its upper half (as the host CPU does).
+  if (equal || e.insn.operands[0].kind == OperandKind::kMem) {
+    if (!e.Write(0, equal ? src : dst, step)) return step;
+  }
   if (!equal) e.WriteReg(acc, dst);
   e.s.flags = f;
   return e.Next();

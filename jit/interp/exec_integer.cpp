@@ -11,6 +11,7 @@ namespace {
 
 using frontend::Mnemonic;
 using machine::LazyFlags;
+namespace rflags = machine::rflags;
 
 // dest = op(dest, src) with flags; CMP and TEST do not write. The flags are committed only after
 // the write succeeded, so a faulting store leaves the state untouched (precise exceptions).
@@ -81,6 +82,9 @@ Step MulDiv(Exec& e, Mnemonic m) {
     if (d.divide_error) return e.Raise(vec::kDe);
     out_lo = d.quotient;
     out_hi = d.remainder;
+    // All six flags are undefined after DIV/IDIV; the AMD host keeps CF and OF, clears SF, ZF
+    // and PF, and sets AF, and so does Kiln (docs/flags.md).
+    sem::UpdateFlags(s.flags, rflags::kSf | rflags::kZf | rflags::kAf | rflags::kPf, rflags::kAf);
   }
   if (size == 1) {
     s.gpr[0] = (s.gpr[0] & ~uint64_t{0xFFFF}) | out_lo | (out_hi << 8);
@@ -126,6 +130,20 @@ Step BitTest(Exec& e, sem::BitTestOp op) {
     const uint64_t r = sem::BitTest(f, op, v, offset, size);
     if (op != sem::BitTestOp::kBt && !e.Write(0, r, step)) return step;
   }
+  e.s.flags = f;
+  return e.Next();
+}
+
+// BSF/BSR: with a zero source the destination is not written at all (the AMD host keeps all 64
+// bits of it, even for a 32-bit operand), only ZF is set.
+Step BitScan(Exec& e, bool reverse) {
+  Step step = Step::kNext;
+  uint64_t src;
+  if (!e.Read(1, src, step)) return step;
+  LazyFlags f = e.s.flags;
+  const unsigned size = e.insn.operands[0].size;
+  const uint64_t r = sem::BitScan(f, reverse, src, 0, size);
+  if ((src & sem::SizeMask(size)) != 0) e.WriteReg(e.insn.operands[0].reg, r);
   e.s.flags = f;
   return e.Next();
 }
@@ -181,8 +199,8 @@ bool ExecuteInteger(Exec& e, Step& step) {
     case M::BTS: step = BitTest(e, sem::BitTestOp::kBts); return true;
     case M::BTR: step = BitTest(e, sem::BitTestOp::kBtr); return true;
     case M::BTC: step = BitTest(e, sem::BitTestOp::kBtc); return true;
-    case M::BSF: step = SourceToDest(e, [](auto& f, uint64_t s, uint64_t d, unsigned n) { return sem::BitScan(f, false, s, d, n); }); return true;
-    case M::BSR: step = SourceToDest(e, [](auto& f, uint64_t s, uint64_t d, unsigned n) { return sem::BitScan(f, true, s, d, n); }); return true;
+    case M::BSF:
+    case M::BSR: step = BitScan(e, e.insn.mnemonic == M::BSR); return true;
     case M::POPCNT: step = SourceToDest(e, [](auto& f, uint64_t s, uint64_t, unsigned n) { return sem::Popcnt(f, s, n); }); return true;
     case M::LZCNT: step = SourceToDest(e, [](auto& f, uint64_t s, uint64_t, unsigned n) { return sem::CountZeros(f, true, s, n); }); return true;
     case M::TZCNT: step = SourceToDest(e, [](auto& f, uint64_t s, uint64_t, unsigned n) { return sem::CountZeros(f, false, s, n); }); return true;

@@ -1,0 +1,170 @@
+// The host-CPU oracle: each case's instructions wrapped in generated code that loads the chosen
+// registers and flags, runs them, and stores the results, executed in a forked child with fixed
+// mappings. A fault in a case (SIGFPE for #DE, SIGSEGV, SIGILL) is caught on an alternate signal
+// stack and recorded; the child goes on with the next case.
+#include "tests/jit/host_oracle.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace kiln::test {
+
+#if defined(__x86_64__) && defined(__linux__)
+
+namespace {
+
+// The scratch page the generated code addresses with 32-bit absolute addresses.
+constexpr uint64_t kScratch = 0x30000000;
+constexpr uint64_t kInRegs = kScratch + 0x000;    // 16 x u64
+constexpr uint64_t kFlagsIn = kScratch + 0x080;
+constexpr uint64_t kOutRegs = kScratch + 0x100;   // 16 x u64
+constexpr uint64_t kFlagsOut = kScratch + 0x180;
+constexpr uint64_t kHostRegs = kScratch + 0x200;  // rsp, rbx, rbp, r12-r15
+constexpr uint64_t kStackTop = kScratch + 0x1000;
+constexpr size_t kCodeSize = 64 * 1024;
+
+class Emitter {
+ public:
+  void Byte(uint8_t b) { code.push_back(b); }
+  void Bytes(std::initializer_list<uint8_t> bs) { code.insert(code.end(), bs); }
+  void Disp32(uint64_t v) {
+    for (int i = 0; i < 4; ++i) Byte(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  // mov [abs32], r64 / mov r64, [abs32] (ModRM 00 reg 100 + SIB 25: no base, no index).
+  void Store(unsigned reg, uint64_t addr) { Absolute(0x89, reg, addr); }
+  void Load(unsigned reg, uint64_t addr) { Absolute(0x8B, reg, addr); }
+  void MovRspImm(uint64_t v) {
+    Bytes({0x48, 0xBC});
+    for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> code;
+
+ private:
+  void Absolute(uint8_t opcode, unsigned reg, uint64_t addr) {
+    Byte(static_cast<uint8_t>(0x48 | ((reg >> 3) & 1) << 2));
+    Byte(opcode);
+    Byte(static_cast<uint8_t>(0x04 | (reg & 7) << 3));
+    Byte(0x25);
+    Disp32(addr);
+  }
+};
+
+// prologue + case + epilogue, callable as void(*)().
+std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
+  Emitter e;
+  static constexpr unsigned kCalleeSaved[] = {4, 3, 5, 12, 13, 14, 15};  // rsp first
+  for (unsigned i = 0; i < 7; ++i) e.Store(kCalleeSaved[i], kHostRegs + 8 * i);
+  e.MovRspImm(kStackTop);
+  e.Bytes({0xFF, 0x34, 0x25});  // push qword [kFlagsIn]
+  e.Disp32(kFlagsIn);
+  e.Byte(0x9D);  // popfq
+  for (unsigned r = 0; r < 16; ++r)
+    if (r != 4) e.Load(r, kInRegs + 8 * r);
+  e.Load(4, kInRegs + 8 * 4);  // rsp last
+  e.code.insert(e.code.end(), body.begin(), body.end());
+  for (unsigned r = 0; r < 16; ++r) e.Store(r, kOutRegs + 8 * r);
+  e.MovRspImm(kStackTop);
+  e.Byte(0x9C);                 // pushfq
+  e.Bytes({0x8F, 0x04, 0x25});  // pop qword [kFlagsOut]
+  e.Disp32(kFlagsOut);
+  for (unsigned i = 1; i < 7; ++i) e.Load(kCalleeSaved[i], kHostRegs + 8 * i);
+  e.Load(4, kHostRegs);
+  e.Byte(0xFC);  // cld: the C code after us assumes DF = 0
+  e.Byte(0xC3);  // ret
+  return e.code;
+}
+
+sigjmp_buf g_jump;  // the child's own copy; the parent never touches it
+volatile sig_atomic_t g_signal = 0;
+
+void OnSignal(int sig) {
+  g_signal = sig;
+  siglongjmp(g_jump, 1);
+}
+
+[[noreturn]] void Child(const std::vector<OracleCase>& cases, OracleResult* results) {
+  void* code = mmap(reinterpret_cast<void*>(kOracleCodeBase), kCodeSize, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  void* data = mmap(reinterpret_cast<void*>(kOracleDataBase), kOracleDataSize, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  void* scratch = mmap(reinterpret_cast<void*>(kScratch), 0x1000, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (code == MAP_FAILED || data == MAP_FAILED || scratch == MAP_FAILED) _exit(3);
+  static uint8_t alt_stack[64 * 1024];
+  stack_t ss{};
+  ss.ss_sp = alt_stack;
+  ss.ss_size = sizeof alt_stack;
+  sigaltstack(&ss, nullptr);
+  struct sigaction sa{};
+  sa.sa_handler = OnSignal;
+  sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+  for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
+  uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const OracleCase& c = cases[i];
+    const std::vector<uint8_t> wrapped = Wrap(c.code);
+    std::memcpy(code, wrapped.data(), wrapped.size());
+    __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
+    std::memcpy(data, c.in.data, kOracleDataSize);
+    std::memcpy(scratch_words, c.in.gpr, sizeof c.in.gpr);
+    scratch_words[(kFlagsIn - kScratch) / 8] = c.in.rflags;
+    OracleResult& r = results[i];
+    g_signal = 0;
+    if (sigsetjmp(g_jump, 1) == 0) {
+      reinterpret_cast<void (*)()>(code)();
+    } else {
+      asm volatile("cld");  // the case may have set DF before it faulted
+    }
+    r.signal = g_signal;
+    std::memcpy(r.out.gpr, scratch_words + (kOutRegs - kScratch) / 8, sizeof r.out.gpr);
+    r.out.rflags = scratch_words[(kFlagsOut - kScratch) / 8];
+    std::memcpy(r.out.data, data, kOracleDataSize);
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+bool RunOnHost(const std::vector<OracleCase>& cases, std::vector<OracleResult>& results, std::string& error) {
+  results.assign(cases.size(), OracleResult{});
+  const size_t bytes = sizeof(OracleResult) * (cases.size() ? cases.size() : 1);
+  void* shared = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) {
+    error = "mmap of the result area failed";
+    return false;
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    munmap(shared, bytes);
+    error = "fork failed";
+    return false;
+  }
+  if (pid == 0) Child(cases, static_cast<OracleResult*>(shared));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    munmap(shared, bytes);
+    error = WIFEXITED(status) ? "the oracle child could not map its fixed addresses"
+                              : "the oracle child died (signal " + std::to_string(WTERMSIG(status)) + ")";
+    return false;
+  }
+  std::memcpy(static_cast<void*>(results.data()), shared, sizeof(OracleResult) * cases.size());
+  munmap(shared, bytes);
+  return true;
+}
+
+#else
+
+bool RunOnHost(const std::vector<OracleCase>&, std::vector<OracleResult>&, std::string& error) {
+  error = "the host CPU oracle needs an x86-64 Linux host";
+  return false;
+}
+
+#endif
+
+}  // namespace kiln::test

@@ -1,0 +1,40 @@
+// The host CPU as the oracle for whole instructions: runs short instruction sequences natively in
+// a sandboxed child process (its own address space; faults caught and reported, never fatal) from
+// a chosen register, flags and memory state, and reports the final state, so that the interpreter
+// can be compared with it field by field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::test {
+
+/// Where the oracle maps the test's memory, natively and in the interpreter alike.
+inline constexpr uint64_t kOracleCodeBase = 0x10000000;
+inline constexpr uint64_t kOracleDataBase = 0x20000000;
+inline constexpr uint64_t kOracleDataSize = 4096;
+inline constexpr uint64_t kOracleMaxCode = 256;  ///< bytes of test instructions per case
+
+/// The architectural state a case starts from and ends in.
+struct OracleState {
+  uint64_t gpr[16] = {};
+  uint64_t rflags = 0x202;
+  uint8_t data[kOracleDataSize] = {};
+};
+
+struct OracleCase {
+  std::vector<uint8_t> code;  ///< the instructions under test (no control flow out of them)
+  OracleState in;
+};
+
+struct OracleResult {
+  int signal = 0;  ///< 0: ran to the end; else the host signal (SIGFPE for #DE, SIGSEGV, ...)
+  OracleState out;
+};
+
+/// Runs every case on the host CPU in a forked child. Returns false (with `error`) if the
+/// oracle itself could not run (not an x86-64 host, mmap at the fixed addresses refused).
+bool RunOnHost(const std::vector<OracleCase>& cases, std::vector<OracleResult>& results, std::string& error);
+
+}  // namespace kiln::test
