@@ -179,4 +179,8 @@ bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
 
+/// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
+/// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.
+bool ExecuteOne(Exec& e, Step& step, uint8_t& group);
+
 }  // namespace kiln::jit::interp

@@ -3,7 +3,6 @@
 #include "jit/interp/interpreter.h"
 
 #include <cstdio>
-#include <iterator>
 #include <string>
 
 #include "frontend/decoder.h"
@@ -21,10 +20,6 @@ using interp::Step;
 
 constexpr size_t kMaxBlockInsns = 64;
 
-// The handler groups, in the order they are tried the first time an instruction executes.
-using GroupFn = bool (*)(Exec&, Step&);
-constexpr GroupFn kGroups[] = {interp::ExecuteInteger, interp::ExecuteControl, interp::ExecuteData,
-                               interp::ExecuteString, interp::ExecuteSse, interp::ExecuteSystem};
 
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
   const uint16_t cs = s.seg[machine::kCs].attributes;
@@ -124,17 +119,7 @@ Exit Interpreter::Run(uint64_t max_instructions) {
       Exec e(state_, memory_, insn, exit);
       Step step;
       uint8_t& group = block->group[i];
-      bool handled = false;
-      if (group != 0) {
-        handled = kGroups[group - 1](e, step);
-      } else if (insn.mnemonic != Mnemonic::INVALID) {
-        for (uint8_t g = 0; g < std::size(kGroups) && !handled; ++g) {
-          if (kGroups[g](e, step)) {
-            handled = true;
-            group = static_cast<uint8_t>(g + 1);
-          }
-        }
-      }
+      const bool handled = insn.mnemonic != Mnemonic::INVALID && interp::ExecuteOne(e, step, group);
       if (insn.mnemonic == Mnemonic::INVALID) {
         step = insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
       } else if (!handled) {

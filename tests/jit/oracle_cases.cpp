@@ -1,0 +1,205 @@
+// Random general-purpose instruction sequences for the host-CPU oracle (see oracle_cases.h).
+#include "tests/jit/oracle_cases.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "frontend/decoder.h"
+#include "frontend/disasm/printer.h"
+#include "jit/semantics/flags.h"
+
+namespace kiln::test {
+namespace {
+
+using frontend::DecodedInsn;
+using frontend::Mnemonic;
+using frontend::OperandKind;
+using frontend::RegClass;
+namespace rflags = machine::rflags;
+
+constexpr uint64_t kRbx = kOracleDataBase + 2048;  // memory operands are [rbx + disp8]
+constexpr uint64_t kRsp = kOracleDataBase + 3072;  // the stack, inside the data page
+
+// One-byte and 0F opcodes the generator draws from: general-purpose instructions without
+// control flow or system effects.
+const std::vector<uint8_t> kPrimary = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+    0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x50, 0x51, 0x52, 0x55, 0x56, 0x57,
+    0x58, 0x59, 0x5A, 0x5D, 0x5E, 0x5F, 0x63, 0x68, 0x69, 0x6A, 0x6B, 0x80, 0x81, 0x83, 0x84, 0x85, 0x86, 0x87,
+    0x88, 0x89, 0x8A, 0x8B, 0x8D, 0x91, 0x92, 0x96, 0x97, 0x98, 0x99, 0x9E, 0x9F, 0xA8, 0xA9, 0xB0, 0xB1, 0xB2,
+    0xB5, 0xB8, 0xB9, 0xBA, 0xBE, 0xBF, 0xC0, 0xC1, 0xC6, 0xC7, 0xD0, 0xD1, 0xD2, 0xD3, 0xF5, 0xF6, 0xF7,
+    0xF8, 0xF9, 0xFE, 0xFF};
+const std::vector<uint8_t> kSecondary = {
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F,
+    0xA3, 0xAB, 0xAF, 0xB0, 0xB1, 0xB3, 0xB6, 0xB7, 0xB8, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF, 0xC0, 0xC1,
+    0xC8, 0xC9, 0xCA, 0xCE, 0xCF};
+
+const std::set<Mnemonic> kAllowed = {
+    Mnemonic::ADD, Mnemonic::OR, Mnemonic::ADC, Mnemonic::SBB, Mnemonic::AND, Mnemonic::SUB, Mnemonic::XOR,
+    Mnemonic::CMP, Mnemonic::TEST, Mnemonic::INC, Mnemonic::DEC, Mnemonic::NEG, Mnemonic::NOT, Mnemonic::ROL,
+    Mnemonic::ROR, Mnemonic::RCL, Mnemonic::RCR, Mnemonic::SHL, Mnemonic::SHR, Mnemonic::SAR, Mnemonic::MUL,
+    Mnemonic::IMUL, Mnemonic::DIV, Mnemonic::IDIV, Mnemonic::BT, Mnemonic::BTS, Mnemonic::BTR, Mnemonic::BTC,
+    Mnemonic::BSF, Mnemonic::BSR, Mnemonic::POPCNT, Mnemonic::LZCNT, Mnemonic::TZCNT, Mnemonic::MOV,
+    Mnemonic::MOVZX, Mnemonic::MOVSX, Mnemonic::MOVSXD, Mnemonic::LEA, Mnemonic::XCHG, Mnemonic::XADD,
+    Mnemonic::CMPXCHG, Mnemonic::BSWAP, Mnemonic::CBW, Mnemonic::CWDE, Mnemonic::CDQE, Mnemonic::CWD,
+    Mnemonic::CDQ, Mnemonic::CQO, Mnemonic::CLC, Mnemonic::STC, Mnemonic::CMC, Mnemonic::LAHF, Mnemonic::SAHF,
+    Mnemonic::PUSH, Mnemonic::POP, Mnemonic::SETO, Mnemonic::SETNO, Mnemonic::SETB, Mnemonic::SETNB,
+    Mnemonic::SETZ, Mnemonic::SETNZ, Mnemonic::SETBE, Mnemonic::SETNBE, Mnemonic::SETS, Mnemonic::SETNS,
+    Mnemonic::SETP, Mnemonic::SETNP, Mnemonic::SETL, Mnemonic::SETNL, Mnemonic::SETLE, Mnemonic::SETNLE,
+    Mnemonic::CMOVO, Mnemonic::CMOVNO, Mnemonic::CMOVB, Mnemonic::CMOVNB, Mnemonic::CMOVZ, Mnemonic::CMOVNZ,
+    Mnemonic::CMOVBE, Mnemonic::CMOVNBE, Mnemonic::CMOVS, Mnemonic::CMOVNS, Mnemonic::CMOVP, Mnemonic::CMOVNP,
+    Mnemonic::CMOVL, Mnemonic::CMOVNL, Mnemonic::CMOVLE, Mnemonic::CMOVNLE};
+
+// Accepts an instruction the oracle can run on both sides: memory only as [rbx + disp] inside
+// the data page, RBX and RSP never named (RBX is the memory base; RSP moves only by PUSH/POP).
+bool Acceptable(const DecodedInsn& insn) {
+  if (!kAllowed.count(insn.mnemonic) || insn.address_size != 8) return false;
+  if (insn.prefixes.segment == frontend::Seg::kFs || insn.prefixes.segment == frontend::Seg::kGs) return false;
+  if (insn.mnemonic == Mnemonic::BSWAP && insn.operand_size == 2) return false;  // undefined
+  if ((insn.mnemonic == Mnemonic::PUSH || insn.mnemonic == Mnemonic::POP) && insn.operand_count &&
+      insn.operands[0].kind == OperandKind::kMem) return false;
+  // BT* with a memory operand and a register bit offset can address anywhere (the offset is a
+  // full signed register): natively that may hit the oracle's own mappings. Unit tests cover it.
+  const bool bit_test = insn.mnemonic == Mnemonic::BT || insn.mnemonic == Mnemonic::BTS ||
+                        insn.mnemonic == Mnemonic::BTR || insn.mnemonic == Mnemonic::BTC;
+  if (bit_test && insn.operands[0].kind == OperandKind::kMem && insn.operands[1].kind == OperandKind::kReg) return false;
+  for (int i = 0; i < insn.operand_count; ++i) {
+    const auto& op = insn.operands[i];
+    if (op.kind == OperandKind::kReg) {
+      const bool gpr = op.reg.cls >= RegClass::kGpr8 && op.reg.cls <= RegClass::kGpr64;
+      if (!gpr) return false;
+      const unsigned idx = op.reg.index;
+      if (op.reg.cls == RegClass::kGpr8High ? idx == 3 : (idx == 3 || idx == 4)) return false;
+    } else if (op.kind == OperandKind::kMem) {
+      if (op.index.valid() || !op.base.valid() || op.base.cls != RegClass::kGpr64 || op.base.index != 3) return false;
+      const int64_t off = op.value;
+      if (insn.mnemonic != Mnemonic::LEA && (off < -2000 || off > 2000 - 16)) return false;
+    }
+  }
+  return true;
+}
+
+std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
+  for (;;) {
+    std::vector<uint8_t> b;
+    const unsigned p = rng() % 100;
+    if (p < 12) b.push_back(0x66);
+    else if (p < 18) b.push_back(0xF3);
+    else if (p < 22) b.push_back(0xF0);
+    if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xE)));  // REX without B
+    if (rng() % 4 == 0) {
+      b.push_back(0x0F);
+      b.push_back(kSecondary[rng() % kSecondary.size()]);
+    } else {
+      b.push_back(kPrimary[rng() % kPrimary.size()]);
+    }
+    // ModRM: a register form, or [rbx + disp8].
+    const uint8_t reg = static_cast<uint8_t>(rng() & 7);
+    if (rng() % 5 < 3) b.push_back(static_cast<uint8_t>(0xC0 | reg << 3 | (rng() & 7)));
+    else {
+      b.push_back(static_cast<uint8_t>(0x43 | reg << 3));
+      b.push_back(static_cast<uint8_t>(rng() % 200 - 100));
+    }
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(rng()));  // immediates
+    DecodedInsn insn;
+    if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk) continue;
+    if (!Acceptable(insn)) continue;
+    b.resize(insn.length);
+    return b;
+  }
+}
+
+}  // namespace
+
+OracleCase RandomCase(std::mt19937_64& rng) {
+  OracleCase c;
+  const int n = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < n; ++i) {
+    const auto insn = RandomInsn(rng);
+    c.code.insert(c.code.end(), insn.begin(), insn.end());
+  }
+  static const uint64_t kEdges[] = {0, 1, ~uint64_t{0}, 0x8000000000000000, 0x7FFFFFFFFFFFFFFF, 0x80000000,
+                                    0xFFFFFFFF, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x8000};
+  for (uint64_t& g : c.in.gpr) g = rng() % 3 == 0 ? kEdges[rng() % std::size(kEdges)] : rng();
+  c.in.gpr[3] = kRbx;
+  c.in.gpr[4] = kRsp;
+  c.in.rflags = 0x202 | (rng() & rflags::kArith) | (rng() % 8 == 0 ? rflags::kDf : 0);
+  for (auto& byte : c.in.data) byte = static_cast<uint8_t>(rng());
+  return c;
+}
+
+
+bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error) {
+  if (!memory.AddRegion(kOracleCodeBase, 0x10000, error) || !memory.AddRegion(kOracleDataBase, kOracleDataSize, error))
+    return false;
+  std::vector<uint8_t> code = c.code;
+  code.push_back(0xF4);  // HLT marks the end
+  memory.CopyIn(kOracleCodeBase, code.data(), code.size());
+  memory.CopyIn(kOracleDataBase, c.in.data, kOracleDataSize);
+  for (int i = 0; i < 16; ++i) s.gpr[i] = c.in.gpr[i];
+  jit::sem::WriteRflags(s, c.in.rflags);
+  s.efer = machine::efer::kLme | machine::efer::kLma;
+  s.seg[machine::kCs].attributes = machine::seg_attr::kLong;
+  s.rip = kOracleCodeBase;
+  return true;
+}
+
+EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory) {
+  EmulatedRun r;
+  if (exit.reason == jit::ExitReason::kException) r.vector = exit.vector;
+  for (int i = 0; i < 16; ++i) r.out.gpr[i] = s.gpr[i];
+  r.out.rflags = jit::sem::ReadRflags(s);
+  memory.CopyOut(kOracleDataBase, r.out.data, kOracleDataSize);
+  return r;
+}
+
+namespace {
+int VectorOfSignal(int sig) {
+  switch (sig) {
+    case SIGFPE: return jit::vec::kDe;
+    case SIGILL: return jit::vec::kUd;
+    case SIGSEGV: return jit::vec::kPf;
+    default: return -2;
+  }
+}
+}  // namespace
+
+std::string Difference(const OracleResult& h, const EmulatedRun& k) {
+  if (h.signal != 0 || k.vector >= 0) {
+    if (VectorOfSignal(h.signal) == k.vector) return "";
+    return "host signal " + std::to_string(h.signal) + ", kiln vector " + std::to_string(k.vector);
+  }
+  char buf[96];
+  for (int r = 0; r < 16; ++r)
+    if (h.out.gpr[r] != k.out.gpr[r]) {
+      std::snprintf(buf, sizeof buf, "r%d: host 0x%llx kiln 0x%llx", r, (unsigned long long)h.out.gpr[r],
+                    (unsigned long long)k.out.gpr[r]);
+      return buf;
+    }
+  const uint64_t mask = rflags::kArith | rflags::kDf;
+  if ((h.out.rflags & mask) != (k.out.rflags & mask)) {
+    std::snprintf(buf, sizeof buf, "rflags: host 0x%llx kiln 0x%llx", (unsigned long long)(h.out.rflags & mask),
+                  (unsigned long long)(k.out.rflags & mask));
+    return buf;
+  }
+  if (std::memcmp(h.out.data, k.out.data, kOracleDataSize) != 0) return "memory differs";
+  return "";
+}
+
+std::string Listing(const std::vector<uint8_t>& code) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < code.size()) {
+    DecodedInsn insn;
+    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), frontend::CpuMode::k64, insn);
+    out += "    " + frontend::FormatInsn(insn, kOracleCodeBase + pos) + "\n";
+    pos += insn.length ? insn.length : 1;
+  }
+  return out;
+}
+
+}  // namespace kiln::test

@@ -1,0 +1,40 @@
+// Random general-purpose instruction sequences for the host-CPU oracle (host_oracle.h), and the
+// pieces every engine's oracle test shares: setting Kiln up from a case, reading its final state
+// back, and comparing it with the host's. The interpreter and the JIT are checked by the same
+// generator, so a difference between them shows up as a difference from the host.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "jit/interp/interpreter.h"
+#include "machine/cpu_state.h"
+#include "machine/region_memory.h"
+#include "tests/jit/host_oracle.h"
+
+namespace kiln::test {
+
+/// 1-4 random general-purpose instructions (no control flow, memory only as [rbx + disp] in the
+/// data page) and a random starting state.
+OracleCase RandomCase(std::mt19937_64& rng);
+
+/// Maps the case's code (followed by HLT) and data and loads its registers into `s`, 64-bit mode.
+bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
+
+/// What Kiln ended with.
+struct EmulatedRun {
+  int vector = -1;  ///< -1: ran to the end; else the exception raised
+  OracleState out;
+};
+EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory);
+
+/// "" when Kiln agrees with the host (GPRs, arithmetic flags and DF, the data page, or the same
+/// exception); else the first difference.
+std::string Difference(const OracleResult& host, const EmulatedRun& kiln);
+
+/// The case's instructions, disassembled one per line, for failure messages.
+std::string Listing(const std::vector<uint8_t>& code);
+
+}  // namespace kiln::test
