@@ -66,7 +66,7 @@ BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns
   auto* ptr = llvm::PointerType::getUnqual(ctx);
   auto* i32 = llvm::Type::getInt32Ty(ctx);
   auto* i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::FunctionCallee step = module->getOrInsertFunction("kiln_step", llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr}, false));
+  llvm::FunctionCallee step = module->getOrInsertFunction("kiln_step", llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false));
 
   // uint32_t block(CpuState*, GuestMemory*, Exit*, uint64_t* retired)
   const std::string name = "kiln_block_" + std::to_string(impl_->next_id++);
@@ -85,7 +85,10 @@ BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns
     auto* global = new llvm::GlobalVariable(*module, data->getType(), true, llvm::GlobalValue::PrivateLinkage,
                                             data, "insn");
     global->setAlignment(llvm::Align(alignof(frontend::DecodedInsn)));
-    llvm::Value* result = b.CreateCall(step, {state, memory, global, exit});
+    // Which handler group runs it, found on the first execution (kiln_step).
+    auto* group = new llvm::GlobalVariable(*module, b.getInt8Ty(), false, llvm::GlobalValue::PrivateLinkage,
+                                           b.getInt8(0), "group");
+    llvm::Value* result = b.CreateCall(step, {state, memory, global, exit, group});
     auto* next = llvm::BasicBlock::Create(ctx, "next", fn);
     auto* leave = llvm::BasicBlock::Create(ctx, "leave", fn);
     b.CreateCondBr(b.CreateICmpEQ(result, b.getInt32(0)), next, leave);

@@ -11,6 +11,7 @@
 #include "machine/cpu_state.h"
 
 /// Executes `insn` on `state`; returns the interpreter's Step (0 next, 1 branch, 2 exception with
-/// `exit` filled in, 3 exit). Unimplemented instructions raise #UD.
+/// `exit` filled in, 3 exit). Unimplemented instructions raise #UD. `group` is the caller's cache
+/// of which handler group runs `insn` (0 until the first execution finds it), as in the interpreter.
 extern "C" uint32_t kiln_step(kiln::machine::CpuState* state, kiln::jit::GuestMemory* memory,
-                              const kiln::frontend::DecodedInsn* insn, kiln::jit::Exit* exit);
+                              const kiln::frontend::DecodedInsn* insn, kiln::jit::Exit* exit, uint8_t* group);
