@@ -27,7 +27,8 @@ frontend::CpuMode ModeOf(const machine::CpuState& s) {
   return (cs & machine::seg_attr::kDefault32) ? CpuMode::k32 : CpuMode::k16;
 }
 
-// Instructions after which decoding stops: they may not fall through.
+}  // namespace
+
 bool EndsBlock(const DecodedInsn& insn) {
   using M = Mnemonic;
   switch (insn.mnemonic) {
@@ -41,8 +42,6 @@ bool EndsBlock(const DecodedInsn& insn) {
     default: return false;
   }
 }
-
-}  // namespace
 
 const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const CpuMode mode = ModeOf(state_);

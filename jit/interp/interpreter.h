@@ -53,6 +53,10 @@ struct Block {
   std::vector<frontend::DecodedInsn> insns;
 };
 
+/// Instructions after which a block ends: they may not fall through (branches, traps, HLT,
+/// invalid encodings). Every engine cuts blocks here.
+bool EndsBlock(const frontend::DecodedInsn& insn);
+
 class Interpreter {
  public:
   Interpreter(machine::CpuState& state, GuestMemory& memory) : state_(state), memory_(memory) {}

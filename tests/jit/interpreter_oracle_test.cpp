@@ -39,7 +39,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
-    for (long i = 0; i < batch; ++i) cases.push_back(RandomCase(rng));
+    for (long i = 0; i < batch; ++i) cases.push_back(i % 4 == 3 ? RandomBranchCase(rng) : RandomCase(rng));
     std::vector<OracleResult> host;
     std::string error;
     if (!RunOnHost(cases, host, error)) GTEST_SKIP() << error;

@@ -133,6 +133,18 @@ OracleCase RandomCase(std::mt19937_64& rng) {
 }
 
 
+OracleCase RandomBranchCase(std::mt19937_64& rng) {
+  OracleCase c = RandomCase(rng);
+  const auto cc = static_cast<uint8_t>(rng() & 15);
+  if (rng() % 2) {
+    c.code.insert(c.code.end(), {static_cast<uint8_t>(0x70 | cc), 0x02});  // jcc short +2
+  } else {
+    c.code.insert(c.code.end(), {0x0F, static_cast<uint8_t>(0x80 | cc), 0x02, 0x00, 0x00, 0x00});  // jcc near +2
+  }
+  c.code.insert(c.code.end(), {0xB1, static_cast<uint8_t>(0x5A ^ rng())});  // mov cl, imm8
+  return c;
+}
+
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error) {
   if (!memory.AddRegion(kOracleCodeBase, 0x10000, error) || !memory.AddRegion(kOracleDataBase, kOracleDataSize, error))
     return false;

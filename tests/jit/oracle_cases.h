@@ -20,6 +20,10 @@ namespace kiln::test {
 /// data page) and a random starting state.
 OracleCase RandomCase(std::mt19937_64& rng);
 
+/// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
+/// the Jcc (random condition, rel8 or rel32) went.
+OracleCase RandomBranchCase(std::mt19937_64& rng);
+
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, 64-bit mode.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
 
