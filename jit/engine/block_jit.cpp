@@ -1,7 +1,12 @@
 // BlockJit: LLJIT, the IR for one block, and the link to kiln_step (see block_jit.h).
 #include "jit/engine/block_jit.h"
 
+#include <deque>
+
 #include <llvm/ExecutionEngine/Orc/Core.h>
+#include <llvm/ExecutionEngine/Orc/MapperJITLinkMemoryManager.h>
+#include <llvm/ExecutionEngine/Orc/MemoryMapper.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Constants.h>
@@ -21,6 +26,12 @@ namespace kiln::jit {
 struct BlockJit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   uint64_t next_id = 0;
+  // The instructions compiled blocks execute and the handler group cached for each, kept here
+  // rather than in the blocks' modules: a block is then one code section, and JIT memory does
+  // not alternate read-only data, writable data and code (each a mapping of its own, which ran
+  // into the kernel's limit on mappings after ~21,800 blocks). A deque never moves its elements.
+  std::deque<frontend::DecodedInsn> insns;
+  std::deque<uint8_t> groups;
 };
 
 BlockJit::BlockJit() : impl_(std::make_unique<Impl>()) {}
@@ -38,7 +49,16 @@ std::string ToString(llvm::Error err) {
 std::unique_ptr<BlockJit> BlockJit::Create(std::string& error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  auto lljit = llvm::orc::LLJITBuilder().create();
+  // Code comes from large reservations (64 MiB at a time) instead of an mmap per block.
+  auto lljit = llvm::orc::LLJITBuilder()
+                   .setObjectLinkingLayerCreator([](llvm::orc::ExecutionSession& es, const llvm::Triple&)
+                                                     -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+                     auto memory = llvm::orc::MapperJITLinkMemoryManager::CreateWithMapper<
+                         llvm::orc::InProcessMemoryMapper>(size_t{64} << 20);
+                     if (!memory) return memory.takeError();
+                     return std::make_unique<llvm::orc::ObjectLinkingLayer>(es, std::move(*memory));
+                   })
+                   .create();
   if (!lljit) {
     error = "LLJIT: " + ToString(lljit.takeError());
     return nullptr;
@@ -76,19 +96,19 @@ BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns
   llvm::Value* memory = fn->getArg(1);
   llvm::Value* exit = fn->getArg(2);
   llvm::Value* retired = fn->getArg(3);
+  // No unwind tables: kiln_step does not throw, and an .eh_frame section per block would be
+  // read-only data between the blocks' code.
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   uint64_t index = 0;
   for (const frontend::DecodedInsn& insn : insns) {
-    // The instruction as constant data owned by the block's module.
-    const auto* bytes = reinterpret_cast<const uint8_t*>(&insn);
-    auto* data = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef<uint8_t>(bytes, sizeof insn));
-    auto* global = new llvm::GlobalVariable(*module, data->getType(), true, llvm::GlobalValue::PrivateLinkage,
-                                            data, "insn");
-    global->setAlignment(llvm::Align(alignof(frontend::DecodedInsn)));
-    // Which handler group runs it, found on the first execution (kiln_step).
-    auto* group = new llvm::GlobalVariable(*module, b.getInt8Ty(), false, llvm::GlobalValue::PrivateLinkage,
-                                           b.getInt8(0), "group");
-    llvm::Value* result = b.CreateCall(step, {state, memory, global, exit, group});
+    // The instruction and its handler-group cache (found on the first execution), as addresses
+    // of BlockJit's own storage.
+    const frontend::DecodedInsn& kept = impl_->insns.emplace_back(insn);
+    uint8_t& group = impl_->groups.emplace_back(0);
+    llvm::Value* insn_ptr = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uintptr_t>(&kept)), ptr);
+    llvm::Value* group_ptr = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uintptr_t>(&group)), ptr);
+    llvm::Value* result = b.CreateCall(step, {state, memory, insn_ptr, exit, group_ptr});
     auto* next = llvm::BasicBlock::Create(ctx, "next", fn);
     auto* leave = llvm::BasicBlock::Create(ctx, "leave", fn);
     b.CreateCondBr(b.CreateICmpEQ(result, b.getInt32(0)), next, leave);

@@ -103,5 +103,39 @@ TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
   EXPECT_EQ(mismatches, 0);
 }
 
+size_t MappingCount() {
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (!maps) return 0;
+  size_t lines = 0;
+  for (int c; (c = std::fgetc(maps)) != EOF;) lines += c == '\n';
+  std::fclose(maps);
+  return lines;
+}
+
+// A JIT compiles blocks by the hundred thousand: their code must not cost a kernel mapping each
+// (the limit is 65,530 by default; one mmap or mprotect-split per block ran out at ~21,800).
+TEST(BlockJit, ThousandsOfBlocksShareMappings) {
+  std::string error;
+  auto engine = jit::BlockJit::Create(error);
+  ASSERT_NE(engine, nullptr) << error;
+  std::mt19937_64 rng(7);
+  const size_t before = MappingCount();
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<frontend::DecodedInsn> insns;
+    const OracleCase c = RandomCase(rng);
+    for (size_t pos = 0; pos < c.code.size();) {
+      frontend::DecodedInsn insn;
+      frontend::Decode(std::span<const uint8_t>(c.code).subspan(pos), frontend::CpuMode::k64, insn);
+      pos += insn.length;
+      insns.push_back(insn);
+    }
+    ASSERT_NE(engine->Compile(insns, error), nullptr) << error;
+  }
+  const size_t after = MappingCount();
+  if (before == 0) GTEST_SKIP() << "no /proc/self/maps";
+  std::printf("mappings: %zu before, %zu after 1000 blocks\n", before, after);
+  EXPECT_LT(after, before + 50);
+}
+
 }  // namespace
 }  // namespace kiln::test
