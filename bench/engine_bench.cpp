@@ -88,7 +88,7 @@ void BM_BlockJitCallThreaded(benchmark::State& bs) {
   for (auto _ : bs) {
     for (int i = 0; i < 1000; ++i) {
       g.state.rip = kCode;
-      block(&g.state, &g.memory, &exit, &retired);
+      jit::BlockJit::Run(block, g.state, g.memory, exit, retired);
     }
   }
   bs.SetItemsProcessed(static_cast<int64_t>(retired));

@@ -32,6 +32,16 @@ class BlockJit {
   /// Compiles `insns` (executed in order, no branch into the middle) to host code.
   BlockFn Compile(std::span<const frontend::DecodedInsn> insns, std::string& error);
 
+  /// Runs a compiled block. Call blocks through here: UBSan's -fsanitize=function reads a type
+  /// signature in front of every function called through a pointer, which JIT code does not
+  /// have (the word before a block may not even be mapped).
+#if defined(__clang__)
+  [[clang::no_sanitize("function")]]
+#endif
+  static uint32_t Run(BlockFn block, machine::CpuState& state, GuestMemory& memory, Exit& exit, uint64_t& retired) {
+    return block(&state, &memory, &exit, &retired);
+  }
+
  private:
   BlockJit();
   struct Impl;

@@ -49,7 +49,7 @@ EmulatedRun RunCompiled(jit::BlockJit& engine, const OracleCase& c, uint64_t& re
     ++blocks;
     EXPECT_NE(block, nullptr) << error;
     if (!block) break;
-    const uint32_t step = block(&s, &memory, &exit, &retired);
+    const uint32_t step = jit::BlockJit::Run(block, s, memory, exit, retired);
     if (step == 2 || step == 3) break;  // an exception, or HLT (Step::kExit)
   }
   return Finish(exit, s, memory);
