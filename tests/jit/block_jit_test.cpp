@@ -134,7 +134,9 @@ TEST(BlockJit, ThousandsOfBlocksShareMappings) {
   const size_t after = MappingCount();
   if (before == 0) GTEST_SKIP() << "no /proc/self/maps";
   std::printf("mappings: %zu before, %zu after 1000 blocks\n", before, after);
-  EXPECT_LT(after, before + 50);
+  // One mapping per block would add ~1000 (three per block did before the fix); allow for the
+  // heap's own growth (ASan's allocator maps a region per size class as it first uses it).
+  EXPECT_LT(after, before + 200);
 }
 
 }  // namespace
