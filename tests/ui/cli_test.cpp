@@ -14,19 +14,10 @@
 namespace kiln::ui {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test_support::Lines;
+using Result = test_support::CommandResult;
 
-Result RunKiln(std::vector<std::string_view> args) {
-  test_support::CapturedFile out, err;
-  const int code = RunCli(args, {out.get(), err.get()});
-  return {code, out.Text(), err.Text()};
-}
-
-int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+Result RunKiln(std::vector<std::string_view> args) { return test_support::RunCaptured(RunCli, args); }
 
 TEST(Cli, Help_ListsCommandsOnStdout) {
   const Result r = RunKiln({"--help"});

@@ -15,19 +15,10 @@
 namespace kiln::ui {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test_support::Lines;
+using Result = test_support::CommandResult;
 
-Result RunDisasm(std::vector<std::string_view> args) {
-  test_support::CapturedFile out, err;
-  const int code = RunDisasmCommand(args, {out.get(), err.get()});
-  return {code, out.Text(), err.Text()};
-}
-
-int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+Result RunDisasm(std::vector<std::string_view> args) { return test_support::RunCaptured(RunDisasmCommand, args); }
 
 // A file in the temporary directory, removed at the end of the test.
 class TempFile {
