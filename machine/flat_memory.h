@@ -14,15 +14,19 @@ class FlatMemory final : public jit::GuestMemory {
  public:
   /// `size` bytes of zeroed guest memory at guest addresses [base, base + size).
   FlatMemory(uint64_t base, uint64_t size) : base_(base), bytes_(size) {}
+  FlatMemory(const FlatMemory&) = delete;  // host_pages points into bytes_
+  FlatMemory& operator=(const FlatMemory&) = delete;
 
   jit::MemStatus Read(uint64_t addr, void* out, unsigned n) override {
     if (!Contains(addr, n)) return jit::MemStatus::kPageFault;
     std::memcpy(out, bytes_.data() + (addr - base_), n);
+    CachePage(addr);
     return jit::MemStatus::kOk;
   }
   jit::MemStatus Write(uint64_t addr, const void* in, unsigned n) override {
     if (!Contains(addr, n)) return jit::MemStatus::kPageFault;
     std::memcpy(bytes_.data() + (addr - base_), in, n);
+    CachePage(addr);
     return jit::MemStatus::kOk;
   }
   size_t Fetch(uint64_t addr, uint8_t* out, size_t n) override {
@@ -43,6 +47,11 @@ class FlatMemory final : public jit::GuestMemory {
   uint64_t size() const { return bytes_.size(); }
 
  private:
+  // Only a page that lies wholly inside the block may go into the host-page cache.
+  void CachePage(uint64_t addr) {
+    const uint64_t page = addr & jit::HostPageCache::kPageMask;
+    if (Contains(page, jit::HostPageCache::kPageSize)) host_pages.Fill(addr, bytes_.data() + (page - base_), true);
+  }
   bool Contains(uint64_t addr, uint64_t n) const {
     // Overflow-safe: addr - base_ < size and n <= size - (addr - base_).
     return addr >= base_ && addr - base_ < bytes_.size() && n <= bytes_.size() - (addr - base_);

@@ -11,6 +11,11 @@ RegionMemory::~RegionMemory() {
   for (const Region& r : regions_) munmap(r.host, r.size);
 }
 
+RegionMemory::RegionMemory(RegionMemory&& other) noexcept : regions_(std::move(other.regions_)) {
+  other.regions_.clear();
+  other.host_pages.Flush();  // its cached pages now belong to this object
+}
+
 bool RegionMemory::AddRegion(uint64_t base, uint64_t size, std::string& error) {
   if (size == 0 || base + size < base) {
     error = "empty or wrapping guest region";
@@ -39,10 +44,23 @@ uint8_t* RegionMemory::Translate(uint64_t addr, uint64_t n) const {
   return nullptr;
 }
 
+void RegionMemory::CachePage(uint64_t addr) {
+  // Only a page that lies wholly inside one region may be cached: the cache's hit test covers
+  // the whole page.
+  const uint64_t page = addr & jit::HostPageCache::kPageMask;
+  for (const Region& r : regions_) {
+    if (page >= r.base && page - r.base < r.size && jit::HostPageCache::kPageSize <= r.size - (page - r.base)) {
+      host_pages.Fill(addr, r.host + (page - r.base), true);
+      return;
+    }
+  }
+}
+
 jit::MemStatus RegionMemory::Read(uint64_t addr, void* out, unsigned n) {
   const uint8_t* p = Translate(addr, n);
   if (!p) return jit::MemStatus::kPageFault;
   std::memcpy(out, p, n);
+  CachePage(addr);
   return jit::MemStatus::kOk;
 }
 
@@ -50,6 +68,7 @@ jit::MemStatus RegionMemory::Write(uint64_t addr, const void* in, unsigned n) {
   uint8_t* p = Translate(addr, n);
   if (!p) return jit::MemStatus::kPageFault;
   std::memcpy(p, in, n);
+  CachePage(addr);
   return jit::MemStatus::kOk;
 }
 

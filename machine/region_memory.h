@@ -18,7 +18,7 @@ class RegionMemory final : public jit::GuestMemory {
   ~RegionMemory() override;
   RegionMemory(const RegionMemory&) = delete;
   RegionMemory& operator=(const RegionMemory&) = delete;
-  RegionMemory(RegionMemory&& other) noexcept : regions_(std::move(other.regions_)) { other.regions_.clear(); }
+  RegionMemory(RegionMemory&& other) noexcept;
 
   /// Adds zeroed guest memory at [base, base + size). False (with `error`) when it overlaps an
   /// existing region or the host cannot reserve it.
@@ -40,6 +40,8 @@ class RegionMemory final : public jit::GuestMemory {
   };
   /// The host address of [addr, addr + n) when one region holds all of it, else nullptr.
   uint8_t* Translate(uint64_t addr, uint64_t n) const;
+  /// Puts the page holding `addr` into host_pages when it is wholly inside one region.
+  void CachePage(uint64_t addr);
 
   std::vector<Region> regions_;
 };

@@ -7,6 +7,7 @@
 #include "frontend/decoded_insn.h"
 #include "jit/interp/guest_memory.h"
 #include "jit/interp/interpreter.h"
+#include "jit/interp/uop.h"
 #include "jit/semantics/flags.h"
 #include "machine/cpu_state.h"
 
@@ -99,8 +100,34 @@ class Exec {
     if (insn.mode == frontend::CpuMode::k64 && seg != frontend::Seg::kFs && seg != frontend::Seg::kGs) return 0;
     return s.seg[i].base;
   }
-  // Guest memory is little-endian whatever the host is: values go through byte arrays.
+  // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
+  // crossing, MMIO, a fault) goes through the virtual GuestMemory call.
   [[gnu::always_inline]] bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+    if (const uint8_t* p = mem.host_pages.ForRead(addr, n)) {
+      switch (n) {
+        case 1: v = LoadLittleEndian<1>(p); return true;
+        case 2: v = LoadLittleEndian<2>(p); return true;
+        case 4: v = LoadLittleEndian<4>(p); return true;
+        case 8: v = LoadLittleEndian<8>(p); return true;
+        default: break;
+      }
+    }
+    return LoadSlow(addr, n, v, step);
+  }
+  [[gnu::always_inline]] bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+    if (uint8_t* p = mem.host_pages.ForWrite(addr, n)) {
+      switch (n) {
+        case 1: StoreLittleEndian<1>(p, v); return true;
+        case 2: StoreLittleEndian<2>(p, v); return true;
+        case 4: StoreLittleEndian<4>(p, v); return true;
+        case 8: StoreLittleEndian<8>(p, v); return true;
+        default: break;
+      }
+    }
+    return StoreSlow(addr, n, v, step);
+  }
+  // Guest memory is little-endian whatever the host is: values go through byte arrays.
+  [[gnu::noinline]] bool LoadSlow(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
     uint8_t b[8] = {};
     const MemStatus st = mem.Read(addr, b, n);
     if (st != MemStatus::kOk) {
@@ -111,7 +138,7 @@ class Exec {
     for (unsigned i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
     return true;
   }
-  [[gnu::always_inline]] bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+  [[gnu::noinline]] bool StoreSlow(uint64_t addr, unsigned n, uint64_t v, Step& step) {
     uint8_t b[8];
     for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
     const MemStatus st = mem.Write(addr, b, n);
@@ -163,12 +190,30 @@ class Exec {
   }
   /// A near branch to `target`, wrapped to the operand size outside 64-bit mode.
   Step Branch(uint64_t target) {
-    if (insn.operand_size == 2) target &= 0xFFFF;
-    else if (insn.operand_size == 4 && insn.mode != frontend::CpuMode::k64) target &= 0xFFFFFFFF;
-    s.rip = target;
+    s.rip = WrapBranchTarget(insn, target);
     return Step::kBranch;
   }
+  static uint64_t WrapBranchTarget(const DecodedInsn& i, uint64_t target) {
+    if (i.operand_size == 2) return target & 0xFFFF;
+    if (i.operand_size == 4 && i.mode != frontend::CpuMode::k64) return target & 0xFFFFFFFF;
+    return target;
+  }
 };
+
+/// Which condition-code instruction an encoding is: the condition of Jcc (70-7F, 0F 80-8F),
+/// SETcc (0F 90-9F) and CMOVcc (0F 40-4F) is the low nibble of the opcode (SDM Vol.1 B.1).
+enum class CondKind : uint8_t { kNone, kJcc, kSetcc, kCmovcc };
+inline int ConditionOf(const DecodedInsn& insn, CondKind& kind) {
+  const uint8_t op = insn.opcode;
+  kind = CondKind::kNone;
+  if (insn.encoding != frontend::Encoding::kLegacy) return -1;
+  if (insn.map == frontend::OpcodeMap::kPrimary && op >= 0x70 && op <= 0x7F) kind = CondKind::kJcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x80 && op <= 0x8F) kind = CondKind::kJcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x90 && op <= 0x9F) kind = CondKind::kSetcc;
+  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x40 && op <= 0x4F) kind = CondKind::kCmovcc;
+  else return -1;
+  return op & 0xF;
+}
 
 /// Handlers, one per SDM instruction group (exec_*.cpp). Each returns false when the mnemonic is
 /// not its own, and otherwise sets `step`.
@@ -182,5 +227,12 @@ bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset gli
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.
 bool ExecuteOne(Exec& e, Step& step, uint8_t& group);
+
+/// The handler that runs group `group` (1-based, as ExecuteOne caches it) for one instruction.
+Handler GroupHandler(uint8_t group);
+
+/// Fills `u` for `insn`, decoded at guest address `pc`, and returns the handler specialised for
+/// its operand form (fast_path.cpp), or nullptr when only the generic group handlers know it.
+Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u);
 
 }  // namespace kiln::jit::interp

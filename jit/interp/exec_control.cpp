@@ -8,22 +8,6 @@ namespace {
 
 using frontend::Mnemonic;
 
-enum class CondKind { kNone, kJcc, kSetcc, kCmovcc };
-
-// The condition of Jcc (70-7F, 0F 80-8F), SETcc (0F 90-9F) and CMOVcc (0F 40-4F) is the low
-// nibble of the opcode (SDM Vol.1 B.1), so the encoding tells the kind and the condition.
-int ConditionOf(const frontend::DecodedInsn& insn, CondKind& kind) {
-  const uint8_t op = insn.opcode;
-  kind = CondKind::kNone;
-  if (insn.encoding != frontend::Encoding::kLegacy) return -1;
-  if (insn.map == frontend::OpcodeMap::kPrimary && op >= 0x70 && op <= 0x7F) kind = CondKind::kJcc;
-  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x80 && op <= 0x8F) kind = CondKind::kJcc;
-  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x90 && op <= 0x9F) kind = CondKind::kSetcc;
-  else if (insn.map == frontend::OpcodeMap::k0F && op >= 0x40 && op <= 0x4F) kind = CondKind::kCmovcc;
-  else return -1;
-  return op & 0xF;
-}
-
 uint64_t Target(const Exec& e) { return e.next_rip + static_cast<uint64_t>(e.insn.operands[0].value); }
 
 Step Call(Exec& e) {

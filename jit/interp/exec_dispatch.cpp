@@ -1,6 +1,8 @@
 // One instruction through the handler groups: the interpreter's run loop and the JIT's compiled
 // blocks (jit/translate/step_abi.cpp) both come here, so they share every semantic.
+#include <array>
 #include <iterator>
+#include <utility>
 
 #include "jit/interp/exec.h"
 
@@ -22,6 +24,24 @@ bool ExecuteOne(Exec& e, Step& step, uint8_t& group) {
     }
   }
   return false;
+}
+
+namespace {
+template <GroupFn G>
+Step RunGroup(Exec& e, const Uop&) {
+  Step step = Step::kNext;
+  G(e, step);  // the group was chosen because it implements the mnemonic
+  return step;
+}
+template <size_t... I>
+constexpr std::array<Handler, sizeof...(I)> GroupHandlers(std::index_sequence<I...>) {
+  return {&RunGroup<kGroups[I]>...};
+}
+constexpr auto kGroupHandlers = GroupHandlers(std::make_index_sequence<std::size(kGroups)>());
+}  // namespace
+
+Handler GroupHandler(uint8_t group) {
+  return group >= 1 && group <= kGroupHandlers.size() ? kGroupHandlers[group - 1] : nullptr;
 }
 
 }  // namespace kiln::jit::interp

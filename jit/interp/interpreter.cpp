@@ -47,7 +47,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const CpuMode mode = ModeOf(state_);
   if (auto it = blocks_.find(rip); it != blocks_.end()) {
     if (it->second->mode == mode) return it->second.get();
-    for (auto& [start, other] : blocks_) other->next = nullptr;  // no chain into the erased block
+    UnchainAll();  // no chain into the erased block
     blocks_.erase(it);  // the same bytes mean something else in another mode
   }
   auto block = std::make_unique<Block>();
@@ -80,14 +80,30 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     pc += insn.length;
     if (EndsBlock(insn)) break;
   }
-  block->group.assign(block->insns.size(), 0);
+  block->end = pc;
+  // Uops point into `insns`, which no longer changes size.
+  block->uops.resize(block->insns.size());
+  uint64_t at = rip;
+  for (size_t i = 0; i < block->insns.size(); ++i) {
+    interp::Uop& u = block->uops[i];
+    u.handler = interp::SelectHandler(block->insns[i], at, u);
+    u.insn = &block->insns[i];
+    u.length = block->insns[i].length;
+    at += block->insns[i].length;
+  }
   const Block* result = block.get();
   blocks_.emplace(rip, std::move(block));
   return result;
 }
 
+void Interpreter::UnchainAll() {
+  for (auto& [start, block] : blocks_) {
+    block->next[0] = block->next[1] = nullptr;
+  }
+}
+
 void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
-  for (auto& [start, block] : blocks_) block->next = nullptr;  // no pointer may outlive its block
+  UnchainAll();  // no pointer may outlive its block
   for (auto it = blocks_.begin(); it != blocks_.end();) {
     // A block covers at most 64 * 15 bytes from its start: a cheap conservative overlap test.
     const uint64_t start = it->first;
@@ -96,48 +112,65 @@ void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
   }
 }
 
+const Block* Interpreter::NextBlock(const Block* previous, Exit& fault) {
+  const uint64_t rip = state_.rip;
+  if (previous) {
+    if (previous->next_rip[0] == rip && previous->next[0]) return previous->next[0];
+    if (previous->next_rip[1] == rip && previous->next[1]) return previous->next[1];
+  }
+  const Block* block = FindOrDecode(rip, fault);
+  if (block && previous) {
+    const int slot = rip == previous->end ? 1 : 0;
+    previous->next[slot] = block;
+    previous->next_rip[slot] = rip;
+  }
+  return block;
+}
+
+Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
+  const DecodedInsn& insn = *u.insn;
+  if (insn.mnemonic == Mnemonic::INVALID) {
+    return insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
+  }
+  Step step = Step::kNext;
+  uint8_t group = 0;
+  if (interp::ExecuteOne(e, step, group)) {
+    u.handler = interp::GroupHandler(group);
+    return step;
+  }
+  // Decoded but not implemented yet: #UD in the guest, reported once per mnemonic.
+  const auto m = static_cast<size_t>(insn.mnemonic);
+  if (m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
+    unimplemented_reported_[m] = true;
+    std::fprintf(stderr, "kiln: instruction not implemented, raising #UD: %s\n",
+                 frontend::FormatInsn(insn, state_.rip).c_str());
+  }
+  return e.Raise(vec::kUd);
+}
+
 Exit Interpreter::Run(uint64_t max_instructions) {
   uint64_t retired = 0;
   Exit exit;
-  const Block* previous = nullptr;
+  const Block* block = nullptr;
   while (retired < max_instructions) {
-    const Block* block = nullptr;
-    if (previous && previous->next && previous->next_rip == state_.rip) {
-      block = previous->next;
-    } else {
-      block = FindOrDecode(state_.rip, exit);
-      if (!block) return exit;
-      if (previous) {
-        previous->next = block;
-        previous->next_rip = state_.rip;
-      }
+    block = NextBlock(block, exit);
+    if (!block) return exit;  // the first instruction's bytes cannot be fetched
+    const size_t count = block->uops.size();
+    const uint64_t budget = max_instructions - retired;
+    size_t i = 0;
+    Step step = Step::kNext;
+    for (; i < count && i < budget; ++i) {
+      interp::Uop& u = block->uops[i];
+      Exec e(state_, memory_, *u.insn, exit);
+      step = u.handler ? u.handler(e, u) : ExecuteFirst(e, u);
+      if (step != Step::kNext) break;
     }
-    previous = block;
-    for (size_t i = 0; i < block->insns.size(); ++i) {
-      const DecodedInsn& insn = block->insns[i];
-      Exec e(state_, memory_, insn, exit);
-      Step step;
-      uint8_t& group = block->group[i];
-      const bool handled = insn.mnemonic != Mnemonic::INVALID && interp::ExecuteOne(e, step, group);
-      if (insn.mnemonic == Mnemonic::INVALID) {
-        step = insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
-      } else if (!handled) {
-        // Decoded but not implemented yet: #UD in the guest, reported once per mnemonic.
-        const auto m = static_cast<size_t>(insn.mnemonic);
-        if (m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
-          unimplemented_reported_[m] = true;
-          std::fprintf(stderr, "kiln: instruction not implemented, raising #UD: %s\n",
-                       frontend::FormatInsn(insn, state_.rip).c_str());
-        }
-        step = e.Raise(vec::kUd);
-      }
-      if (step == Step::kException) return exit;  // state is still that of the instruction's start
-      ++retired;
-      ++state_.retired;
-      if (step == Step::kExit) return exit;
-      if (step == Step::kBranch) break;
-      if (retired >= max_instructions) return Exit{};
-    }
+    // Instructions 0..i-1 retired; instruction i too unless it raised an exception (then the
+    // state is still that of its start, RIP included).
+    const size_t done = i + (i < count && i < budget && step != Step::kException ? 1 : 0);
+    retired += done;
+    state_.retired += done;
+    if (step == Step::kException || step == Step::kExit) return exit;
   }
   return Exit{};
 }

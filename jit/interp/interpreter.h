@@ -11,9 +11,13 @@
 
 #include "frontend/decoded_insn.h"
 #include "jit/interp/guest_memory.h"
+#include "jit/interp/uop.h"
 #include "machine/cpu_state.h"
 
 namespace kiln::jit {
+namespace interp {
+class Exec;
+}
 
 /// Why Run() returned.
 enum class ExitReason : uint8_t {
@@ -42,15 +46,17 @@ struct Exit {
 /// change control flow (or a size limit).
 struct Block {
   uint64_t start = 0;
-  /// Per instruction: which handler group executed it first (0 = not known yet), so that later
-  /// executions go straight to it.
-  mutable std::vector<uint8_t> group;
-  /// The block that followed this one last time, and its address (block chaining without a
-  /// hash lookup for loops; reset by InvalidateCode).
-  mutable const Block* next = nullptr;
-  mutable uint64_t next_rip = 0;
+  uint64_t end = 0;  ///< the address after its last instruction
+  /// The blocks that followed this one, and their addresses: slot 1 for the fall-through, slot 0
+  /// for anything else (a loop's branch back). Block chaining without a hash lookup; cleared by
+  /// InvalidateCode.
+  mutable const Block* next[2] = {nullptr, nullptr};
+  mutable uint64_t next_rip[2] = {0, 0};
   frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
   std::vector<frontend::DecodedInsn> insns;
+  /// One per instruction; `handler` is filled in by the first execution when the decoder-time
+  /// selection left it empty.
+  mutable std::vector<interp::Uop> uops;
 };
 
 /// Instructions after which a block ends: they may not fall through (branches, traps, HLT,
@@ -70,6 +76,11 @@ class Interpreter {
 
  private:
   const Block* FindOrDecode(uint64_t rip, Exit& fault);
+  void UnchainAll();
+  const Block* NextBlock(const Block* previous, Exit& fault);
+  /// The first execution of an instruction with no specialised handler: finds its group,
+  /// remembers it in the Uop, or raises #UD (logged once per mnemonic) when none implements it.
+  interp::Step ExecuteFirst(interp::Exec& e, interp::Uop& u);
 
   machine::CpuState& state_;
   GuestMemory& memory_;

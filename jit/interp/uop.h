@@ -1,0 +1,37 @@
+// Uop: one pre-decoded instruction as the interpreter executes it - the handler chosen for its
+// operand form when its block was decoded, and the operand fields that handler reads, already
+// resolved (register numbers, the immediate, the memory operand's parts, the branch target).
+#pragma once
+
+#include <cstdint>
+
+#include "frontend/decoded_insn.h"
+
+namespace kiln::jit::interp {
+
+class Exec;
+enum class Step : uint8_t;
+struct Uop;
+
+/// Executes one instruction. Specialised handlers (fast_path.cpp) read `Uop`; the generic group
+/// handlers (exec_*.cpp) read the DecodedInsn.
+using Handler = Step (*)(Exec&, const Uop&);
+
+inline constexpr uint8_t kNoReg = 0xFF;
+inline constexpr uint8_t kNoSeg = 0xFF;
+
+struct Uop {
+  Handler handler = nullptr;  ///< nullptr until the first execution picks a generic handler
+  const frontend::DecodedInsn* insn = nullptr;
+  uint64_t imm = 0;           ///< the immediate (zero-extended from the operand size), or the branch target
+  uint64_t disp = 0;          ///< the memory operand's displacement; RIP-relative: its absolute address
+  uint64_t address_mask = ~uint64_t{0};  ///< the address size as a mask (SDM Vol.1 3.7.5)
+  uint8_t r0 = 0, r1 = 0;     ///< register operands 0 and 1: GPR number, 16-19 for AH, CH, DH, BH
+  uint8_t base = kNoReg;      ///< the memory operand's base GPR
+  uint8_t index = kNoReg;     ///< the memory operand's index GPR
+  uint8_t scale_shift = 0;    ///< log2 of the index scale
+  uint8_t seg = kNoSeg;       ///< the segment whose base applies (none for ES/CS/SS/DS in 64-bit mode)
+  uint8_t length = 0;         ///< instruction length
+};
+
+}  // namespace kiln::jit::interp
