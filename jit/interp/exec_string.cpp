@@ -1,7 +1,9 @@
 // Interpreter handlers for the string instructions (MOVS, STOS, LODS, CMPS, SCAS) with and without
 // REP/REPE/REPNE. A REP instruction runs to completion in one step; on a fault the registers
 // describe the elements done so far and RIP stays at the instruction, so it restarts where it
-// stopped (SDM Vol.2 REP). Plain copies and fills move up to 64 bytes per memory access.
+// stopped (SDM Vol.2 REP). Forward copies and fills over RAM move whole page runs at once.
+#include <cstring>
+
 #include "jit/interp/exec.h"
 #include "jit/semantics/alu.h"
 #include "jit/semantics/cpuid.h"
@@ -69,24 +71,47 @@ bool ExecuteString(Exec& e, Step& step) {
   step = Step::kNext;
   while (count != 0) {
     const uint64_t si = e.ReadReg(rsi), di = e.ReadReg(rdi);
-    // Bulk path: forward MOVS/STOS over a run of whole 64-byte chunks.
-    if (rep && !down && (op.kind == StringOp::kMovs || op.kind == StringOp::kStos) && count * op.size >= 64 &&
-        ((di + 64) & amask) > di && (op.kind == StringOp::kStos || ((si + 64) & amask) > si)) {
-      uint8_t chunk[64];
-      if (op.kind == StringOp::kStos) {
+    // Bulk path: forward REP MOVS/STOS over the whole elements that lie in RAM pages already in
+    // the host-page cache, up to the end of the current source and destination pages. A fault
+    // can only come from the element path below, so it is raised at the exact element, with
+    // RSI/RDI/RCX describing the elements done (SDM Vol.2 REP).
+    if (rep && !down && (op.kind == StringOp::kMovs || op.kind == StringOp::kStos)) {
+      const uint64_t page_left = HostPageCache::kPageSize - ((dst_base + di) & ~HostPageCache::kPageMask);
+      const uint64_t src_left = HostPageCache::kPageSize - ((src_base + si) & ~HostPageCache::kPageMask);
+      uint64_t n = op.kind == StringOp::kMovs && src_left < page_left ? src_left : page_left;
+      n = (count < n / op.size ? count : n / op.size) * op.size;
+      // No address-size wrap inside the run, and for MOVS no destination that starts inside the
+      // bytes still to be read (then each element reads what an earlier one wrote: a pattern
+      // fill that a block copy would get wrong).
+      const bool wraps = ((di + n) & amask) < di || (op.kind == StringOp::kMovs && ((si + n) & amask) < si);
+      const bool overlaps = op.kind == StringOp::kMovs && ((di - si) & amask) != 0 && ((di - si) & amask) < n;
+      uint8_t* dst = n != 0 && !wraps && !overlaps ? e.mem.host_pages.ForWrite(dst_base + di, static_cast<unsigned>(n)) : nullptr;
+      const uint8_t* src = dst && op.kind == StringOp::kMovs ? e.mem.host_pages.ForRead(src_base + si, static_cast<unsigned>(n)) : nullptr;
+      if (dst && op.kind == StringOp::kStos) {
         const uint64_t v = e.ReadReg(acc);
-        for (unsigned i = 0; i < 64; ++i) chunk[i] = static_cast<uint8_t>(v >> (8 * (i % op.size)));
-      } else if (e.mem.Read(src_base + si, chunk, 64) != MemStatus::kOk) {
-        goto element;  // let the element path find the exact faulting element
+        if (op.size == 1) {
+          std::memset(dst, static_cast<int>(v & 0xFF), n);
+        } else {
+          for (uint64_t i = 0; i < n; i += op.size) {
+            switch (op.size) {
+              case 2: StoreLittleEndian<2>(dst + i, v); break;
+              case 4: StoreLittleEndian<4>(dst + i, v); break;
+              default: StoreLittleEndian<8>(dst + i, v); break;
+            }
+          }
+        }
+      } else if (src) {
+        std::memmove(dst, src, n);
       }
-      if (e.mem.Write(dst_base + di, chunk, 64) != MemStatus::kOk) goto element;
-      if (op.kind == StringOp::kMovs) e.WriteReg(rsi, (si + 64) & amask);
-      e.WriteReg(rdi, (di + 64) & amask);
-      count -= 64 / op.size;
-      if (rep) e.WriteReg(rcx, count);
-      continue;
+      if (dst && (src || op.kind == StringOp::kStos)) {
+        if (op.kind == StringOp::kMovs) e.WriteReg(rsi, (si + n) & amask);
+        e.WriteReg(rdi, (di + n) & amask);
+        count -= n / op.size;
+        e.WriteReg(rcx, count);
+        continue;
+      }
     }
-  element: {
+    {
     uint64_t a = 0, b = 0;
     switch (op.kind) {
       case StringOp::kMovs:

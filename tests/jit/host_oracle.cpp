@@ -6,6 +6,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,7 +89,16 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
 sigjmp_buf g_jump;  // the child's own copy; the parent never touches it
 volatile sig_atomic_t g_signal = 0;
 
-void OnSignal(int sig) {
+// Records the registers and flags of the faulting instruction (the case's state at the fault:
+// e.g. a REP string instruction's RSI/RDI/RCX after the elements it completed), then abandons
+// the case.
+void OnSignal(int sig, siginfo_t*, void* context) {
+  const greg_t* g = static_cast<const ucontext_t*>(context)->uc_mcontext.gregs;
+  static constexpr int kOrder[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                     REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+  auto* out = reinterpret_cast<uint64_t*>(kOutRegs);
+  for (int i = 0; i < 16; ++i) out[i] = static_cast<uint64_t>(g[kOrder[i]]);
+  *reinterpret_cast<uint64_t*>(kFlagsOut) = static_cast<uint64_t>(g[REG_EFL]);
   g_signal = sig;
   siglongjmp(g_jump, 1);
 }
@@ -107,8 +117,8 @@ void OnSignal(int sig) {
   ss.ss_size = sizeof alt_stack;
   sigaltstack(&ss, nullptr);
   struct sigaction sa{};
-  sa.sa_handler = OnSignal;
-  sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+  sa.sa_sigaction = OnSignal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
   uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
   for (size_t i = 0; i < cases.size(); ++i) {

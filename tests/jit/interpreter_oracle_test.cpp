@@ -39,7 +39,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
-    for (long i = 0; i < batch; ++i) cases.push_back(i % 4 == 3 ? RandomBranchCase(rng) : RandomCase(rng));
+    for (long i = 0; i < batch; ++i) cases.push_back(i % 4 == 3 ? RandomBranchCase(rng) : i % 8 == 1 ? RandomStringCase(rng) : RandomCase(rng));
     std::vector<OracleResult> host;
     std::string error;
     if (!RunOnHost(cases, host, error)) {
@@ -57,7 +57,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
       ++per_mnemonic[frontend::MnemonicName(first.mnemonic)];
       if (host[i].signal != 0 || k.vector >= 0) ++faults;
       const std::string why = Difference(host[i], k);
-      if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code);
+      if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code) << StartState(c);
     }
     done += batch;
   }

@@ -19,7 +19,8 @@ using frontend::OperandKind;
 using frontend::RegClass;
 namespace rflags = machine::rflags;
 
-constexpr uint64_t kRbx = kOracleDataBase + 2048;  // memory operands are [rbx + disp8]
+constexpr uint64_t kRbx = kOracleDataBase + 2048;  // memory operands are [rbx + ...]
+constexpr unsigned kIndexReg = 5;  // RBP: the index of SIB forms, set just before its instruction
 constexpr uint64_t kRsp = kOracleDataBase + 3072;  // the stack, inside the data page
 
 // One-byte and 0F opcodes the generator draws from: general-purpose instructions without
@@ -57,7 +58,7 @@ const std::set<Mnemonic> kAllowed = {
 // Accepts an instruction the oracle can run on both sides: memory only as [rbx + disp] inside
 // the data page, RBX and RSP never named (RBX is the memory base; RSP moves only by PUSH/POP).
 bool Acceptable(const DecodedInsn& insn) {
-  if (!kAllowed.count(insn.mnemonic) || insn.address_size != 8) return false;
+  if (!kAllowed.count(insn.mnemonic) || insn.address_size == 2) return false;
   if (insn.prefixes.segment == frontend::Seg::kFs || insn.prefixes.segment == frontend::Seg::kGs) return false;
   if (insn.mnemonic == Mnemonic::BSWAP && insn.operand_size == 2) return false;  // undefined
   if ((insn.mnemonic == Mnemonic::PUSH || insn.mnemonic == Mnemonic::POP) && insn.operand_count &&
@@ -75,14 +76,19 @@ bool Acceptable(const DecodedInsn& insn) {
       const unsigned idx = op.reg.index;
       if (op.reg.cls == RegClass::kGpr8High ? idx == 3 : (idx == 3 || idx == 4)) return false;
     } else if (op.kind == OperandKind::kMem) {
-      if (op.index.valid() || !op.base.valid() || op.base.cls != RegClass::kGpr64 || op.base.index != 3) return false;
-      const int64_t off = op.value;
+      // [rbx + disp], [ebx + disp] (67 prefix) or [rbx + rbp * scale + disp].
+      const RegClass address_cls = insn.address_size == 8 ? RegClass::kGpr64 : RegClass::kGpr32;
+      if (!op.base.valid() || op.base.cls != address_cls || op.base.index != 3) return false;
+      if (op.index.valid() && (op.index.cls != address_cls || op.index.index != kIndexReg)) return false;
+      const int64_t off = op.value + (op.index.valid() ? 64 * op.scale : 0);
       if (insn.mnemonic != Mnemonic::LEA && (off < -2000 || off > 2000 - 16)) return false;
     }
   }
   return true;
 }
 
+// One random instruction. Memory operands take one of the forms Acceptable() allows; a SIB form
+// with an index is preceded by `mov ebp, 64` so that the address stays in the data page.
 std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
   for (;;) {
     std::vector<uint8_t> b;
@@ -90,25 +96,43 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
     if (p < 12) b.push_back(0x66);
     else if (p < 18) b.push_back(0xF3);
     else if (p < 22) b.push_back(0xF0);
-    if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xE)));  // REX without B
+    if (rng() % 16 == 0) b.push_back(0x67);  // 32-bit addressing: [ebx + ...]
+    if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));  // REX.W/R, no X/B
     if (rng() % 4 == 0) {
       b.push_back(0x0F);
       b.push_back(kSecondary[rng() % kSecondary.size()]);
     } else {
       b.push_back(kPrimary[rng() % kPrimary.size()]);
     }
-    // ModRM: a register form, or [rbx + disp8].
     const uint8_t reg = static_cast<uint8_t>(rng() & 7);
-    if (rng() % 5 < 3) b.push_back(static_cast<uint8_t>(0xC0 | reg << 3 | (rng() & 7)));
-    else {
-      b.push_back(static_cast<uint8_t>(0x43 | reg << 3));
-      b.push_back(static_cast<uint8_t>(rng() % 200 - 100));
+    bool indexed = false;
+    switch (rng() % 10) {
+      case 0: case 1: case 2: case 3: case 4: case 5:  // a register
+        b.push_back(static_cast<uint8_t>(0xC0 | reg << 3 | (rng() & 7)));
+        break;
+      case 6: case 7:  // [rbx + disp8]
+        b.push_back(static_cast<uint8_t>(0x43 | reg << 3));
+        b.push_back(static_cast<uint8_t>(rng() % 200 - 100));
+        break;
+      case 8: {  // [rbx + disp32]
+        b.push_back(static_cast<uint8_t>(0x83 | reg << 3));
+        const auto disp = static_cast<uint32_t>(static_cast<int32_t>(rng() % 3800) - 1900);
+        for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(disp >> (8 * i)));
+        break;
+      }
+      default:  // [rbx + rbp * scale + disp8]
+        b.push_back(static_cast<uint8_t>(0x44 | reg << 3));
+        b.push_back(static_cast<uint8_t>((rng() & 3) << 6 | kIndexReg << 3 | 3));
+        b.push_back(static_cast<uint8_t>(rng() % 200 - 100));
+        indexed = true;
+        break;
     }
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(rng()));  // immediates
     DecodedInsn insn;
     if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk) continue;
     if (!Acceptable(insn)) continue;
     b.resize(insn.length);
+    if (indexed) b.insert(b.begin(), {0xBD, 64, 0, 0, 0});  // mov ebp, 64
     return b;
   }
 }
@@ -142,6 +166,40 @@ OracleCase RandomBranchCase(std::mt19937_64& rng) {
     c.code.insert(c.code.end(), {0x0F, static_cast<uint8_t>(0x80 | cc), 0x02, 0x00, 0x00, 0x00});  // jcc near +2
   }
   c.code.insert(c.code.end(), {0xB1, static_cast<uint8_t>(0x5A ^ rng())});  // mov cl, imm8
+  return c;
+}
+
+OracleCase RandomStringCase(std::mt19937_64& rng) {
+  OracleCase c = RandomCase(rng);
+  static const uint8_t kOpcodes[] = {0xA4, 0xA5, 0xAA, 0xAB, 0xAC, 0xAD, 0xA6, 0xA7, 0xAE, 0xAF};
+  const uint8_t opcode = kOpcodes[rng() % std::size(kOpcodes)];
+  const bool compares = opcode == 0xA6 || opcode == 0xA7 || opcode == 0xAE || opcode == 0xAF;
+  std::vector<uint8_t> insn;
+  static const uint8_t kSegments[] = {0x26, 0x2E, 0x36, 0x3E};  // ignored in 64-bit mode
+  if (rng() % 8 == 0) insn.push_back(kSegments[rng() % std::size(kSegments)]);
+  if (rng() % 6 == 0) insn.push_back(0x67);  // ESI, EDI, ECX
+  if (opcode & 1) {
+    if (rng() % 3 == 0) insn.push_back(0x66);
+  }
+  const unsigned rep = static_cast<unsigned>(rng() % 4);
+  if (rep == 1 || rep == 2) insn.push_back(0xF3);
+  if (rep == 3 && compares) insn.push_back(0xF2);
+  if ((opcode & 1) && rng() % 2 == 0) insn.push_back(0x48);  // REX.W: quadwords
+  insn.push_back(opcode);
+  c.code.insert(c.code.begin(), insn.begin(), insn.end());
+  // RSI and RDI anywhere in the data page, so that a run may leave it (a #PF at the exact
+  // element); random upper halves show that 32-bit addressing ignores them.
+  const uint64_t upper = rng() % 2 ? 0 : rng() << 32;
+  c.in.gpr[machine::kRsi] = (rng() % 4 ? kOracleDataBase + rng() % kOracleDataSize : kRbx) | (rng() % 6 == 0 ? upper : 0);
+  c.in.gpr[machine::kRdi] = (kOracleDataBase + rng() % kOracleDataSize) | (rng() % 6 == 0 ? upper : 0);
+  const uint64_t counts[] = {0, 1, 2, rng() % 16, rng() % 300, rng() % 5000};
+  c.in.gpr[machine::kRcx] = counts[rng() % std::size(counts)] | (rng() % 6 == 0 ? upper : 0);
+  if (compares && rng() % 2) {
+    // Runs of equal bytes so that REPE goes on for a while.
+    const uint8_t fill = static_cast<uint8_t>(rng());
+    for (auto& byte : c.in.data) byte = rng() % 64 ? fill : static_cast<uint8_t>(rng());
+    c.in.gpr[machine::kRax] = fill * 0x0101010101010101ull;
+  }
   return c;
 }
 
@@ -181,8 +239,9 @@ int VectorOfSignal(int sig) {
 }  // namespace
 
 std::string Difference(const OracleResult& h, const EmulatedRun& k) {
-  if (h.signal != 0 || k.vector >= 0) {
-    if (VectorOfSignal(h.signal) == k.vector) return "";
+  // At an exception both sides hold the state at the start of the faulting instruction (with a
+  // REP string instruction's registers after the elements it completed): compared like the rest.
+  if ((h.signal != 0 || k.vector >= 0) && VectorOfSignal(h.signal) != k.vector) {
     return "host signal " + std::to_string(h.signal) + ", kiln vector " + std::to_string(k.vector);
   }
   char buf[96];
@@ -198,8 +257,30 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k) {
                   (unsigned long long)(k.out.rflags & mask));
     return buf;
   }
-  if (std::memcmp(h.out.data, k.out.data, kOracleDataSize) != 0) return "memory differs";
+  for (size_t i = 0; i < kOracleDataSize; ++i) {
+    if (h.out.data[i] != k.out.data[i]) {
+      size_t last = i;
+      for (size_t j = i; j < kOracleDataSize; ++j)
+        if (h.out.data[j] != k.out.data[j]) last = j;
+      std::snprintf(buf, sizeof buf, "memory differs at data+0x%zx..0x%zx: host %02x kiln %02x", i, last,
+                    h.out.data[i], k.out.data[i]);
+      return buf;
+    }
+  }
   return "";
+}
+
+std::string StartState(const OracleCase& c) {
+  static const char* const kNames[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                         "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+  std::string out = "  from";
+  char buf[48];
+  for (int r = 0; r < 16; ++r) {
+    std::snprintf(buf, sizeof buf, " %s=0x%llx", kNames[r], static_cast<unsigned long long>(c.in.gpr[r]));
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, " rflags=0x%llx\n", static_cast<unsigned long long>(c.in.rflags));
+  return out + buf;
 }
 
 std::string Listing(const std::vector<uint8_t>& code) {

@@ -16,13 +16,19 @@
 
 namespace kiln::test {
 
-/// 1-4 random general-purpose instructions (no control flow, memory only as [rbx + disp] in the
-/// data page) and a random starting state.
+/// 1-4 random general-purpose instructions (no control flow; memory as [rbx + disp8/32],
+/// [ebx + disp] or [rbx + rbp * scale + disp] in the data page) and a random starting state.
 OracleCase RandomCase(std::mt19937_64& rng);
 
 /// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
 /// the Jcc (random condition, rel8 or rel32) went.
 OracleCase RandomBranchCase(std::mt19937_64& rng);
+
+/// A string instruction (MOVS, STOS, LODS, CMPS, SCAS in every size, with REP/REPE/REPNE,
+/// 66, REX.W, 67 and ignored segment prefixes) from RSI/RDI anywhere in the data page, with
+/// counts up to thousands (runs that leave the page fault at the exact element), then a
+/// RandomCase's instructions.
+OracleCase RandomStringCase(std::mt19937_64& rng);
 
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, 64-bit mode.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
@@ -37,6 +43,9 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
 /// "" when Kiln agrees with the host (GPRs, arithmetic flags and DF, the data page, or the same
 /// exception); else the first difference.
 std::string Difference(const OracleResult& host, const EmulatedRun& kiln);
+
+/// The case's starting registers and flags, one line, for failure messages.
+std::string StartState(const OracleCase& c);
 
 /// The case's instructions, disassembled one per line, for failure messages.
 std::string Listing(const std::vector<uint8_t>& code);
