@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <string_view>
 
 #include "frontend/decoder.h"
 #include "frontend/disasm/printer.h"
@@ -268,6 +269,37 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k) {
     }
   }
   return "";
+}
+
+const char* GroupOf(Mnemonic m) {
+  const std::string_view name = frontend::MnemonicName(m);
+  auto is = [&](std::initializer_list<std::string_view> names) {
+    for (std::string_view n : names)
+      if (name == n) return true;
+    return false;
+  };
+  auto starts = [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; };
+  if (is({"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test", "inc", "dec", "neg", "not"})) return "alu";
+  if (is({"rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd"})) return "shift/rotate";
+  if (is({"mul", "imul", "div", "idiv"})) return "mul/div";
+  if (is({"bt", "bts", "btr", "btc", "bsf", "bsr", "popcnt", "lzcnt", "tzcnt", "bswap"})) return "bit";
+  if (is({"push", "pop"})) return "stack";
+  if (is({"clc", "stc", "cmc", "lahf", "sahf"})) return "flags";
+  if (starts("set") || starts("cmov")) return "setcc/cmovcc";
+  if (starts("j")) return "jcc";
+  if (starts("movs") && name != "movsx" && name != "movsxd") return "string";
+  if (starts("stos") || starts("lods") || starts("cmps") || starts("scas")) return "string";
+  return "move/convert";
+}
+
+void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& counts) {
+  size_t pos = 0;
+  while (pos < code.size()) {
+    DecodedInsn insn;
+    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), frontend::CpuMode::k64, insn);
+    ++counts[GroupOf(insn.mnemonic)];
+    pos += insn.length ? insn.length : 1;
+  }
 }
 
 std::string StartState(const OracleCase& c) {

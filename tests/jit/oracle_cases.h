@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
 /// "" when Kiln agrees with the host (GPRs, arithmetic flags and DF, the data page, or the same
 /// exception); else the first difference.
 std::string Difference(const OracleResult& host, const EmulatedRun& kiln);
+
+/// Adds the case's instructions to `counts`, by instruction group ("alu", "string", ...).
+void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& counts);
 
 /// The case's starting registers and flags, one line, for failure messages.
 std::string StartState(const OracleCase& c);
