@@ -78,7 +78,7 @@ void BM_BlockJitCallThreaded(benchmark::State& bs) {
     return;
   }
   const auto insns = DecodeBlock();
-  const jit::BlockJit::BlockFn block = engine->Compile(insns, error);
+  const jit::BlockJit::BlockFn block = engine->Compile(kCode, insns, error);
   if (!block) {
     bs.SkipWithError(error.c_str());
     return;
@@ -103,7 +103,7 @@ void BM_BlockJitCompile(benchmark::State& bs) {
     return;
   }
   const auto insns = DecodeBlock();
-  for (auto _ : bs) benchmark::DoNotOptimize(engine->Compile(insns, error));
+  for (auto _ : bs) benchmark::DoNotOptimize(engine->Compile(kCode, insns, error));
   bs.SetItemsProcessed(static_cast<int64_t>(bs.iterations() * insns.size()));
 }
 BENCHMARK(BM_BlockJitCompile)->Unit(benchmark::kMillisecond);

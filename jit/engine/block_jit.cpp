@@ -26,12 +26,12 @@ namespace kiln::jit {
 struct BlockJit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   uint64_t next_id = 0;
-  // The instructions compiled blocks execute and the handler group cached for each, kept here
+  // The instructions compiled blocks execute and their Uops (the handler each runs), kept here
   // rather than in the blocks' modules: a block is then one code section, and JIT memory does
   // not alternate read-only data, writable data and code (each a mapping of its own, which ran
   // into the kernel's limit on mappings after ~21,800 blocks). A deque never moves its elements.
   std::deque<frontend::DecodedInsn> insns;
-  std::deque<uint8_t> groups;
+  std::deque<interp::Uop> uops;
 };
 
 BlockJit::BlockJit() : impl_(std::make_unique<Impl>()) {}
@@ -78,7 +78,7 @@ std::unique_ptr<BlockJit> BlockJit::Create(std::string& error) {
   return jit;
 }
 
-BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns, std::string& error) {
+BlockJit::BlockFn BlockJit::Compile(uint64_t start, std::span<const frontend::DecodedInsn> insns, std::string& error) {
   auto context = std::make_unique<llvm::LLVMContext>();
   llvm::LLVMContext& ctx = *context;
   auto module = std::make_unique<llvm::Module>("kiln-block", ctx);
@@ -86,7 +86,7 @@ BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns
   auto* ptr = llvm::PointerType::getUnqual(ctx);
   auto* i32 = llvm::Type::getInt32Ty(ctx);
   auto* i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::FunctionCallee step = module->getOrInsertFunction("kiln_step", llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false));
+  llvm::FunctionCallee step = module->getOrInsertFunction("kiln_step", llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr}, false));
 
   // uint32_t block(CpuState*, GuestMemory*, Exit*, uint64_t* retired)
   const std::string name = "kiln_block_" + std::to_string(impl_->next_id++);
@@ -101,14 +101,15 @@ BlockJit::BlockFn BlockJit::Compile(std::span<const frontend::DecodedInsn> insns
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   uint64_t index = 0;
+  uint64_t pc = start;
   for (const frontend::DecodedInsn& insn : insns) {
-    // The instruction and its handler-group cache (found on the first execution), as addresses
-    // of BlockJit's own storage.
+    // The instruction and its Uop (with the interpreter's handler for it), as addresses of
+    // BlockJit's own storage.
     const frontend::DecodedInsn& kept = impl_->insns.emplace_back(insn);
-    uint8_t& group = impl_->groups.emplace_back(0);
-    llvm::Value* insn_ptr = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uintptr_t>(&kept)), ptr);
-    llvm::Value* group_ptr = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uintptr_t>(&group)), ptr);
-    llvm::Value* result = b.CreateCall(step, {state, memory, insn_ptr, exit, group_ptr});
+    interp::Uop& uop = impl_->uops.emplace_back(interp::MakeUop(kept, pc));
+    pc += kept.length;
+    llvm::Value* uop_ptr = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uintptr_t>(&uop)), ptr);
+    llvm::Value* result = b.CreateCall(step, {state, memory, uop_ptr, exit});
     auto* next = llvm::BasicBlock::Create(ctx, "next", fn);
     auto* leave = llvm::BasicBlock::Create(ctx, "leave", fn);
     b.CreateCondBr(b.CreateICmpEQ(result, b.getInt32(0)), next, leave);

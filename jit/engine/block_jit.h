@@ -1,6 +1,6 @@
 // The LLVM ORC engine behind Kiln's JIT tier: compiles a straight-line block of decoded guest
 // instructions into host code. Today each instruction becomes a call to kiln_step (step_abi.h) on
-// a constant DecodedInsn - a call-threaded block: compiled code and interpreter share one
+// a constant Uop - a call-threaded block: compiled code and interpreter share one
 // definition of every instruction, and the block saves the interpreter's fetch and dispatch loop.
 // Next: inline the semantics into the block so that LLVM specialises them per instruction
 // (docs/jit.md explains why that needs per-group entry points first). The only header of Kiln that
@@ -29,8 +29,9 @@ class BlockJit {
   static std::unique_ptr<BlockJit> Create(std::string& error);
   ~BlockJit();
 
-  /// Compiles `insns` (executed in order, no branch into the middle) to host code.
-  BlockFn Compile(std::span<const frontend::DecodedInsn> insns, std::string& error);
+  /// Compiles `insns`, decoded from guest address `start` (executed in order, no branch into the
+  /// middle), to host code.
+  BlockFn Compile(uint64_t start, std::span<const frontend::DecodedInsn> insns, std::string& error);
 
   /// Runs a compiled block. Call blocks through here: UBSan's -fsanitize=function reads a type
   /// signature in front of every function called through a pointer, which JIT code does not

@@ -235,4 +235,10 @@ Handler GroupHandler(uint8_t group);
 /// its operand form (fast_path.cpp), or nullptr when only the generic group handlers know it.
 Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u);
 
+/// Runs an instruction whose Uop has no handler yet through the groups and remembers the group
+/// that ran it in `u.handler`. Raises #UD for an invalid encoding (#GP for one longer than 15
+/// bytes) and for a mnemonic no group implements, and then sets `unimplemented` (the caller
+/// reports it). exec_dispatch.cpp.
+Step ExecuteUnselected(Exec& e, Uop& u, bool& unimplemented);
+
 }  // namespace kiln::jit::interp

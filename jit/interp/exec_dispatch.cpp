@@ -44,4 +44,19 @@ Handler GroupHandler(uint8_t group) {
   return group >= 1 && group <= kGroupHandlers.size() ? kGroupHandlers[group - 1] : nullptr;
 }
 
+Step ExecuteUnselected(Exec& e, Uop& u, bool& unimplemented) {
+  unimplemented = false;
+  if (e.insn.mnemonic == frontend::Mnemonic::INVALID) {
+    return e.insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
+  }
+  Step step = Step::kNext;
+  uint8_t group = 0;
+  if (ExecuteOne(e, step, group)) {
+    u.handler = GroupHandler(group);
+    return step;
+  }
+  unimplemented = true;
+  return e.Raise(vec::kUd);
+}
+
 }  // namespace kiln::jit::interp

@@ -622,4 +622,12 @@ Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u) {
   }
 }
 
+Uop MakeUop(const DecodedInsn& insn, uint64_t pc) {
+  Uop u;
+  u.handler = SelectHandler(insn, pc, u);
+  u.insn = &insn;
+  u.length = insn.length;
+  return u;
+}
+
 }  // namespace kiln::jit::interp

@@ -82,14 +82,11 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   }
   block->end = pc;
   // Uops point into `insns`, which no longer changes size.
-  block->uops.resize(block->insns.size());
+  block->uops.reserve(block->insns.size());
   uint64_t at = rip;
-  for (size_t i = 0; i < block->insns.size(); ++i) {
-    interp::Uop& u = block->uops[i];
-    u.handler = interp::SelectHandler(block->insns[i], at, u);
-    u.insn = &block->insns[i];
-    u.length = block->insns[i].length;
-    at += block->insns[i].length;
+  for (const DecodedInsn& insn : block->insns) {
+    block->uops.push_back(interp::MakeUop(insn, at));
+    at += insn.length;
   }
   const Block* result = block.get();
   blocks_.emplace(rip, std::move(block));
@@ -128,24 +125,16 @@ const Block* Interpreter::NextBlock(const Block* previous, Exit& fault) {
 }
 
 Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
-  const DecodedInsn& insn = *u.insn;
-  if (insn.mnemonic == Mnemonic::INVALID) {
-    return insn.length == 0 ? e.RaiseWithCode(vec::kGp, 0) : e.Raise(vec::kUd);
-  }
-  Step step = Step::kNext;
-  uint8_t group = 0;
-  if (interp::ExecuteOne(e, step, group)) {
-    u.handler = interp::GroupHandler(group);
-    return step;
-  }
+  bool unimplemented = false;
+  const Step step = interp::ExecuteUnselected(e, u, unimplemented);
   // Decoded but not implemented yet: #UD in the guest, reported once per mnemonic.
-  const auto m = static_cast<size_t>(insn.mnemonic);
-  if (m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
+  const auto m = static_cast<size_t>(u.insn->mnemonic);
+  if (unimplemented && m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
     unimplemented_reported_[m] = true;
     std::fprintf(stderr, "kiln: instruction not implemented, raising #UD: %s\n",
-                 frontend::FormatInsn(insn, state_.rip).c_str());
+                 frontend::FormatInsn(*u.insn, state_.rip).c_str());
   }
-  return e.Raise(vec::kUd);
+  return step;
 }
 
 Exit Interpreter::Run(uint64_t max_instructions) {

@@ -34,4 +34,8 @@ struct Uop {
   uint8_t length = 0;         ///< instruction length
 };
 
+/// The Uop of `insn`, decoded at guest address `pc` (its block's address is fixed, so branch
+/// targets and RIP-relative addresses are resolved now). `insn` must outlive the Uop.
+Uop MakeUop(const frontend::DecodedInsn& insn, uint64_t pc);
+
 }  // namespace kiln::jit::interp

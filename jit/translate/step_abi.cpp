@@ -4,10 +4,10 @@
 #include "jit/interp/exec.h"
 
 extern "C" uint32_t kiln_step(kiln::machine::CpuState* state, kiln::jit::GuestMemory* memory,
-                              const kiln::frontend::DecodedInsn* insn, kiln::jit::Exit* exit, uint8_t* group) {
+                              kiln::jit::interp::Uop* uop, kiln::jit::Exit* exit) {
   using namespace kiln::jit;
-  interp::Exec e(*state, *memory, *insn, *exit);
-  interp::Step step = interp::Step::kNext;
-  if (insn->mnemonic == kiln::frontend::Mnemonic::INVALID || !interp::ExecuteOne(e, step, *group)) step = e.Raise(vec::kUd);
-  return static_cast<uint32_t>(step);
+  interp::Exec e(*state, *memory, *uop->insn, *exit);
+  if (uop->handler) return static_cast<uint32_t>(uop->handler(e, *uop));
+  bool unimplemented = false;
+  return static_cast<uint32_t>(interp::ExecuteUnselected(e, *uop, unimplemented));
 }

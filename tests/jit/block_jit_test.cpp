@@ -44,7 +44,7 @@ EmulatedRun RunCompiled(jit::BlockJit& engine, const OracleCase& c, uint64_t& re
       pc += insn.length;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    jit::BlockJit::BlockFn block = engine.Compile(insns, error);
+    jit::BlockJit::BlockFn block = engine.Compile(s.rip, insns, error);
     compile_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++blocks;
     EXPECT_NE(block, nullptr) << error;
@@ -129,7 +129,7 @@ TEST(BlockJit, ThousandsOfBlocksShareMappings) {
       pos += insn.length;
       insns.push_back(insn);
     }
-    ASSERT_NE(engine->Compile(insns, error), nullptr) << error;
+    ASSERT_NE(engine->Compile(kOracleCodeBase, insns, error), nullptr) << error;
   }
   const size_t after = MappingCount();
   if (before == 0) GTEST_SKIP() << "no /proc/self/maps";
