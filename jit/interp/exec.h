@@ -170,17 +170,27 @@ class Exec {
   }
 
   // --- stack --------------------------------------------------------------------------------
+  /// The stack-pointer width as a mask: RSP in 64-bit mode, else ESP or SP by SS's B flag
+  /// (SDM Vol.3 3.4.5, "D/B"). Pushes and pops change only those bits of RSP.
+  uint64_t StackMask() const {
+    if (insn.mode == frontend::CpuMode::k64) return ~uint64_t{0};
+    return (s.seg[machine::kSs].attributes & machine::seg_attr::kDefault32) ? 0xFFFFFFFF : 0xFFFF;
+  }
+  void SetStackPointer(uint64_t sp) {
+    const uint64_t mask = StackMask();
+    s.gpr[machine::kRsp] = (s.gpr[machine::kRsp] & ~mask) | (sp & mask);
+  }
   /// Pushes `n` bytes. RSP changes only if the store succeeds.
   bool Push(uint64_t v, unsigned n, Step& step) {
-    const uint64_t rsp = s.gpr[machine::kRsp] - n;
-    if (!Store(SegmentBase(frontend::Seg::kSs) + rsp, n, v, step)) return false;
-    s.gpr[machine::kRsp] = rsp;
+    const uint64_t sp = (s.gpr[machine::kRsp] - n) & StackMask();
+    if (!Store(SegmentBase(frontend::Seg::kSs) + sp, n, v, step)) return false;
+    SetStackPointer(sp);
     return true;
   }
   bool Pop(uint64_t& v, unsigned n, Step& step) {
-    const uint64_t rsp = s.gpr[machine::kRsp];
-    if (!Load(SegmentBase(frontend::Seg::kSs) + rsp, n, v, step)) return false;
-    s.gpr[machine::kRsp] = rsp + n;
+    const uint64_t sp = s.gpr[machine::kRsp] & StackMask();
+    if (!Load(SegmentBase(frontend::Seg::kSs) + sp, n, v, step)) return false;
+    SetStackPointer(sp + n);
     return true;
   }
 

@@ -26,7 +26,7 @@ Step Return(Exec& e) {
   Step step = Step::kNext;
   uint64_t target;
   if (!e.Pop(target, e.insn.operand_size, step)) return step;
-  if (e.insn.operand_count == 1) e.s.gpr[machine::kRsp] += static_cast<uint64_t>(e.insn.operands[0].value) & 0xFFFF;
+  if (e.insn.operand_count == 1) e.SetStackPointer(e.s.gpr[machine::kRsp] + (static_cast<uint64_t>(e.insn.operands[0].value) & 0xFFFF));
   return e.Branch(target);
 }
 

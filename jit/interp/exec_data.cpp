@@ -131,7 +131,7 @@ Step SignIntoDx(Exec& e, unsigned bytes) {
 Step Leave(Exec& e) {
   Step step = Step::kNext;
   const uint64_t saved_rsp = e.s.gpr[machine::kRsp];
-  e.s.gpr[machine::kRsp] = e.s.gpr[machine::kRbp];
+  e.SetStackPointer(e.s.gpr[machine::kRbp]);  // rSP = rBP in the stack's width
   uint64_t v;
   if (!e.Pop(v, e.insn.operand_size, step)) {
     e.s.gpr[machine::kRsp] = saved_rsp;

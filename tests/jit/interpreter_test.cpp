@@ -41,6 +41,55 @@ struct Machine {
   jit::Exit Run(uint64_t limit = 100000) { return interp.Run(limit); }
 };
 
+// A CPU in 16- or 32-bit protected mode with flat segments and 1 MiB of memory at 0, code at
+// 0x1000: the operand, address and stack sizes come from the mode and SS's B flag.
+struct LegacyMachine {
+  machine::FlatMemory memory{0, 1 << 20};
+  CpuState state;
+  jit::Interpreter interp{state, memory};
+
+  LegacyMachine(const std::string& code_hex, bool big) {
+    const auto code = Hex(code_hex);
+    EXPECT_TRUE(memory.Load(0x1000, code.data(), code.size()));
+    state.cr0 |= 1;  // PE
+    const uint16_t attr = big ? machine::seg_attr::kDefault32 : 0;
+    state.seg[machine::kCs].attributes = attr;
+    state.seg[machine::kSs].attributes = attr;
+    state.rip = 0x1000;
+    state.gpr[machine::kRsp] = 0x12340000;  // the bits above SP/ESP must survive the stack ops
+  }
+};
+
+TEST(Interpreter, SixteenBitModeAddressingAndStack) {
+  // bits 16: mov sp, 0x8000 / mov bx, 0x2000 / mov si, 0x10 / mov word [bx+si], 0x1234 /
+  // mov ax, [bx+si] / push ax / pop cx / add cx, 1 / mov di, 0xffff / mov byte [bx+di+1], 0x55
+  // (offset 0x12000 wraps to 0x2000) / mov dl, [0x2000] / call f / hlt / f: mov dh, 7 / ret
+  LegacyMachine m("bc0080bb0020be1000c70034128b00505983c101bfffffc64101558a160020e80100f4b607c3", false);
+  EXPECT_EQ(m.interp.Run(1000).reason, ExitReason::kHalt);
+  EXPECT_EQ(m.state.gpr[0] & 0xFFFF, 0x1234u);
+  EXPECT_EQ(m.state.gpr[1] & 0xFFFF, 0x1235u);
+  EXPECT_EQ(m.state.gpr[2] & 0xFFFF, 0x0755u);
+  EXPECT_EQ(m.state.gpr[machine::kRsp], 0x12348000u);  // SP wrapped and moved, upper bits kept
+  uint8_t byte = 0;
+  EXPECT_EQ(m.memory.Read(0x12000, &byte, 1), jit::MemStatus::kOk);
+  EXPECT_EQ(byte, 0);  // the store went to 0x2000, not past 64 KiB
+}
+
+TEST(Interpreter, ThirtyTwoBitModeStackFrames) {
+  // bits 32: mov esp, 0x8000 / push dword 0x11223344 / pop eax / mov ebx, 0x2000 /
+  // mov [ebx+4], eax / lea ecx, [ebx+eax*2+3] / call g / hlt /
+  // g: push ebp / mov ebp, esp / sub esp, 8 / mov dword [ebp-4], 0x77 / mov edx, [ebp-4] / leave / ret
+  LegacyMachine m("bc00800000684433221158bb002000008943048d4c4303e801000000f45589e583ec08c745fc770000008b55fcc9c3", true);
+  EXPECT_EQ(m.interp.Run(1000).reason, ExitReason::kHalt);
+  EXPECT_EQ(m.state.gpr[0], 0x11223344u);
+  EXPECT_EQ(m.state.gpr[1], (0x2000u + 2 * 0x11223344u + 3) & 0xFFFFFFFF);
+  EXPECT_EQ(m.state.gpr[2], 0x77u);
+  EXPECT_EQ(m.state.gpr[machine::kRsp], 0x8000u);  // a 32-bit write zero-extends ESP into RSP
+  uint8_t word[4] = {};
+  EXPECT_EQ(m.memory.Read(0x2004, word, 4), jit::MemStatus::kOk);
+  EXPECT_EQ(word[0], 0x44);
+}
+
 TEST(Interpreter, LoopSums1To100) {
   // mov ecx, 100 / xor eax, eax / .l: add eax, ecx / dec ecx / jnz .l / hlt
   Machine m("b96400000031c001c8ffc975faf4");
