@@ -178,6 +178,8 @@ bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls
 bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS, CMPS, SCAS
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
+bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
+                                            // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.
