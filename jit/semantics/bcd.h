@@ -25,23 +25,29 @@ constexpr uint64_t ByteOverflow(uint8_t a, uint8_t b, uint8_t r, bool subtract) 
   return (bit & 0x80) ? rflags::kOf : 0;
 }
 
+/// OF of a 16-bit a + b = r (or a - b = r with `subtract`).
+constexpr uint64_t WordOverflow(uint16_t a, uint16_t b, uint16_t r, bool subtract) {
+  const unsigned bit = subtract ? ((a ^ b) & (a ^ r)) : ((a ^ r) & (b ^ r));
+  return (bit & 0x8000) ? rflags::kOf : 0;
+}
+
 /// AAA (SDM Vol.2 AAA): if AL's low nibble > 9 or AF, AX += 106h and AF = CF = 1, else AF = CF = 0;
-/// then AL &= 0Fh. Undefined OF/SF/ZF/PF on the host: SF, ZF and PF of the 16-bit AX before AL is
-/// masked (after the +106h when it is applied), OF = 0.
+/// then AL &= 0Fh. Undefined OF/SF/ZF/PF on the host: those of the 16-bit addition AX + 106h
+/// (of AX itself, OF = 0, without the adjustment), taken before AL is masked.
 constexpr BcdResult Aaa(uint16_t ax, bool af) {
   const bool adjust = (ax & 0xF) > 9 || af;
   const uint16_t t = adjust ? static_cast<uint16_t>(ax + 0x106) : ax;
-  const uint64_t flags = WordResultFlags(t) | (adjust ? rflags::kAf | rflags::kCf : 0);
+  const uint64_t flags = WordResultFlags(t) | (adjust ? rflags::kAf | rflags::kCf | WordOverflow(ax, 0x106, t, false) : 0);
   return {static_cast<uint16_t>((t & 0xFF00) | (t & 0x0F)), flags};
 }
 
 /// AAS (SDM Vol.2 AAS): if AL's low nibble > 9 or AF, AX -= 6, AH -= 1, AF = CF = 1, else
-/// AF = CF = 0; then AL &= 0Fh. Undefined flags on the host: as for AAA, from the 16-bit AX
-/// before the mask; OF = 0.
+/// AF = CF = 0; then AL &= 0Fh. Undefined flags on the host: as for AAA, those of the 16-bit
+/// subtraction AX - 106h before the mask.
 constexpr BcdResult Aas(uint16_t ax, bool af) {
   const bool adjust = (ax & 0xF) > 9 || af;
-  const uint16_t t = adjust ? static_cast<uint16_t>(ax - 6 - 0x100) : ax;
-  const uint64_t flags = WordResultFlags(t) | (adjust ? rflags::kAf | rflags::kCf : 0);
+  const uint16_t t = adjust ? static_cast<uint16_t>(ax - 0x106) : ax;
+  const uint64_t flags = WordResultFlags(t) | (adjust ? rflags::kAf | rflags::kCf | WordOverflow(ax, 0x106, t, true) : 0);
   return {static_cast<uint16_t>((t & 0xFF00) | (t & 0x0F)), flags};
 }
 

@@ -56,8 +56,9 @@ const std::set<Mnemonic> kAllowed = {
 
 // Accepts an instruction the oracle can run on both sides: memory only as [rbx + disp] inside
 // the data page, RBX and RSP never named (RBX is the memory base; RSP moves only by PUSH/POP).
-bool Acceptable(const DecodedInsn& insn) {
-  if (!kAllowed.count(insn.mnemonic) || insn.address_size != 8) return false;
+bool Acceptable(const DecodedInsn& insn, OracleMode mode) {
+  const bool m32 = mode == OracleMode::k32;
+  if (!kAllowed.count(insn.mnemonic) || insn.address_size != (m32 ? 4 : 8)) return false;
   if (insn.prefixes.segment == frontend::Seg::kFs || insn.prefixes.segment == frontend::Seg::kGs) return false;
   if (insn.mnemonic == Mnemonic::BSWAP && insn.operand_size == 2) return false;  // undefined
   if ((insn.mnemonic == Mnemonic::PUSH || insn.mnemonic == Mnemonic::POP) && insn.operand_count &&
@@ -75,7 +76,9 @@ bool Acceptable(const DecodedInsn& insn) {
       const unsigned idx = op.reg.index;
       if (op.reg.cls == RegClass::kGpr8High ? idx == 3 : (idx == 3 || idx == 4)) return false;
     } else if (op.kind == OperandKind::kMem) {
-      if (op.index.valid() || !op.base.valid() || op.base.cls != RegClass::kGpr64 || op.base.index != 3) return false;
+      if (op.index.valid() || !op.base.valid() || op.base.cls != (m32 ? RegClass::kGpr32 : RegClass::kGpr64) ||
+          op.base.index != 3)
+        return false;
       const int64_t off = op.value;
       if (insn.mnemonic != Mnemonic::LEA && (off < -2000 || off > 2000 - 16)) return false;
     }
@@ -83,14 +86,15 @@ bool Acceptable(const DecodedInsn& insn) {
   return true;
 }
 
-std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
+std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
   for (;;) {
     std::vector<uint8_t> b;
     const unsigned p = rng() % 100;
     if (p < 12) b.push_back(0x66);
     else if (p < 18) b.push_back(0xF3);
     else if (p < 22) b.push_back(0xF0);
-    if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xE)));  // REX without B
+    // REX without B (in 32-bit mode 40-4F are INC/DEC, which the one-byte map covers).
+    if (mode == OracleMode::k64 && rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xE)));
     if (rng() % 4 == 0) {
       b.push_back(0x0F);
       b.push_back(kSecondary[rng() % kSecondary.size()]);
@@ -106,8 +110,8 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
     }
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(rng()));  // immediates
     DecodedInsn insn;
-    if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk) continue;
-    if (!Acceptable(insn)) continue;
+    if (frontend::Decode(b, CpuModeOf(mode), insn) != frontend::DecodeStatus::kOk) continue;
+    if (!Acceptable(insn, mode)) continue;
     b.resize(insn.length);
     return b;
   }
@@ -115,16 +119,19 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
 
 }  // namespace
 
-OracleCase RandomCase(std::mt19937_64& rng) {
+OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode) {
   OracleCase c;
+  c.mode = mode;
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i) {
-    const auto insn = RandomInsn(rng);
+    const auto insn = RandomInsn(rng, mode);
     c.code.insert(c.code.end(), insn.begin(), insn.end());
   }
   static const uint64_t kEdges[] = {0, 1, ~uint64_t{0}, 0x8000000000000000, 0x7FFFFFFFFFFFFFFF, 0x80000000,
                                     0xFFFFFFFF, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x8000};
   for (uint64_t& g : c.in.gpr) g = rng() % 3 == 0 ? kEdges[rng() % std::size(kEdges)] : rng();
+  if (mode == OracleMode::k32)
+    for (uint64_t& g : c.in.gpr) g &= 0xFFFFFFFF;  // compatibility mode has 32-bit registers
   c.in.gpr[3] = kRbx;
   c.in.gpr[4] = kRsp;
   c.in.rflags = 0x202 | (rng() & rflags::kArith) | (rng() % 8 == 0 ? rflags::kDf : 0);
@@ -155,7 +162,15 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   for (int i = 0; i < 16; ++i) s.gpr[i] = c.in.gpr[i];
   jit::sem::WriteRflags(s, c.in.rflags);
   s.efer = machine::efer::kLme | machine::efer::kLma;
-  s.seg[machine::kCs].attributes = machine::seg_attr::kLong;
+  s.cr0 |= 1;  // PE
+  if (c.mode == OracleMode::k32) {
+    // Compatibility mode as on the host: CS with L = 0, D = 1 (USER32_CS); a 32-bit flat stack.
+    s.seg[machine::kCs] = {0x23, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+    s.seg[machine::kSs] = {0x2B, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+    for (const unsigned seg : {machine::kDs, machine::kEs}) s.seg[seg] = {0x2B, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+  } else {
+    s.seg[machine::kCs] = {0x33, machine::seg_attr::kLong, 0xFFFFFFFF, 0};
+  }
   s.rip = kOracleCodeBase;
   return true;
 }
@@ -170,8 +185,11 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
 }
 
 namespace {
-int VectorOfSignal(int sig) {
-  switch (sig) {
+// The vector the host raised: the kernel's trap number when the handler saw one, else the usual
+// signal for it.
+int HostVector(const OracleResult& h) {
+  if (h.trap >= 0) return h.trap;
+  switch (h.signal) {
     case SIGFPE: return jit::vec::kDe;
     case SIGILL: return jit::vec::kUd;
     case SIGSEGV: return jit::vec::kPf;
@@ -180,14 +198,18 @@ int VectorOfSignal(int sig) {
 }
 }  // namespace
 
-std::string Difference(const OracleResult& h, const EmulatedRun& k) {
+std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode mode) {
   if (h.signal != 0 || k.vector >= 0) {
-    if (VectorOfSignal(h.signal) == k.vector) return "";
-    return "host signal " + std::to_string(h.signal) + ", kiln vector " + std::to_string(k.vector);
+    if (h.signal != 0 && HostVector(h) == k.vector) return "";
+    return "host signal " + std::to_string(h.signal) + " (vector " + std::to_string(h.signal ? HostVector(h) : -1) +
+           "), kiln vector " + std::to_string(k.vector);
   }
   char buf[96];
-  for (int r = 0; r < 16; ++r)
-    if (h.out.gpr[r] != k.out.gpr[r]) {
+  // Compatibility mode defines only EAX..EDI (SDM Vol.1 3.4.1.1: the upper halves are undefined).
+  const int regs = mode == OracleMode::k32 ? 8 : 16;
+  const uint64_t low = mode == OracleMode::k32 ? 0xFFFFFFFF : ~uint64_t{0};
+  for (int r = 0; r < regs; ++r)
+    if ((h.out.gpr[r] & low) != (k.out.gpr[r] & low)) {
       std::snprintf(buf, sizeof buf, "r%d: host 0x%llx kiln 0x%llx", r, (unsigned long long)h.out.gpr[r],
                     (unsigned long long)k.out.gpr[r]);
       return buf;
@@ -202,12 +224,12 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k) {
   return "";
 }
 
-std::string Listing(const std::vector<uint8_t>& code) {
+std::string Listing(const std::vector<uint8_t>& code, OracleMode mode) {
   std::string out;
   size_t pos = 0;
   while (pos < code.size()) {
     DecodedInsn insn;
-    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), frontend::CpuMode::k64, insn);
+    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), CpuModeOf(mode), insn);
     out += "    " + frontend::FormatInsn(insn, kOracleCodeBase + pos) + "\n";
     pos += insn.length ? insn.length : 1;
   }

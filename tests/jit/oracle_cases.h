@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/decoded_insn.h"
 #include "jit/interp/interpreter.h"
 #include "machine/cpu_state.h"
 #include "machine/region_memory.h"
@@ -17,14 +18,15 @@
 namespace kiln::test {
 
 /// 1-4 random general-purpose instructions (no control flow, memory only as [rbx + disp] in the
-/// data page) and a random starting state.
-OracleCase RandomCase(std::mt19937_64& rng);
+/// data page) and a random starting state, in 64-bit or 32-bit (compatibility) mode.
+OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
 /// the Jcc (random condition, rel8 or rel32) went.
 OracleCase RandomBranchCase(std::mt19937_64& rng);
 
-/// Maps the case's code (followed by HLT) and data and loads its registers into `s`, 64-bit mode.
+/// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
+/// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
 
 /// What Kiln ended with.
@@ -34,11 +36,16 @@ struct EmulatedRun {
 };
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory);
 
-/// "" when Kiln agrees with the host (GPRs, arithmetic flags and DF, the data page, or the same
-/// exception); else the first difference.
-std::string Difference(const OracleResult& host, const EmulatedRun& kiln);
+/// "" when Kiln agrees with the host (GPRs - EAX..EDI in 32-bit mode -, arithmetic flags and DF,
+/// the data page, or the same exception vector); else the first difference.
+std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64);
 
 /// The case's instructions, disassembled one per line, for failure messages.
-std::string Listing(const std::vector<uint8_t>& code);
+std::string Listing(const std::vector<uint8_t>& code, OracleMode mode = OracleMode::k64);
+
+/// The decoder's mode for an oracle mode.
+constexpr frontend::CpuMode CpuModeOf(OracleMode mode) {
+  return mode == OracleMode::k32 ? frontend::CpuMode::k32 : frontend::CpuMode::k64;
+}
 
 }  // namespace kiln::test
