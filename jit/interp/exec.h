@@ -127,7 +127,18 @@ class Exec {
     return StoreSlow(addr, n, v, step);
   }
   // Guest memory is little-endian whatever the host is: values go through byte arrays.
+  /// In 64-bit mode every byte of an access must have a canonical address, else #GP(0) (SDM
+  /// Vol.1 3.3.7.1; #SS(0) for stack references is not distinguished yet).
+  bool NonCanonical(uint64_t addr, unsigned n) const {
+    return insn.mode == frontend::CpuMode::k64 && (!IsCanonical(addr) || !IsCanonical(addr + n - 1));
+  }
+  static constexpr bool IsCanonical(uint64_t a) { return static_cast<uint64_t>(static_cast<int64_t>(a << 16) >> 16) == a; }
+
   [[gnu::noinline]] bool LoadSlow(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+    if (NonCanonical(addr, n)) {
+      step = RaiseWithCode(vec::kGp, 0);
+      return false;
+    }
     uint8_t b[8] = {};
     const MemStatus st = mem.Read(addr, b, n);
     if (st != MemStatus::kOk) {
@@ -139,6 +150,10 @@ class Exec {
     return true;
   }
   [[gnu::noinline]] bool StoreSlow(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+    if (NonCanonical(addr, n)) {
+      step = RaiseWithCode(vec::kGp, 0);
+      return false;
+    }
     uint8_t b[8];
     for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
     const MemStatus st = mem.Write(addr, b, n);
@@ -233,6 +248,8 @@ bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls
 bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS, CMPS, SCAS
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
+bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
+                                            // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.

@@ -50,6 +50,10 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     UnchainAll();  // no chain into the erased block
     blocks_.erase(it);  // the same bytes mean something else in another mode
   }
+  if (mode == CpuMode::k64 && static_cast<uint64_t>(static_cast<int64_t>(rip << 16) >> 16) != rip) {
+    fault = Exit{ExitReason::kException, vec::kGp, true, 0, 0};  // a non-canonical RIP (SDM Vol.1 3.3.7.1)
+    return nullptr;
+  }
   auto block = std::make_unique<Block>();
   block->start = rip;
   block->mode = mode;

@@ -20,7 +20,7 @@ struct CpuModel {
   // x86-64 program may assume (the FP/vector issue completes x87, MMX and the rest of SSE).
   uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
                        (1u << 25) | (1u << 26);
-  uint32_t leaf1_ecx = (1u << 23);  // POPCNT
+  uint32_t leaf1_ecx = (1u << 13) | (1u << 22) | (1u << 23);  // CMPXCHG16B, MOVBE, POPCNT (no RDRAND: bit 30)
   uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 19);  // BMI1, BMI2, ADX
   // 0x80000001 EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode, LZCNT (ABM).
   uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 29);

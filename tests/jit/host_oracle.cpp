@@ -34,6 +34,9 @@ constexpr uint64_t kFlagsOut = kScratch + 0x180;
 constexpr uint64_t kHostRegs = kScratch + 0x200;  // rsp, rbx, rbp, r12-r15
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
+// Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
+// compatibility mode, __USER_CS 64-bit mode.
+constexpr uint16_t kUser32Cs = 0x23, kUser64Cs = 0x33;
 
 class Emitter {
  public:
@@ -49,6 +52,12 @@ class Emitter {
     Bytes({0x48, 0xBC});
     for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(v >> (8 * i)));
   }
+  // In 32-bit code: mov [abs32], r32 (ModRM 00 reg 101: disp32 without a base).
+  void Store32(unsigned reg, uint64_t addr) {
+    Byte(0x89);
+    Byte(static_cast<uint8_t>(0x05 | (reg & 7) << 3));
+    Disp32(addr);
+  }
   std::vector<uint8_t> code;
 
  private:
@@ -61,10 +70,10 @@ class Emitter {
   }
 };
 
-// prologue + case + epilogue, callable as void(*)().
-std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
-  Emitter e;
-  static constexpr unsigned kCalleeSaved[] = {4, 3, 5, 12, 13, 14, 15};  // rsp first
+constexpr unsigned kCalleeSaved[] = {4, 3, 5, 12, 13, 14, 15};  // rsp first
+
+// 64-bit: save the host's callee-saved registers, then load the case's flags and registers.
+void Prologue(Emitter& e) {
   for (unsigned i = 0; i < 7; ++i) e.Store(kCalleeSaved[i], kHostRegs + 8 * i);
   e.MovRspImm(kStackTop);
   e.Bytes({0xFF, 0x34, 0x25});  // push qword [kFlagsIn]
@@ -73,21 +82,67 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
   for (unsigned r = 0; r < 16; ++r)
     if (r != 4) e.Load(r, kInRegs + 8 * r);
   e.Load(4, kInRegs + 8 * 4);  // rsp last
+}
+
+// 64-bit: restore the host's registers and return.
+void Epilogue(Emitter& e) {
+  for (unsigned i = 1; i < 7; ++i) e.Load(kCalleeSaved[i], kHostRegs + 8 * i);
+  e.Load(4, kHostRegs);
+  e.Byte(0xFC);  // cld: the C code after us assumes DF = 0
+  e.Byte(0xC3);  // ret
+}
+
+// prologue + case + epilogue, callable as void(*)().
+std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
+  Emitter e;
+  Prologue(e);
   e.code.insert(e.code.end(), body.begin(), body.end());
   for (unsigned r = 0; r < 16; ++r) e.Store(r, kOutRegs + 8 * r);
   e.MovRspImm(kStackTop);
   e.Byte(0x9C);                 // pushfq
   e.Bytes({0x8F, 0x04, 0x25});  // pop qword [kFlagsOut]
   e.Disp32(kFlagsOut);
-  for (unsigned i = 1; i < 7; ++i) e.Load(kCalleeSaved[i], kHostRegs + 8 * i);
-  e.Load(4, kHostRegs);
-  e.Byte(0xFC);  // cld: the C code after us assumes DF = 0
-  e.Byte(0xC3);  // ret
+  Epilogue(e);
+  return e.code;
+}
+
+// The same for a 32-bit body: the prologue (64-bit) far-jumps to it through USER32_CS, the body
+// and the register stores run in compatibility mode, and a far jump to USER_CS comes back for the
+// epilogue. Linux gives a 64-bit process null DS and ES, which compatibility mode cannot use: they
+// get SS's flat data selector first (64-bit code ignores them, so they are not restored). The code
+// is assembled at `at` (its address decides the far-jump targets).
+std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
+  Emitter e;
+  e.Bytes({0x8C, 0xD0, 0x8E, 0xD8, 0x8E, 0xC0});  // mov eax, ss / mov ds, eax / mov es, eax
+  Prologue(e);
+  const size_t far_pointer_disp = e.code.size() + 3;
+  e.Bytes({0xFF, 0x2C, 0x25});  // jmp far m16:32 [abs32], patched below
+  e.Disp32(0);
+  const uint64_t body_at = at + e.code.size();
+  e.code.insert(e.code.end(), body.begin(), body.end());
+  for (unsigned r = 0; r < 8; ++r) e.Store32(r, kOutRegs + 8 * r);
+  e.Byte(0xBC);  // mov esp, kStackTop
+  e.Disp32(kStackTop);
+  e.Byte(0x9C);                 // pushfd
+  e.Bytes({0x8F, 0x05});        // pop dword [kFlagsOut]
+  e.Disp32(kFlagsOut);
+  e.Byte(0xEA);                 // jmp far ptr16:32 to the 64-bit epilogue
+  const size_t back_offset = e.code.size();
+  e.Disp32(0);
+  e.Bytes({static_cast<uint8_t>(kUser64Cs), 0});
+  const uint64_t back_at = at + e.code.size();
+  for (int i = 0; i < 4; ++i) e.code[back_offset + i] = static_cast<uint8_t>(back_at >> (8 * i));
+  Epilogue(e);
+  const uint64_t pointer_at = at + e.code.size();  // m16:32 for the jump in
+  e.Disp32(body_at);
+  e.Bytes({static_cast<uint8_t>(kUser32Cs), 0});
+  for (int i = 0; i < 4; ++i) e.code[far_pointer_disp + i] = static_cast<uint8_t>(pointer_at >> (8 * i));
   return e.code;
 }
 
 sigjmp_buf g_jump;  // the child's own copy; the parent never touches it
 volatile sig_atomic_t g_signal = 0;
+volatile sig_atomic_t g_trap = -1;
 
 // Records the registers and flags of the faulting instruction (the case's state at the fault:
 // e.g. a REP string instruction's RSI/RDI/RCX after the elements it completed), then abandons
@@ -100,6 +155,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   for (int i = 0; i < 16; ++i) out[i] = static_cast<uint64_t>(g[kOrder[i]]);
   *reinterpret_cast<uint64_t*>(kFlagsOut) = static_cast<uint64_t>(g[REG_EFL]);
   g_signal = sig;
+  g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
   siglongjmp(g_jump, 1);
 }
 
@@ -123,20 +179,23 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
   for (size_t i = 0; i < cases.size(); ++i) {
     const OracleCase& c = cases[i];
-    const std::vector<uint8_t> wrapped = Wrap(c.code);
+    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code);
     std::memcpy(code, wrapped.data(), wrapped.size());
     __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
     std::memcpy(data, c.in.data, kOracleDataSize);
     std::memcpy(scratch_words, c.in.gpr, sizeof c.in.gpr);
     scratch_words[(kFlagsIn - kScratch) / 8] = c.in.rflags;
+    std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
     OracleResult& r = results[i];
     g_signal = 0;
+    g_trap = -1;
     if (sigsetjmp(g_jump, 1) == 0) {
       reinterpret_cast<void (*)()>(code)();
     } else {
       asm volatile("cld");  // the case may have set DF before it faulted
     }
     r.signal = g_signal;
+    r.trap = g_trap;
     std::memcpy(r.out.gpr, scratch_words + (kOutRegs - kScratch) / 8, sizeof r.out.gpr);
     r.out.rflags = scratch_words[(kFlagsOut - kScratch) / 8];
     std::memcpy(r.out.data, data, kOracleDataSize);

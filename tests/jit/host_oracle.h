@@ -23,13 +23,20 @@ struct OracleState {
   uint8_t data[kOracleDataSize] = {};
 };
 
+/// The mode the case's instructions run in. k32 is 32-bit compatibility mode: the 64-bit child
+/// far-jumps to Linux's 32-bit user code segment (USER32_CS, selector 23h) and back to 33h; only
+/// EAX..EDI (the low halves of the first eight GPRs) are defined there.
+enum class OracleMode : uint8_t { k64, k32 };
+
 struct OracleCase {
   std::vector<uint8_t> code;  ///< the instructions under test (no control flow out of them)
   OracleState in;
+  OracleMode mode = OracleMode::k64;
 };
 
 struct OracleResult {
   int signal = 0;  ///< 0: ran to the end; else the host signal (SIGFPE for #DE, SIGSEGV, ...)
+  int trap = -1;   ///< with a signal: the exception vector the kernel reports (REG_TRAPNO)
   OracleState out;
 };
 

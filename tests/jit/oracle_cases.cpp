@@ -90,15 +90,17 @@ bool Acceptable(const DecodedInsn& insn) {
 
 // One random instruction. Memory operands take one of the forms Acceptable() allows; a SIB form
 // with an index is preceded by `mov ebp, 64` so that the address stays in the data page.
-std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
+std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
   for (;;) {
     std::vector<uint8_t> b;
     const unsigned p = rng() % 100;
     if (p < 12) b.push_back(0x66);
     else if (p < 18) b.push_back(0xF3);
     else if (p < 22) b.push_back(0xF0);
-    if (rng() % 16 == 0) b.push_back(0x67);  // 32-bit addressing: [ebx + ...]
-    if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));  // REX.W/R, no X/B
+    // 67 (in 64-bit mode: [ebx + ...]) and REX without X/B only in 64-bit mode (in 32-bit mode
+    // 67 means 16-bit addressing, and 40-4F are INC/DEC, which the one-byte map covers).
+    if (mode == OracleMode::k64 && rng() % 16 == 0) b.push_back(0x67);
+    if (mode == OracleMode::k64 && rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));
     if (rng() % 4 == 0) {
       b.push_back(0x0F);
       b.push_back(kSecondary[rng() % kSecondary.size()]);
@@ -130,7 +132,7 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
     }
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(rng()));  // immediates
     DecodedInsn insn;
-    if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk) continue;
+    if (frontend::Decode(b, CpuModeOf(mode), insn) != frontend::DecodeStatus::kOk) continue;
     if (!Acceptable(insn)) continue;
     b.resize(insn.length);
     if (indexed) b.insert(b.begin(), {0xBD, 64, 0, 0, 0});  // mov ebp, 64
@@ -140,16 +142,19 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng) {
 
 }  // namespace
 
-OracleCase RandomCase(std::mt19937_64& rng) {
+OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode) {
   OracleCase c;
+  c.mode = mode;
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i) {
-    const auto insn = RandomInsn(rng);
+    const auto insn = RandomInsn(rng, mode);
     c.code.insert(c.code.end(), insn.begin(), insn.end());
   }
   static const uint64_t kEdges[] = {0, 1, ~uint64_t{0}, 0x8000000000000000, 0x7FFFFFFFFFFFFFFF, 0x80000000,
                                     0xFFFFFFFF, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x8000};
   for (uint64_t& g : c.in.gpr) g = rng() % 3 == 0 ? kEdges[rng() % std::size(kEdges)] : rng();
+  if (mode == OracleMode::k32)
+    for (uint64_t& g : c.in.gpr) g &= 0xFFFFFFFF;  // compatibility mode has 32-bit registers
   c.in.gpr[3] = kRbx;
   c.in.gpr[4] = kRsp;
   c.in.rflags = 0x202 | (rng() & rflags::kArith) | (rng() % 8 == 0 ? rflags::kDf : 0);
@@ -214,7 +219,15 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   for (int i = 0; i < 16; ++i) s.gpr[i] = c.in.gpr[i];
   jit::sem::WriteRflags(s, c.in.rflags);
   s.efer = machine::efer::kLme | machine::efer::kLma;
-  s.seg[machine::kCs].attributes = machine::seg_attr::kLong;
+  s.cr0 |= 1;  // PE
+  if (c.mode == OracleMode::k32) {
+    // Compatibility mode as on the host: CS with L = 0, D = 1 (USER32_CS); a 32-bit flat stack.
+    s.seg[machine::kCs] = {0x23, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+    s.seg[machine::kSs] = {0x2B, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+    for (const unsigned seg : {machine::kDs, machine::kEs}) s.seg[seg] = {0x2B, machine::seg_attr::kDefault32, 0xFFFFFFFF, 0};
+  } else {
+    s.seg[machine::kCs] = {0x33, machine::seg_attr::kLong, 0xFFFFFFFF, 0};
+  }
   s.rip = kOracleCodeBase;
   return true;
 }
@@ -229,8 +242,11 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
 }
 
 namespace {
-int VectorOfSignal(int sig) {
-  switch (sig) {
+// The vector the host raised: the kernel's trap number when the handler saw one, else the usual
+// signal for it.
+int HostVector(const OracleResult& h) {
+  if (h.trap >= 0) return h.trap;
+  switch (h.signal) {
     case SIGFPE: return jit::vec::kDe;
     case SIGILL: return jit::vec::kUd;
     case SIGSEGV: return jit::vec::kPf;
@@ -239,15 +255,20 @@ int VectorOfSignal(int sig) {
 }
 }  // namespace
 
-std::string Difference(const OracleResult& h, const EmulatedRun& k) {
+std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode mode) {
   // At an exception both sides hold the state at the start of the faulting instruction (with a
   // REP string instruction's registers after the elements it completed): compared like the rest.
-  if ((h.signal != 0 || k.vector >= 0) && VectorOfSignal(h.signal) != k.vector) {
-    return "host signal " + std::to_string(h.signal) + ", kiln vector " + std::to_string(k.vector);
+  const int host_vector = h.signal != 0 ? HostVector(h) : -1;
+  if (host_vector != k.vector) {
+    return "host signal " + std::to_string(h.signal) + " (vector " + std::to_string(host_vector) +
+           "), kiln vector " + std::to_string(k.vector);
   }
   char buf[96];
-  for (int r = 0; r < 16; ++r)
-    if (h.out.gpr[r] != k.out.gpr[r]) {
+  // Compatibility mode defines only EAX..EDI (SDM Vol.1 3.4.1.1: the upper halves are undefined).
+  const int regs = mode == OracleMode::k32 ? 8 : 16;
+  const uint64_t low = mode == OracleMode::k32 ? 0xFFFFFFFF : ~uint64_t{0};
+  for (int r = 0; r < regs; ++r)
+    if ((h.out.gpr[r] & low) != (k.out.gpr[r] & low)) {
       std::snprintf(buf, sizeof buf, "r%d: host 0x%llx kiln 0x%llx", r, (unsigned long long)h.out.gpr[r],
                     (unsigned long long)k.out.gpr[r]);
       return buf;
@@ -315,12 +336,12 @@ std::string StartState(const OracleCase& c) {
   return out + buf;
 }
 
-std::string Listing(const std::vector<uint8_t>& code) {
+std::string Listing(const std::vector<uint8_t>& code, OracleMode mode) {
   std::string out;
   size_t pos = 0;
   while (pos < code.size()) {
     DecodedInsn insn;
-    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), frontend::CpuMode::k64, insn);
+    frontend::Decode(std::span<const uint8_t>(code).subspan(pos), CpuModeOf(mode), insn);
     out += "    " + frontend::FormatInsn(insn, kOracleCodeBase + pos) + "\n";
     pos += insn.length ? insn.length : 1;
   }

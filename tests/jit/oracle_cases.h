@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/decoded_insn.h"
 #include "jit/interp/interpreter.h"
 #include "machine/cpu_state.h"
 #include "machine/region_memory.h"
@@ -18,8 +19,9 @@
 namespace kiln::test {
 
 /// 1-4 random general-purpose instructions (no control flow; memory as [rbx + disp8/32],
-/// [ebx + disp] or [rbx + rbp * scale + disp] in the data page) and a random starting state.
-OracleCase RandomCase(std::mt19937_64& rng);
+/// [ebx + disp] or [rbx + rbp * scale + disp] in the data page) and a random starting state, in
+/// 64-bit or 32-bit (compatibility) mode.
+OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
 /// the Jcc (random condition, rel8 or rel32) went.
@@ -31,7 +33,8 @@ OracleCase RandomBranchCase(std::mt19937_64& rng);
 /// RandomCase's instructions.
 OracleCase RandomStringCase(std::mt19937_64& rng);
 
-/// Maps the case's code (followed by HLT) and data and loads its registers into `s`, 64-bit mode.
+/// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
+/// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
 
 /// What Kiln ended with.
@@ -41,9 +44,9 @@ struct EmulatedRun {
 };
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory);
 
-/// "" when Kiln agrees with the host (GPRs, arithmetic flags and DF, the data page, or the same
-/// exception); else the first difference.
-std::string Difference(const OracleResult& host, const EmulatedRun& kiln);
+/// "" when Kiln agrees with the host (GPRs - EAX..EDI in 32-bit mode -, arithmetic flags and DF,
+/// the data page, or the same exception vector); else the first difference.
+std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64);
 
 /// Adds the case's instructions to `counts`, by instruction group ("alu", "string", ...).
 void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& counts);
@@ -52,6 +55,11 @@ void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& 
 std::string StartState(const OracleCase& c);
 
 /// The case's instructions, disassembled one per line, for failure messages.
-std::string Listing(const std::vector<uint8_t>& code);
+std::string Listing(const std::vector<uint8_t>& code, OracleMode mode = OracleMode::k64);
+
+/// The decoder's mode for an oracle mode.
+constexpr frontend::CpuMode CpuModeOf(OracleMode mode) {
+  return mode == OracleMode::k32 ? frontend::CpuMode::k32 : frontend::CpuMode::k64;
+}
 
 }  // namespace kiln::test
