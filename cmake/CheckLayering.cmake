@@ -1,6 +1,6 @@
 # Checks the include layering of STYLE.md C1 (run as the `layering` test: cmake -P with
 # -DKILN_SOURCE_DIR=<repo>). Each folder may include only itself and the folders below it:
-#   frontend -> nothing; jit -> frontend (+ machine/cpu_state.h); devices -> nothing;
+#   frontend -> nothing; jit -> frontend (+ machine/cpu_state.h, machine/cpu_model.h); devices -> nothing;
 #   machine -> jit, devices, frontend; ui -> everything above.
 # Project includes use quotes and are rooted at the repo ("machine/elf_image.h"). LLVM headers
 # appear only in jit/ (ORC only in jit/engine/), SDL headers only in ui/.
@@ -15,7 +15,7 @@ set(allowed_devices devices)
 set(allowed_machine machine jit devices frontend)
 set(allowed_ui ui machine jit devices frontend)
 set(layers frontend jit devices machine ui)
-set(extra_allowed_jit "machine/cpu_state.h")
+set(extra_allowed_jit "machine/cpu_state.h" "machine/cpu_model.h")
 
 set(violations 0)
 foreach(layer IN LISTS layers)

@@ -8,6 +8,8 @@
 
 namespace kiln::machine {
 
+struct CpuModel;  // machine/cpu_model.h
+
 /// The operation that last set the arithmetic flags (see docs/flags.md). The flags are computed
 /// from it and its operands only when an instruction reads them.
 enum class FlagsOp : uint8_t {
@@ -115,6 +117,8 @@ struct alignas(64) CpuState {
 
   // --- emulator bookkeeping, not architectural -----------------------------------------------
   uint64_t retired = 0;  ///< instructions retired
+  /// What CPUID reports (owned by the machine; nullptr: the default CpuModel).
+  const CpuModel* cpu_model = nullptr;
 };
 
 static_assert(std::is_standard_layout_v<CpuState>);

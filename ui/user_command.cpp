@@ -18,12 +18,14 @@ namespace kiln::ui {
 
 namespace {
 constexpr char kUsage[] =
-    "usage: kiln user [--max-insns N] [--stats] ELF [ARGS...]\n"
+    "usage: kiln user [-cpu MODEL] [--max-insns N] [--stats] ELF [ARGS...]\n"
     "\n"
     "Runs a static x86-64 Linux program in 64-bit user mode on Kiln's interpreter, with the\n"
     "system calls static glibc and musl programs need to start, print, allocate, read the clock\n"
     "and exit (others return -ENOSYS with a note on stderr). A test and benchmark harness.\n"
     "\n"
+    "  -cpu MODEL     the CPU CPUID describes: kiln (default: all Kiln implements) or x86-64\n"
+    "                 (the baseline, so that programs take their plain code paths)\n"
     "  --max-insns N  stop after N instructions (exit status 124)\n"
     "  --stats        print the instructions retired and the time taken on stderr\n";
 }  // namespace
@@ -32,13 +34,20 @@ int RunUserCommand(std::span<const std::string_view> args, const CommandIo& io) 
   machine::UserProcessOptions options;
   bool stats = false;
   size_t i = 0;
-  for (; i < args.size() && args[i].starts_with("--"); ++i) {
+  for (; i < args.size() && args[i].starts_with("-"); ++i) {
     if (args[i] == "--help") {
       std::fputs(kUsage, io.out);
       return kExitOk;
     }
     if (args[i] == "--stats") {
       stats = true;
+    } else if ((args[i] == "-cpu" || args[i] == "--cpu") && i + 1 < args.size()) {
+      const std::string_view name = args[++i];
+      if (!machine::CpuModelByName(name, options.cpu_model)) {
+        std::fprintf(io.err, "kiln user: unknown CPU model '%.*s' (known: %.*s)\n", static_cast<int>(name.size()),
+                     name.data(), static_cast<int>(machine::kCpuModelNames.size()), machine::kCpuModelNames.data());
+        return kExitUsage;
+      }
     } else if (args[i] == "--max-insns" && i + 1 < args.size()) {
       const std::string v(args[++i]);
       char* end = nullptr;

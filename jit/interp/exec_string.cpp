@@ -157,8 +157,8 @@ bool ExecuteSystem(Exec& e, Step& step) {
   CpuState& s = e.s;
   switch (e.insn.mnemonic) {
     case Mnemonic::CPUID: {
-      static const sem::CpuModel kModel;
-      const sem::CpuidResult r = sem::Cpuid(kModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
+      static const sem::CpuModel kDefaultModel;
+      const sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
                                             static_cast<uint32_t>(s.gpr[machine::kRcx]));
       s.gpr[machine::kRax] = r.eax;
       s.gpr[machine::kRbx] = r.ebx;

@@ -1,9 +1,11 @@
-// CPUID from a CPU model (SDM Vol.2 CPUID). The model advertises only what Kiln implements, so
-// that guests pick code paths Kiln can run; later issues add features as they are completed.
+// CPUID from a CPU model (SDM Vol.2 CPUID; the model is machine/cpu_model.h). The model
+// advertises only what Kiln implements; later issues add features as they are completed.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+
+#include "machine/cpu_model.h"
 
 namespace kiln::jit::sem {
 
@@ -11,21 +13,7 @@ struct CpuidResult {
   uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
 
-/// The CPU model CPUID reports.
-struct CpuModel {
-  char vendor[13] = "GenuineIntel";
-  char brand[49] = "Kiln virtual x86-64 CPU";
-  uint32_t family = 6, model = 0x55, stepping = 4;
-  // Leaf 1 EDX: FPU, TSC, CX8, CMOV, FXSR, MMX, SSE, SSE2 - the x86-64 baseline that every
-  // x86-64 program may assume (the FP/vector issue completes x87, MMX and the rest of SSE).
-  uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
-                       (1u << 25) | (1u << 26);
-  uint32_t leaf1_ecx = (1u << 13) | (1u << 22) | (1u << 23);  // CMPXCHG16B, MOVBE, POPCNT (no RDRAND: bit 30)
-  uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 19);  // BMI1, BMI2, ADX
-  // 0x80000001 EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode, LZCNT (ABM).
-  uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 29);
-  uint32_t ext1_ecx = (1u << 0) | (1u << 5);
-};
+using machine::CpuModel;
 
 inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
   CpuidResult r;

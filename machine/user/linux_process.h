@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jit/interp/interpreter.h"
+#include "machine/cpu_model.h"
 #include "machine/cpu_state.h"
 #include "machine/region_memory.h"
 
@@ -24,6 +25,7 @@ struct UserProcessOptions {
   std::FILE* stderr_file = stderr;  ///< where the guest's fd 2 goes
   std::FILE* notes = stderr;        ///< Kiln's own one-line notes (unimplemented system calls)
   uint64_t max_instructions = ~uint64_t{0};
+  CpuModel cpu_model;               ///< what CPUID reports
 };
 
 /// How a run ended.

@@ -2,12 +2,14 @@
 # Runs a static program natively and under `kiln user` with the same arguments and stdin, and
 # fails unless stdout and the exit status are identical.
 # usage: compare_with_native.sh KILN STDIN_FILE PROGRAM [ARGS...]
+# KILN_USER_FLAGS, when set, goes to `kiln user` before the program (e.g. "-cpu x86-64").
 set -u
 kiln="$1"; stdin_file="$2"; shift 2
 native_out=$(mktemp); kiln_out=$(mktemp); kiln_err=$(mktemp)
 trap 'rm -f "$native_out" "$kiln_out" "$kiln_err"' EXIT
 "$@" < "$stdin_file" > "$native_out" 2>/dev/null; native_status=$?
-"$kiln" user "$@" < "$stdin_file" > "$kiln_out" 2> "$kiln_err"; kiln_status=$?
+# shellcheck disable=SC2086 # the flags are words
+"$kiln" user ${KILN_USER_FLAGS:-} "$@" < "$stdin_file" > "$kiln_out" 2> "$kiln_err"; kiln_status=$?
 if ! cmp -s "$native_out" "$kiln_out" || [ "$native_status" != "$kiln_status" ]; then
   echo "MISMATCH: $*"
   echo "  native: status $native_status, $(wc -c < "$native_out") bytes"

@@ -1,0 +1,46 @@
+// CpuModel: what the emulated CPU says it is through CPUID (vendor, family/model/stepping, brand,
+// feature bits). Part of a machine's configuration, chosen by name (`-cpu`, as in QEMU); the
+// semantics of CPUID that read it are jit/semantics/cpuid.h. A model advertises only features
+// Kiln implements, so that guests pick code paths Kiln can run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kiln::machine {
+
+struct CpuModel {
+  char vendor[13] = "GenuineIntel";
+  char brand[49] = "Kiln virtual x86-64 CPU";
+  uint32_t family = 6, model = 0x55, stepping = 4;
+  // Leaf 1 EDX: FPU, TSC, CX8, CMOV, FXSR, MMX, SSE, SSE2 - the x86-64 baseline that every
+  // x86-64 program may assume (the FP/vector issue completes x87, MMX and the rest of SSE).
+  uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
+                       (1u << 25) | (1u << 26);
+  uint32_t leaf1_ecx = (1u << 13) | (1u << 22) | (1u << 23);  // CMPXCHG16B, MOVBE, POPCNT (no RDRAND: bit 30)
+  // BMI1, BMI2, ADX, and ERMS (bit 9): REP MOVSB/STOSB run as bulk copies and fills, so glibc
+  // and kernels may use them for memcpy/memset.
+  uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 9) | (1u << 19);
+  // 0x80000001 EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode, LZCNT (ABM).
+  uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 29);
+  uint32_t ext1_ecx = (1u << 0) | (1u << 5);
+};
+
+/// The models `-cpu NAME` accepts: "kiln" (the default: everything Kiln implements) and
+/// "x86-64" (the x86-64 baseline of the psABI, level 1: no POPCNT, MOVBE, CMPXCHG16B, LAHF in
+/// 64-bit mode, BMI, ADX, LZCNT, ERMS), which makes programs take their baseline code paths.
+inline bool CpuModelByName(std::string_view name, CpuModel& out) {
+  out = CpuModel{};
+  if (name == "kiln") return true;
+  if (name == "x86-64") {
+    out.leaf1_ecx = 0;
+    out.leaf7_ebx = 0;
+    out.ext1_ecx = 0;
+    return true;
+  }
+  return false;
+}
+inline constexpr std::string_view kCpuModelNames = "kiln, x86-64";
+
+}  // namespace kiln::machine

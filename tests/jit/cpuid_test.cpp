@@ -1,0 +1,47 @@
+// CPUID from the configurable CPU model (machine/cpu_model.h, jit/semantics/cpuid.h).
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "jit/semantics/cpuid.h"
+#include "machine/cpu_model.h"
+
+namespace kiln::test {
+namespace {
+
+TEST(Cpuid, DefaultModel_AdvertisesWhatKilnImplements) {
+  machine::CpuModel m;
+  ASSERT_TRUE(machine::CpuModelByName("kiln", m));
+  const auto leaf0 = jit::sem::Cpuid(m, 0, 0);
+  char vendor[13] = {};
+  std::memcpy(vendor, &leaf0.ebx, 4);
+  std::memcpy(vendor + 4, &leaf0.edx, 4);
+  std::memcpy(vendor + 8, &leaf0.ecx, 4);
+  EXPECT_STREQ(vendor, "GenuineIntel");
+  EXPECT_GE(leaf0.eax, 7u);
+  const auto leaf1 = jit::sem::Cpuid(m, 1, 0);
+  EXPECT_TRUE(leaf1.ecx & (1u << 23));   // POPCNT
+  EXPECT_TRUE(leaf1.ecx & (1u << 13));   // CMPXCHG16B
+  EXPECT_FALSE(leaf1.ecx & (1u << 30));  // no RDRAND: not implemented
+  EXPECT_TRUE(leaf1.edx & (1u << 8));    // CMPXCHG8B
+  EXPECT_TRUE(jit::sem::Cpuid(m, 7, 0).ebx & (1u << 9));   // ERMS: bulk REP MOVSB/STOSB
+  EXPECT_EQ(jit::sem::Cpuid(m, 7, 1).ebx, 0u);             // only subleaf 0 has features
+}
+
+TEST(Cpuid, BaselineModel_HasOnlyTheX86_64Baseline) {
+  machine::CpuModel m;
+  ASSERT_TRUE(machine::CpuModelByName("x86-64", m));
+  const auto leaf1 = jit::sem::Cpuid(m, 1, 0);
+  EXPECT_EQ(leaf1.ecx, 0u);
+  EXPECT_TRUE(leaf1.edx & (1u << 26));  // SSE2 is part of the baseline
+  EXPECT_EQ(jit::sem::Cpuid(m, 7, 0).ebx, 0u);
+  EXPECT_TRUE(jit::sem::Cpuid(m, 0x80000001, 0).edx & (1u << 29));  // long mode
+}
+
+TEST(Cpuid, UnknownModelName_IsRejected) {
+  machine::CpuModel m;
+  EXPECT_FALSE(machine::CpuModelByName("pentium", m));
+}
+
+}  // namespace
+}  // namespace kiln::test
