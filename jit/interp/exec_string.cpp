@@ -112,6 +112,13 @@ bool ExecuteString(Exec& e, Step& step) {
       }
     }
     {
+    // CMPS reads two operands: a non-canonical address in either raises #GP before the other
+    // read can raise #PF (as the host CPU does). MOVS reads, then writes: a #PF on the read
+    // comes first, and the write's address is checked only after it.
+    if (op.kind == StringOp::kCmps && (e.NonCanonical(src_base + si, op.size) || e.NonCanonical(dst_base + di, op.size))) {
+      step = e.RaiseWithCode(vec::kGp, 0);
+      return true;
+    }
     uint64_t a = 0, b = 0;
     switch (op.kind) {
       case StringOp::kMovs:
