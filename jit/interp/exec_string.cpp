@@ -112,13 +112,6 @@ bool ExecuteString(Exec& e, Step& step) {
       }
     }
     {
-    // CMPS reads two operands: a non-canonical address in either raises #GP before the other
-    // read can raise #PF (as the host CPU does). MOVS reads, then writes: a #PF on the read
-    // comes first, and the write's address is checked only after it.
-    if (op.kind == StringOp::kCmps && (e.NonCanonical(src_base + si, op.size) || e.NonCanonical(dst_base + di, op.size))) {
-      step = e.RaiseWithCode(vec::kGp, 0);
-      return true;
-    }
     uint64_t a = 0, b = 0;
     switch (op.kind) {
       case StringOp::kMovs:
@@ -136,7 +129,9 @@ bool ExecuteString(Exec& e, Step& step) {
         e.WriteReg(rsi, (si + delta) & amask);
         break;
       case StringOp::kCmps:
-        if (!e.Load(src_base + si, op.size, a, step) || !e.Load(dst_base + di, op.size, b, step)) return true;
+        // ES:[rDI] is read before [rSI]: when both reads would fault, the host CPU reports the
+        // destination's fault (#GP for a non-canonical address, else #PF).
+        if (!e.Load(dst_base + di, op.size, b, step) || !e.Load(src_base + si, op.size, a, step)) return true;
         sem::Sub(s.flags, a, b, op.size);
         e.WriteReg(rsi, (si + delta) & amask);
         e.WriteReg(rdi, (di + delta) & amask);
