@@ -250,6 +250,7 @@ bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (us
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
 bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
+bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32
 
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.

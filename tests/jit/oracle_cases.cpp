@@ -54,7 +54,11 @@ const std::set<Mnemonic> kAllowed = {
     Mnemonic::SETP, Mnemonic::SETNP, Mnemonic::SETL, Mnemonic::SETNL, Mnemonic::SETLE, Mnemonic::SETNLE,
     Mnemonic::CMOVO, Mnemonic::CMOVNO, Mnemonic::CMOVB, Mnemonic::CMOVNB, Mnemonic::CMOVZ, Mnemonic::CMOVNZ,
     Mnemonic::CMOVBE, Mnemonic::CMOVNBE, Mnemonic::CMOVS, Mnemonic::CMOVNS, Mnemonic::CMOVP, Mnemonic::CMOVNP,
-    Mnemonic::CMOVL, Mnemonic::CMOVNL, Mnemonic::CMOVLE, Mnemonic::CMOVNLE};
+    Mnemonic::CMOVL, Mnemonic::CMOVNL, Mnemonic::CMOVLE, Mnemonic::CMOVNLE,
+    // BMI1, BMI2, ADX, CRC32 (RandomExtensionInsn)
+    Mnemonic::ANDN, Mnemonic::BEXTR, Mnemonic::BLSI, Mnemonic::BLSMSK, Mnemonic::BLSR, Mnemonic::BZHI,
+    Mnemonic::PDEP, Mnemonic::PEXT, Mnemonic::MULX, Mnemonic::RORX, Mnemonic::SARX, Mnemonic::SHLX,
+    Mnemonic::SHRX, Mnemonic::ADCX, Mnemonic::ADOX, Mnemonic::CRC32};
 
 // Accepts an instruction the oracle can run on both sides: memory only as [rbx + disp] inside
 // the data page, RBX and RSP never named (RBX is the memory base; RSP moves only by PUSH/POP).
@@ -88,10 +92,71 @@ bool Acceptable(const DecodedInsn& insn) {
   return true;
 }
 
+// A ModRM byte (and displacement) for a register or [rbx + disp8] operand, `reg` in bits 5:3.
+void PushModrm(std::mt19937_64& rng, std::vector<uint8_t>& b, unsigned reg) {
+  if (rng() % 3) {
+    b.push_back(static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rng() & 7)));
+  } else {
+    b.push_back(static_cast<uint8_t>(0x43 | (reg & 7) << 3));
+    b.push_back(static_cast<uint8_t>(rng() % 200 - 100));
+  }
+}
+
+// One BMI1/BMI2 instruction (VEX, 0F38/0F3A maps), ADCX/ADOX or CRC32 (66/F3/F2 0F 38 F0-F6),
+// 64-bit mode.
+std::vector<uint8_t> RandomExtensionInsn(std::mt19937_64& rng) {
+  struct Form {
+    uint8_t map, opcode, pp;  // pp: 0 none, 1 66, 2 F3, 3 F2
+    int reg;                  // ModRM.reg fixed (group), or -1
+    bool imm8;
+  };
+  static const Form kVex[] = {
+      {2, 0xF2, 0, -1, false},  // ANDN
+      {2, 0xF3, 0, 1, false},   // BLSR
+      {2, 0xF3, 0, 2, false},   // BLSMSK
+      {2, 0xF3, 0, 3, false},   // BLSI
+      {2, 0xF5, 0, -1, false},  // BZHI
+      {2, 0xF5, 2, -1, false},  // PEXT
+      {2, 0xF5, 3, -1, false},  // PDEP
+      {2, 0xF6, 3, -1, false},  // MULX
+      {2, 0xF7, 0, -1, false},  // BEXTR
+      {2, 0xF7, 1, -1, false},  // SHLX
+      {2, 0xF7, 2, -1, false},  // SARX
+      {2, 0xF7, 3, -1, false},  // SHRX
+      {3, 0xF0, 3, -1, true},   // RORX
+  };
+  std::vector<uint8_t> b;
+  if (rng() % 4 == 0) {
+    static const uint8_t kLegacy[][2] = {{0x66, 0xF6}, {0xF3, 0xF6}, {0xF2, 0xF0}, {0xF2, 0xF1}};  // ADCX ADOX CRC32
+    const auto& l = kLegacy[rng() % std::size(kLegacy)];
+    if (l[1] == 0xF1 && rng() % 3 == 0) b.push_back(0x66);  // CRC32 r32, r/m16
+    b.push_back(l[0]);
+    if (rng() % 2) b.push_back(static_cast<uint8_t>(0x48 | (rng() & 4)));  // REX.W (and R)
+    b.insert(b.end(), {0x0F, 0x38, l[1]});
+    PushModrm(rng, b, static_cast<unsigned>(rng()));
+    return b;
+  }
+  const Form& f = kVex[rng() % std::size(kVex)];
+  b.push_back(0xC4);
+  b.push_back(static_cast<uint8_t>((rng() % 2 ? 0x80 : 0) | 0x60 | f.map));  // R~ random, X~ = B~ = 1
+  b.push_back(static_cast<uint8_t>((rng() % 2 ? 0x80 : 0) | (~rng() & 0xF) << 3 | f.pp));  // W, vvvv~, L = 0
+  b.push_back(f.opcode);
+  PushModrm(rng, b, f.reg >= 0 ? static_cast<unsigned>(f.reg) : static_cast<unsigned>(rng()));
+  if (f.imm8) b.push_back(static_cast<uint8_t>(rng()));
+  return b;
+}
+
 // One random instruction. Memory operands take one of the forms Acceptable() allows; a SIB form
 // with an index is preceded by `mov ebp, 64` so that the address stays in the data page.
 std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
   for (;;) {
+    if (mode == OracleMode::k64 && rng() % 10 == 0) {
+      std::vector<uint8_t> b = RandomExtensionInsn(rng);
+      DecodedInsn insn;
+      if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk || !Acceptable(insn)) continue;
+      b.resize(insn.length);
+      return b;
+    }
     std::vector<uint8_t> b;
     const unsigned p = rng() % 100;
     if (p < 12) b.push_back(0x66);
@@ -166,10 +231,21 @@ OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode) {
 OracleCase RandomBranchCase(std::mt19937_64& rng) {
   OracleCase c = RandomCase(rng);
   const auto cc = static_cast<uint8_t>(rng() & 15);
-  if (rng() % 2) {
-    c.code.insert(c.code.end(), {static_cast<uint8_t>(0x70 | cc), 0x02});  // jcc short +2
-  } else {
-    c.code.insert(c.code.end(), {0x0F, static_cast<uint8_t>(0x80 | cc), 0x02, 0x00, 0x00, 0x00});  // jcc near +2
+  switch (rng() % 6) {
+    case 0: case 1:
+      c.code.insert(c.code.end(), {static_cast<uint8_t>(0x70 | cc), 0x02});  // jcc short +2
+      break;
+    case 2: case 3:
+      c.code.insert(c.code.end(), {0x0F, static_cast<uint8_t>(0x80 | cc), 0x02, 0x00, 0x00, 0x00});  // jcc near +2
+      break;
+    default: {
+      // LOOP, LOOPE, LOOPNE, JRCXZ (E2, E1, E0, E3); with 67 they count in ECX (JECXZ).
+      if (rng() % 3 == 0) c.code.push_back(0x67);
+      c.code.insert(c.code.end(), {static_cast<uint8_t>(0xE0 + rng() % 4), 0x02});
+      static const uint64_t kCounts[] = {0, 1, 2, 0x100000000, 0x100000001};
+      if (rng() % 2) c.in.gpr[machine::kRcx] = kCounts[rng() % std::size(kCounts)];
+      break;
+    }
   }
   c.code.insert(c.code.end(), {0xB1, static_cast<uint8_t>(0x5A ^ rng())});  // mov cl, imm8
   return c;
@@ -304,10 +380,12 @@ const char* GroupOf(Mnemonic m) {
   if (is({"rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd"})) return "shift/rotate";
   if (is({"mul", "imul", "div", "idiv"})) return "mul/div";
   if (is({"bt", "bts", "btr", "btc", "bsf", "bsr", "popcnt", "lzcnt", "tzcnt", "bswap"})) return "bit";
+  if (is({"andn", "bextr", "blsi", "blsmsk", "blsr", "bzhi", "pdep", "pext", "mulx", "rorx", "sarx", "shlx", "shrx",
+          "adcx", "adox", "crc32"})) return "bmi/adx/crc32";
   if (is({"push", "pop"})) return "stack";
   if (is({"clc", "stc", "cmc", "lahf", "sahf"})) return "flags";
   if (starts("set") || starts("cmov")) return "setcc/cmovcc";
-  if (starts("j")) return "jcc";
+  if (starts("j") || starts("loop")) return "jcc/loop/jrcxz";
   if (starts("movs") && name != "movsx" && name != "movsxd") return "string";
   if (starts("stos") || starts("lods") || starts("cmps") || starts("scas")) return "string";
   return "move/convert";

@@ -24,7 +24,8 @@ namespace kiln::test {
 OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
-/// the Jcc (random condition, rel8 or rel32) went.
+/// the branch (Jcc with a random condition, rel8 or rel32; LOOP/LOOPE/LOOPNE/JRCXZ, also with
+/// a 67 prefix) went.
 OracleCase RandomBranchCase(std::mt19937_64& rng);
 
 /// A string instruction (MOVS, STOS, LODS, CMPS, SCAS in every size, with REP/REPE/REPNE,
