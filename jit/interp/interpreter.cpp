@@ -135,8 +135,16 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
   const auto m = static_cast<size_t>(u.insn->mnemonic);
   if (unimplemented && m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
     unimplemented_reported_[m] = true;
-    std::fprintf(stderr, "kiln: instruction not implemented, raising #UD: %s\n",
-                 frontend::FormatInsn(*u.insn, state_.rip).c_str());
+    uint8_t bytes[frontend::kMaxInsnLength] = {};
+    const size_t got = memory_.Fetch(state_.rip, bytes, u.insn->length);
+    std::string hex;
+    for (size_t k = 0; k < got; ++k) {
+      char b[4];
+      std::snprintf(b, sizeof b, "%s%02x", k ? " " : "", bytes[k]);
+      hex += b;
+    }
+    std::fprintf(stderr, "kiln: instruction not implemented, raising #UD: %s (bytes %s)\n",
+                 frontend::FormatInsn(*u.insn, state_.rip).c_str(), hex.c_str());
   }
   return step;
 }

@@ -159,6 +159,22 @@ TEST(Interpreter, InvalidOpcode_RaisesUd) {
   EXPECT_EQ(b.state.rip, kBase + 1);
 }
 
+TEST(Interpreter, UnimplementedInstruction_RaisesUdAndIsReportedOnce) {
+  // nop / fld1 (x87: decoded, not executed yet) / hlt. Run twice: one report line.
+  Machine m("90d9e8f4");
+  testing::internal::CaptureStderr();
+  const jit::Exit first = m.Run();
+  m.state.rip = kBase;
+  const jit::Exit second = m.Run();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(first.vector, jit::vec::kUd);
+  EXPECT_EQ(second.vector, jit::vec::kUd);
+  EXPECT_EQ(m.state.rip, kBase + 1);  // at the instruction, as a fault leaves it
+  EXPECT_NE(err.find("fld1"), std::string::npos) << err;
+  EXPECT_NE(err.find("bytes d9 e8"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\n'), err.size() - 1) << "reported more than once: " << err;
+}
+
 TEST(Interpreter, InstructionLimit_StopsBetweenInstructions) {
   Machine m("b96400000031c001c8ffc975faf4");
   EXPECT_EQ(m.Run(5).reason, ExitReason::kInstructionLimit);
