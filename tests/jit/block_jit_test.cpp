@@ -55,15 +55,6 @@ EmulatedRun RunCompiled(jit::BlockJit& engine, const OracleCase& c, uint64_t& re
   return Finish(exit, s, memory);
 }
 
-EmulatedRun RunInterpreted(const OracleCase& c) {
-  machine::RegionMemory memory;
-  machine::CpuState s;
-  std::string error;
-  EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
-  jit::Interpreter interp(s, memory);
-  return Finish(interp.Run(100), s, memory);
-}
-
 TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
   std::string error;
   auto engine = jit::BlockJit::Create(error);
@@ -82,7 +73,7 @@ TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
   for (long i = 0; i < total; ++i) {
     const OracleCase& c = cases[i];
     const EmulatedRun compiled = RunCompiled(*engine, c, retired, blocks, compile_ms);
-    const EmulatedRun interpreted = RunInterpreted(c);
+    const EmulatedRun interpreted = RunOnInterpreter(c);
     OracleResult as_interpreted;
     as_interpreted.signal = 0;
     as_interpreted.out = interpreted.out;

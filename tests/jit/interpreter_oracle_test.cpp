@@ -20,16 +20,6 @@
 namespace kiln::test {
 namespace {
 
-EmulatedRun RunOnInterpreter(const OracleCase& c) {
-  machine::RegionMemory memory;
-  machine::CpuState s;
-  std::string error;
-  EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
-  jit::Interpreter interp(s, memory);
-  const jit::Exit exit = interp.Run(100);
-  return Finish(exit, s, memory);
-}
-
 TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   long total = 1 << 14;
   if (const char* env = std::getenv("KILN_ORACLE_CASES")) total = std::atol(env);

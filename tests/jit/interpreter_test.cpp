@@ -9,6 +9,7 @@
 #include "jit/interp/interpreter.h"
 #include "jit/semantics/flags.h"
 #include "machine/flat_memory.h"
+#include "tests/jit/hex.h"
 
 namespace kiln::test {
 namespace {
@@ -17,12 +18,6 @@ using jit::ExitReason;
 using machine::CpuState;
 
 constexpr uint64_t kBase = 0x400000;
-
-std::vector<uint8_t> Hex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
 // A 64-bit user-mode CPU with 1 MiB of flat memory at kBase and the stack at its top.
 struct Machine {

@@ -11,6 +11,7 @@
 #include "jit/interp/interpreter.h"
 #include "jit/semantics/flags.h"
 #include "machine/flat_memory.h"
+#include "tests/jit/hex.h"
 
 namespace kiln::test {
 namespace {
@@ -25,12 +26,6 @@ constexpr uint64_t kStack = kBase + 0x80000;  // initial rSP
 constexpr uint64_t kData = kBase + 0x1000;    // scratch data for memory operands
 constexpr uint64_t kCf = rflags::kCf, kPf = rflags::kPf, kAf = rflags::kAf, kZf = rflags::kZf,
                    kSf = rflags::kSf, kOf = rflags::kOf;
-
-std::vector<uint8_t> Hex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
 // A user-mode (CPL 3) CPU in 32-bit protected mode (CS and SS with D/B = 1) or 64-bit mode, with
 // 1 MiB of flat memory at kBase.

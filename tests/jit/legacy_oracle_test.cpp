@@ -22,15 +22,6 @@ namespace {
 constexpr uint64_t kCf = 1, kAf = 0x10;
 constexpr size_t kRbxOffset = 2048, kRspOffset = 3072;  // as RandomCase sets RBX and RSP
 
-EmulatedRun RunOnInterpreter(const OracleCase& c) {
-  machine::RegionMemory memory;
-  machine::CpuState s;
-  std::string error;
-  EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
-  jit::Interpreter interp(s, memory);
-  return Finish(interp.Run(100), s, memory);
-}
-
 // A random 32- or 64-bit starting state with `code` as the instructions.
 OracleCase WithCode(std::mt19937_64& rng, OracleMode mode, std::vector<uint8_t> code) {
   OracleCase c = RandomCase(rng, mode);

@@ -1,6 +1,8 @@
 // Random general-purpose instruction sequences for the host-CPU oracle (see oracle_cases.h).
 #include "tests/jit/oracle_cases.h"
 
+#include <gtest/gtest.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -306,6 +308,15 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   }
   s.rip = kOracleCodeBase;
   return true;
+}
+
+EmulatedRun RunOnInterpreter(const OracleCase& c) {
+  machine::RegionMemory memory;
+  machine::CpuState s;
+  std::string error;
+  EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
+  jit::Interpreter interp(s, memory);
+  return Finish(interp.Run(100), s, memory);
 }
 
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory) {

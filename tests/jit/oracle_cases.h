@@ -45,6 +45,9 @@ struct EmulatedRun {
 };
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory);
 
+/// Runs the case on the interpreter (at most 100 instructions) and returns how it ended.
+EmulatedRun RunOnInterpreter(const OracleCase& c);
+
 /// "" when Kiln agrees with the host (GPRs - EAX..EDI in 32-bit mode -, arithmetic flags and DF,
 /// the data page, or the same exception vector); else the first difference.
 std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64);
