@@ -63,6 +63,14 @@ template <unsigned N>
   return u.seg == kNoSeg ? ea : ea + s.seg[u.seg].base;
 }
 
+/// The source operand of an r, r/m form: register u.r1, or the memory operand.
+template <unsigned N, bool kMem>
+[[gnu::always_inline]] inline bool ReadRm(Exec& e, const Uop& u, uint64_t& v, Step& step) {
+  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step);
+  v = GetReg<N>(e.s, u.r1);
+  return true;
+}
+
 /// Operand forms: destination (R = register, M = memory) then source (R, I = immediate, M).
 enum class Form : uint8_t { kRR, kRI, kRM, kMR, kMI };
 
@@ -185,13 +193,9 @@ Step Mov(Exec& e, const Uop& u) {
 template <unsigned D, unsigned S, bool kSigned, bool kMem>
 Step MovExtend(Exec& e, const Uop& u) {
   CpuState& s = e.s;
+  Step step = Step::kNext;
   uint64_t v;
-  if constexpr (kMem) {
-    Step step = Step::kNext;
-    if (!e.Load(Address(s, u), S, v, step)) return step;
-  } else {
-    v = GetReg<S>(s, u.r1);
-  }
+  if (!ReadRm<S, kMem>(e, u, v, step)) return step;
   if constexpr (kSigned) v = static_cast<uint64_t>(static_cast<int64_t>(v << (64 - 8 * S)) >> (64 - 8 * S));
   SetReg<D>(s, u.r0, v);
   return e.Next();
@@ -261,13 +265,9 @@ Step SetccReg(Exec& e, const Uop& u) {
 template <unsigned CC, unsigned N, bool kMem>
 Step Cmovcc(Exec& e, const Uop& u) {
   CpuState& s = e.s;
+  Step step = Step::kNext;
   uint64_t v;
-  if constexpr (kMem) {
-    Step step = Step::kNext;
-    if (!e.Load(Address(s, u), N, v, step)) return step;
-  } else {
-    v = GetReg<N>(s, u.r1);
-  }
+  if (!ReadRm<N, kMem>(e, u, v, step)) return step;
   SetReg<N>(s, u.r0, sem::Condition(s.flags, CC) ? v : GetReg<N>(s, u.r0));
   return e.Next();
 }
@@ -287,13 +287,9 @@ Step ShiftReg(Exec& e, const Uop& u) {
 template <unsigned N, bool kMem, bool kImm>
 Step ImulReg(Exec& e, const Uop& u) {
   CpuState& s = e.s;
+  Step step = Step::kNext;
   uint64_t rm;
-  if constexpr (kMem) {
-    Step step = Step::kNext;
-    if (!e.Load(Address(s, u), N, rm, step)) return step;
-  } else {
-    rm = GetReg<N>(s, u.r1);
-  }
+  if (!ReadRm<N, kMem>(e, u, rm, step)) return step;
   const uint64_t a = kImm ? rm : GetReg<N>(s, u.r0);
   const uint64_t b = kImm ? u.imm : rm;
   SetReg<N>(s, u.r0, sem::ImulTruncated(s.flags, a, b, N));
