@@ -32,6 +32,10 @@ class Exec {
  public:
   Exec(CpuState& s, GuestMemory& m, const DecodedInsn& i, Exit& exit)
       : s(s), mem(m), insn(i), exit(exit), next_rip(s.rip + i.length) {}
+  /// For a Uop: its next RIP is known from the block, so it does not wait for the previous
+  /// instruction's store to RIP (a store-to-load dependency on every instruction otherwise).
+  Exec(CpuState& s, GuestMemory& m, const Uop& u, Exit& exit)
+      : s(s), mem(m), insn(*u.insn), exit(exit), next_rip(u.next_rip) {}
 
   CpuState& s;
   GuestMemory& mem;

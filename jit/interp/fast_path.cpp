@@ -623,6 +623,7 @@ Uop MakeUop(const DecodedInsn& insn, uint64_t pc) {
   u.handler = SelectHandler(insn, pc, u);
   u.insn = &insn;
   u.length = insn.length;
+  u.next_rip = pc + insn.length;
   return u;
 }
 

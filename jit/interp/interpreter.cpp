@@ -162,7 +162,7 @@ Exit Interpreter::Run(uint64_t max_instructions) {
     Step step = Step::kNext;
     for (; i < count && i < budget; ++i) {
       interp::Uop& u = block->uops[i];
-      Exec e(state_, memory_, *u.insn, exit);
+      Exec e(state_, memory_, u, exit);
       step = u.handler ? u.handler(e, u) : ExecuteFirst(e, u);
       if (step != Step::kNext) break;
     }

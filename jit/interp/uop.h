@@ -26,6 +26,7 @@ struct Uop {
   uint64_t imm = 0;           ///< the immediate (zero-extended from the operand size), or the branch target
   uint64_t disp = 0;          ///< the memory operand's displacement; RIP-relative: its absolute address
   uint64_t address_mask = ~uint64_t{0};  ///< the address size as a mask (SDM Vol.1 3.7.5)
+  uint64_t next_rip = 0;      ///< the address of the next instruction
   uint8_t r0 = 0, r1 = 0;     ///< register operands 0 and 1: GPR number, 16-19 for AH, CH, DH, BH
   uint8_t base = kNoReg;      ///< the memory operand's base GPR
   uint8_t index = kNoReg;     ///< the memory operand's index GPR

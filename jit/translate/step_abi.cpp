@@ -6,7 +6,7 @@
 extern "C" uint32_t kiln_step(kiln::machine::CpuState* state, kiln::jit::GuestMemory* memory,
                               kiln::jit::interp::Uop* uop, kiln::jit::Exit* exit) {
   using namespace kiln::jit;
-  interp::Exec e(*state, *memory, *uop->insn, *exit);
+  interp::Exec e(*state, *memory, *uop, *exit);
   if (uop->handler) return static_cast<uint32_t>(uop->handler(e, *uop));
   bool unimplemented = false;
   return static_cast<uint32_t>(interp::ExecuteUnselected(e, *uop, unimplemented));
