@@ -139,28 +139,37 @@ class Exec {
   static constexpr bool IsCanonical(uint64_t a) { return static_cast<uint64_t>(static_cast<int64_t>(a << 16) >> 16) == a; }
 
   [[gnu::noinline]] bool LoadSlow(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
-    if (NonCanonical(addr, n)) {
-      step = RaiseWithCode(vec::kGp, 0);
-      return false;
-    }
     uint8_t b[8] = {};
-    const MemStatus st = mem.Read(addr, b, n);
-    if (st != MemStatus::kOk) {
-      step = MemoryFault(st, addr, false);
-      return false;
-    }
+    if (!ReadBytes(addr, b, n, step)) return false;
     v = 0;
     for (unsigned i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
     return true;
   }
   [[gnu::noinline]] bool StoreSlow(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+    uint8_t b[8];
+    for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+    return WriteBytes(addr, b, n, step);
+  }
+  /// `n` (1-64) bytes through the GuestMemory interface, with the 64-bit canonical check and
+  /// the fault raised: every access that does not take the host-page fast path comes here.
+  bool ReadBytes(uint64_t addr, void* out, unsigned n, Step& step) {
     if (NonCanonical(addr, n)) {
       step = RaiseWithCode(vec::kGp, 0);
       return false;
     }
-    uint8_t b[8];
-    for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
-    const MemStatus st = mem.Write(addr, b, n);
+    const MemStatus st = mem.Read(addr, out, n);
+    if (st != MemStatus::kOk) {
+      step = MemoryFault(st, addr, false);
+      return false;
+    }
+    return true;
+  }
+  bool WriteBytes(uint64_t addr, const void* in, unsigned n, Step& step) {
+    if (NonCanonical(addr, n)) {
+      step = RaiseWithCode(vec::kGp, 0);
+      return false;
+    }
+    const MemStatus st = mem.Write(addr, in, n);
     if (st != MemStatus::kOk) {
       step = MemoryFault(st, addr, true);
       return false;

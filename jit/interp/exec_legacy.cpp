@@ -211,7 +211,7 @@ Step CompareExchangeWide(Exec& e, unsigned half) {
     bytes[half + i] = static_cast<uint8_t>(new_hi >> (8 * i));
   }
   // One write of both halves: a fault writes nothing.
-  if (const MemStatus st = e.mem.Write(addr, bytes, 2 * half); st != MemStatus::kOk) return e.MemoryFault(st, addr, true);
+  if (!e.WriteBytes(addr, bytes, 2 * half, step)) return step;
   if (!equal) {
     e.WriteReg({cls, machine::kRax}, lo);
     e.WriteReg({cls, machine::kRdx}, hi);

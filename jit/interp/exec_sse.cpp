@@ -33,12 +33,7 @@ bool ReadVec(Exec& e, int n, Vec& v, Step& step, bool aligned = false) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  const MemStatus st = e.mem.Read(addr, v.data(), op.size);
-  if (st != MemStatus::kOk) {
-    step = e.MemoryFault(st, addr, false);
-    return false;
-  }
-  return true;
+  return e.ReadBytes(addr, v.data(), op.size, step);
 }
 
 // Writes the low `op.size` bytes to memory, or 16 bytes to an XMM register.
@@ -59,12 +54,7 @@ bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = false) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  const MemStatus st = e.mem.Write(addr, v.data(), op.size);
-  if (st != MemStatus::kOk) {
-    step = e.MemoryFault(st, addr, true);
-    return false;
-  }
-  return true;
+  return e.WriteBytes(addr, v.data(), op.size, step);
 }
 
 // dest = fn(dest, src) over 16 bytes.
