@@ -176,16 +176,24 @@ Step Shuffle(Exec& e, Mnemonic m) {
   return e.Next();
 }
 
-// Shifts by an immediate: PSRLDQ/PSLLDQ (bytes) and PSRLW/D/Q, PSLLW/D/Q, PSRAW/D (bits).
-Step ShiftImmediate(Exec& e, Mnemonic m) {
+// PSRLDQ/PSLLDQ (bytes, by an immediate) and PSRLW/D/Q, PSLLW/D/Q, PSRAW/D (bits, by an
+// immediate or by the low quadword of an XMM register or m128). A count of at least the lane
+// width clears the lanes (or fills them with the sign) - the whole 64-bit count counts.
+Step ShiftLanes(Exec& e, Mnemonic m) {
   using M = Mnemonic;
   uint8_t* x = Xmm(e, e.insn.operands[0]);
-  const unsigned count = static_cast<unsigned>(e.insn.operands[1].value) & 0xFF;
+  uint64_t count = static_cast<uint64_t>(e.insn.operands[1].value) & 0xFF;
+  if (e.insn.operands[1].kind != OperandKind::kImm) {
+    Step step = Step::kNext;
+    Vec c;
+    if (!ReadVec(e, 1, c, step, /*aligned=*/true)) return step;
+    std::memcpy(&count, c.data(), 8);
+  }
   Vec v;
   std::memcpy(v.data(), x, 16);
   Vec r{};
   if (m == M::PSRLDQ || m == M::PSLLDQ) {
-    const unsigned n = count > 16 ? 16 : count;
+    const unsigned n = count > 16 ? 16 : static_cast<unsigned>(count);
     for (unsigned i = 0; i < 16; ++i) {
       if (m == M::PSRLDQ) r[i] = i + n < 16 ? v[i + n] : 0;
       else r[i] = i >= n ? v[i - n] : 0;
@@ -327,7 +335,7 @@ bool ExecuteSse(Exec& e, Step& step) {
     case M::PSHUFLW:
     case M::PSHUFHW: step = Shuffle(e, m); return true;
     case M::PSRLDQ:
-    case M::PSLLDQ: step = ShiftImmediate(e, m); return true;
+    case M::PSLLDQ: step = ShiftLanes(e, m); return true;
     case M::PSRLW:
     case M::PSRLD:
     case M::PSRLQ:
@@ -335,10 +343,7 @@ bool ExecuteSse(Exec& e, Step& step) {
     case M::PSLLD:
     case M::PSLLQ:
     case M::PSRAW:
-    case M::PSRAD:
-      if (e.insn.operands[1].kind != OperandKind::kImm) return false;  // the xmm-count forms: later
-      step = ShiftImmediate(e, m);
-      return true;
+    case M::PSRAD: step = ShiftLanes(e, m); return true;
     default: return false;
   }
 }

@@ -32,6 +32,11 @@ constexpr uint64_t kFlagsIn = kScratch + 0x080;
 constexpr uint64_t kOutRegs = kScratch + 0x100;   // 16 x u64
 constexpr uint64_t kFlagsOut = kScratch + 0x180;
 constexpr uint64_t kHostRegs = kScratch + 0x200;  // rsp, rbx, rbp, r12-r15
+constexpr uint64_t kXmmIn = kScratch + 0x400;     // 16 x 16 bytes
+constexpr uint64_t kXmmOut = kScratch + 0x500;    // 16 x 16 bytes
+constexpr uint64_t kMxcsrIn = kScratch + 0x600;
+constexpr uint64_t kMxcsrOut = kScratch + 0x608;
+constexpr uint64_t kMxcsrHost = kScratch + 0x610;  // the C code's MXCSR, restored after a case
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
 // Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
@@ -58,6 +63,15 @@ class Emitter {
     Byte(static_cast<uint8_t>(0x05 | (reg & 7) << 3));
     Disp32(addr);
   }
+  // An SSE/MXCSR instruction on [abs32]: [prefix] [REX.R] 0F opcode ModRM(00 reg 100) SIB 25.
+  void Sse(uint8_t prefix, uint8_t opcode, unsigned reg, uint64_t addr) {
+    if (prefix) Byte(prefix);
+    if (reg >= 8) Byte(0x44);
+    Bytes({0x0F, opcode});
+    Byte(static_cast<uint8_t>(0x04 | (reg & 7) << 3));
+    Byte(0x25);
+    Disp32(addr);
+  }
   std::vector<uint8_t> code;
 
  private:
@@ -79,13 +93,19 @@ void Prologue(Emitter& e) {
   e.Bytes({0xFF, 0x34, 0x25});  // push qword [kFlagsIn]
   e.Disp32(kFlagsIn);
   e.Byte(0x9D);  // popfq
+  for (unsigned x = 0; x < 16; ++x) e.Sse(0xF3, 0x6F, x, kXmmIn + 16 * x);  // movdqu xmmN, [in]
+  e.Sse(0, 0xAE, 2, kMxcsrIn);                                             // ldmxcsr [in]
   for (unsigned r = 0; r < 16; ++r)
     if (r != 4) e.Load(r, kInRegs + 8 * r);
   e.Load(4, kInRegs + 8 * 4);  // rsp last
 }
 
-// 64-bit: restore the host's registers and return.
+// 64-bit: store the case's XMM registers and MXCSR (no instruction between the case and here
+// touches them), restore the host's registers and return.
 void Epilogue(Emitter& e) {
+  for (unsigned x = 0; x < 16; ++x) e.Sse(0xF3, 0x7F, x, kXmmOut + 16 * x);  // movdqu [out], xmmN
+  e.Sse(0, 0xAE, 3, kMxcsrOut);                                              // stmxcsr [out]
+  e.Sse(0, 0xAE, 2, kMxcsrHost);                                             // ldmxcsr [host]
   for (unsigned i = 1; i < 7; ++i) e.Load(kCalleeSaved[i], kHostRegs + 8 * i);
   e.Load(4, kHostRegs);
   e.Byte(0xFC);  // cld: the C code after us assumes DF = 0
@@ -154,6 +174,10 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   auto* out = reinterpret_cast<uint64_t*>(kOutRegs);
   for (int i = 0; i < 16; ++i) out[i] = static_cast<uint64_t>(g[kOrder[i]]);
   *reinterpret_cast<uint64_t*>(kFlagsOut) = static_cast<uint64_t>(g[REG_EFL]);
+  if (const auto* fp = static_cast<const ucontext_t*>(context)->uc_mcontext.fpregs) {
+    std::memcpy(reinterpret_cast<void*>(kXmmOut), fp->_xmm, 16 * 16);
+    *reinterpret_cast<uint32_t*>(kMxcsrOut) = fp->mxcsr;
+  }
   g_signal = sig;
   g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
   siglongjmp(g_jump, 1);
@@ -185,6 +209,9 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     std::memcpy(data, c.in.data, kOracleDataSize);
     std::memcpy(scratch_words, c.in.gpr, sizeof c.in.gpr);
     scratch_words[(kFlagsIn - kScratch) / 8] = c.in.rflags;
+    std::memcpy(reinterpret_cast<void*>(kXmmIn), c.in.xmm, sizeof c.in.xmm);
+    *reinterpret_cast<uint32_t*>(kMxcsrIn) = c.in.mxcsr;
+    *reinterpret_cast<uint32_t*>(kMxcsrHost) = 0x1F80;
     std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
     OracleResult& r = results[i];
     g_signal = 0;
@@ -192,12 +219,16 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     if (sigsetjmp(g_jump, 1) == 0) {
       reinterpret_cast<void (*)()>(code)();
     } else {
-      asm volatile("cld");  // the case may have set DF before it faulted
+      // The case may have set DF, or loaded its MXCSR, before it faulted.
+      const uint32_t mxcsr = 0x1F80;
+      asm volatile("cld\n\tldmxcsr %0" : : "m"(mxcsr));
     }
     r.signal = g_signal;
     r.trap = g_trap;
     std::memcpy(r.out.gpr, scratch_words + (kOutRegs - kScratch) / 8, sizeof r.out.gpr);
     r.out.rflags = scratch_words[(kFlagsOut - kScratch) / 8];
+    std::memcpy(r.out.xmm, reinterpret_cast<const void*>(kXmmOut), sizeof r.out.xmm);
+    r.out.mxcsr = *reinterpret_cast<const uint32_t*>(kMxcsrOut);
     std::memcpy(r.out.data, data, kOracleDataSize);
   }
   _exit(0);

@@ -20,6 +20,8 @@ inline constexpr uint64_t kOracleMaxCode = 256;  ///< bytes of test instructions
 struct OracleState {
   uint64_t gpr[16] = {};
   uint64_t rflags = 0x202;
+  alignas(16) uint8_t xmm[16][16] = {};  ///< XMM0-15, little-endian lanes
+  uint32_t mxcsr = 0x1F80;
   uint8_t data[kOracleDataSize] = {};
 };
 

@@ -52,7 +52,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   std::printf("interpreter vs host CPU: %ld sequences (%ld with an exception on either side), %ld mismatches\n",
               total, faults, mismatches);
   std::printf("instructions checked, by group:\n");
-  for (const auto& [group, count] : per_group) std::printf("  %-14s %ld\n", group.c_str(), count);
+  for (const auto& [group, count] : per_group) std::printf("  %-20s %ld\n", group.c_str(), count);
   EXPECT_EQ(mismatches, 0);
 }
 

@@ -57,6 +57,21 @@ const std::set<Mnemonic> kAllowed = {
     Mnemonic::CMOVO, Mnemonic::CMOVNO, Mnemonic::CMOVB, Mnemonic::CMOVNB, Mnemonic::CMOVZ, Mnemonic::CMOVNZ,
     Mnemonic::CMOVBE, Mnemonic::CMOVNBE, Mnemonic::CMOVS, Mnemonic::CMOVNS, Mnemonic::CMOVP, Mnemonic::CMOVNP,
     Mnemonic::CMOVL, Mnemonic::CMOVNL, Mnemonic::CMOVLE, Mnemonic::CMOVNLE,
+    // SSE/SSE2 integer, logic and data movement (RandomSseInsn)
+    Mnemonic::MOVDQA, Mnemonic::MOVAPS, Mnemonic::MOVAPD, Mnemonic::MOVNTDQ, Mnemonic::MOVNTPS, Mnemonic::MOVNTPD,
+    Mnemonic::MOVDQU, Mnemonic::MOVUPS, Mnemonic::MOVUPD, Mnemonic::LDDQU, Mnemonic::MOVD, Mnemonic::MOVQ,
+    Mnemonic::MOVHPS, Mnemonic::MOVHPD, Mnemonic::MOVLPS, Mnemonic::MOVLPD, Mnemonic::PXOR, Mnemonic::XORPS,
+    Mnemonic::XORPD, Mnemonic::POR, Mnemonic::ORPS, Mnemonic::ORPD, Mnemonic::PAND, Mnemonic::ANDPS, Mnemonic::ANDPD,
+    Mnemonic::PANDN, Mnemonic::ANDNPS, Mnemonic::ANDNPD, Mnemonic::PCMPEQB, Mnemonic::PCMPEQW, Mnemonic::PCMPEQD,
+    Mnemonic::PCMPGTB, Mnemonic::PCMPGTW, Mnemonic::PCMPGTD, Mnemonic::PMOVMSKB, Mnemonic::PMINUB, Mnemonic::PMAXUB,
+    Mnemonic::PMINSW, Mnemonic::PMAXSW, Mnemonic::PADDB, Mnemonic::PADDW, Mnemonic::PADDD, Mnemonic::PADDQ,
+    Mnemonic::PSUBB, Mnemonic::PSUBW, Mnemonic::PSUBD, Mnemonic::PSUBQ, Mnemonic::PSUBUSB, Mnemonic::PACKUSWB,
+    Mnemonic::PACKSSWB, Mnemonic::PACKSSDW, Mnemonic::PMULLW, Mnemonic::PMULHW, Mnemonic::PMULHUW, Mnemonic::PMULUDQ,
+    Mnemonic::PADDUSB, Mnemonic::PADDUSW, Mnemonic::PSUBUSW, Mnemonic::PAVGB, Mnemonic::PAVGW, Mnemonic::PUNPCKLBW,
+    Mnemonic::PUNPCKLWD, Mnemonic::PUNPCKLDQ, Mnemonic::PUNPCKLQDQ, Mnemonic::PUNPCKHBW, Mnemonic::PUNPCKHWD,
+    Mnemonic::PUNPCKHDQ, Mnemonic::PUNPCKHQDQ, Mnemonic::PSHUFD, Mnemonic::PSHUFLW, Mnemonic::PSHUFHW, Mnemonic::PSRLDQ,
+    Mnemonic::PSLLDQ, Mnemonic::PSRLW, Mnemonic::PSRLD, Mnemonic::PSRLQ, Mnemonic::PSLLW, Mnemonic::PSLLD,
+    Mnemonic::PSLLQ, Mnemonic::PSRAW, Mnemonic::PSRAD,
     // BMI1, BMI2, ADX, CRC32 (RandomExtensionInsn)
     Mnemonic::ANDN, Mnemonic::BEXTR, Mnemonic::BLSI, Mnemonic::BLSMSK, Mnemonic::BLSR, Mnemonic::BZHI,
     Mnemonic::PDEP, Mnemonic::PEXT, Mnemonic::MULX, Mnemonic::RORX, Mnemonic::SARX, Mnemonic::SHLX,
@@ -79,6 +94,7 @@ bool Acceptable(const DecodedInsn& insn) {
     const auto& op = insn.operands[i];
     if (op.kind == OperandKind::kReg) {
       const bool gpr = op.reg.cls >= RegClass::kGpr8 && op.reg.cls <= RegClass::kGpr64;
+      if (op.reg.cls == RegClass::kXmm) continue;
       if (!gpr) return false;
       const unsigned idx = op.reg.index;
       if (op.reg.cls == RegClass::kGpr8High ? idx == 3 : (idx == 3 || idx == 4)) return false;
@@ -148,12 +164,38 @@ std::vector<uint8_t> RandomExtensionInsn(std::mt19937_64& rng) {
   return b;
 }
 
+// One legacy SSE/SSE2 instruction of the 0F map (66/F2/F3 select the form; without 66 many are
+// MMX forms, which Acceptable() rejects), 64-bit mode. 16-byte memory operands at [rbx + disp]
+// may be misaligned: the aligned forms then raise #GP on both sides.
+std::vector<uint8_t> RandomSseInsn(std::mt19937_64& rng) {
+  static const uint8_t kOpcodes[] = {
+      0x10, 0x11, 0x12, 0x13, 0x16, 0x17, 0x28, 0x29, 0x2B, 0x54, 0x55, 0x56, 0x57, 0x60, 0x61, 0x62, 0x63,
+      0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74,
+      0x75, 0x76, 0x7E, 0x7F, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD,
+      0xDE, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE7, 0xEA, 0xEB, 0xEE, 0xEF, 0xF0, 0xF1, 0xF2, 0xF3,
+      0xF4, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE};
+  static const uint8_t kPrefixes[] = {0x66, 0x66, 0x66, 0x00, 0xF2, 0xF3};
+  std::vector<uint8_t> b;
+  if (const uint8_t p = kPrefixes[rng() % std::size(kPrefixes)]) b.push_back(p);
+  if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));  // REX.W/R
+  b.insert(b.end(), {0x0F, kOpcodes[rng() % std::size(kOpcodes)]});
+  const unsigned reg = static_cast<unsigned>(rng());
+  if (rng() % 3) {
+    b.push_back(static_cast<uint8_t>(0xC0 | (reg & 7) << 3 | (rng() & 7)));
+  } else {
+    b.push_back(static_cast<uint8_t>(0x43 | (reg & 7) << 3));
+    b.push_back(static_cast<uint8_t>(rng() % 4 ? (rng() % 120 - 60) & ~15 : rng() % 200 - 100));  // mostly aligned
+  }
+  b.push_back(static_cast<uint8_t>(rng()));  // imm8 (shuffles, shifts by immediate)
+  return b;
+}
+
 // One random instruction. Memory operands take one of the forms Acceptable() allows; a SIB form
 // with an index is preceded by `mov ebp, 64` so that the address stays in the data page.
 std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
   for (;;) {
-    if (mode == OracleMode::k64 && rng() % 10 == 0) {
-      std::vector<uint8_t> b = RandomExtensionInsn(rng);
+    if (mode == OracleMode::k64 && rng() % 5 == 0) {
+      std::vector<uint8_t> b = rng() % 2 ? RandomExtensionInsn(rng) : RandomSseInsn(rng);
       DecodedInsn insn;
       if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk || !Acceptable(insn)) continue;
       b.resize(insn.length);
@@ -209,6 +251,18 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
 
 }  // namespace
 
+void RandomVectorState(std::mt19937_64& rng, OracleState& st) {
+  // Random bytes, or lanes of edge values: 0, all ones, sign bits, small numbers.
+  static const uint8_t kEdgeBytes[] = {0x00, 0xFF, 0x80, 0x7F, 0x01, 0xFE};
+  for (auto& reg : st.xmm) {
+    const unsigned kind = static_cast<unsigned>(rng() % 4);
+    for (auto& byte : reg) byte = kind == 0 ? kEdgeBytes[rng() % std::size(kEdgeBytes)] : static_cast<uint8_t>(rng());
+  }
+  // Any rounding mode, sticky exception flags and DAZ/FTZ; exceptions stay masked.
+  st.mxcsr = 0x1F80 | static_cast<uint32_t>(rng() & 0x3F) | static_cast<uint32_t>((rng() & 3) << 13) |
+             (rng() % 4 == 0 ? 0x8040u : 0u);
+}
+
 OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode) {
   OracleCase c;
   c.mode = mode;
@@ -226,6 +280,7 @@ OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode) {
   c.in.gpr[4] = kRsp;
   c.in.rflags = 0x202 | (rng() & rflags::kArith) | (rng() % 8 == 0 ? rflags::kDf : 0);
   for (auto& byte : c.in.data) byte = static_cast<uint8_t>(rng());
+  RandomVectorState(rng, c.in);
   return c;
 }
 
@@ -296,6 +351,8 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   memory.CopyIn(kOracleDataBase, c.in.data, kOracleDataSize);
   for (int i = 0; i < 16; ++i) s.gpr[i] = c.in.gpr[i];
   jit::sem::WriteRflags(s, c.in.rflags);
+  for (int i = 0; i < 16; ++i) std::memcpy(s.zmm[i], c.in.xmm[i], 16);
+  s.mxcsr = c.in.mxcsr;
   s.efer = machine::efer::kLme | machine::efer::kLma;
   s.cr0 |= 1;  // PE
   if (c.mode == OracleMode::k32) {
@@ -324,6 +381,8 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
   if (exit.reason == jit::ExitReason::kException) r.vector = exit.vector;
   for (int i = 0; i < 16; ++i) r.out.gpr[i] = s.gpr[i];
   r.out.rflags = jit::sem::ReadRflags(s);
+  for (int i = 0; i < 16; ++i) std::memcpy(r.out.xmm[i], s.zmm[i], 16);
+  r.out.mxcsr = s.mxcsr;
   memory.CopyOut(kOracleDataBase, r.out.data, kOracleDataSize);
   return r;
 }
@@ -366,6 +425,26 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
                   (unsigned long long)(k.out.rflags & mask));
     return buf;
   }
+  // XMM8-15 do not exist in compatibility mode.
+  for (int x = 0; x < (mode == OracleMode::k32 ? 8 : 16); ++x) {
+    if (std::memcmp(h.out.xmm[x], k.out.xmm[x], 16) != 0) {
+      std::string out = "xmm" + std::to_string(x) + ": host ";
+      for (int b = 15; b >= 0; --b) {
+        std::snprintf(buf, sizeof buf, "%02x", h.out.xmm[x][b]);
+        out += buf;
+      }
+      out += " kiln ";
+      for (int b = 15; b >= 0; --b) {
+        std::snprintf(buf, sizeof buf, "%02x", k.out.xmm[x][b]);
+        out += buf;
+      }
+      return out;
+    }
+  }
+  if (h.out.mxcsr != k.out.mxcsr) {
+    std::snprintf(buf, sizeof buf, "mxcsr: host 0x%x kiln 0x%x", h.out.mxcsr, k.out.mxcsr);
+    return buf;
+  }
   for (size_t i = 0; i < kOracleDataSize; ++i) {
     if (h.out.data[i] != k.out.data[i]) {
       size_t last = i;
@@ -396,6 +475,10 @@ const char* GroupOf(Mnemonic m) {
   if (is({"push", "pop"})) return "stack";
   if (is({"clc", "stc", "cmc", "lahf", "sahf"})) return "flags";
   if (starts("set") || starts("cmov")) return "setcc/cmovcc";
+  if (starts("p") || starts("movdq") || starts("movap") || starts("movup") || starts("movnt") || starts("movh") ||
+      starts("movl") || name == "movd" || name == "movq" || name == "lddqu" || starts("xorp") || starts("orp") ||
+      starts("andp") || starts("andnp"))
+    return "sse2 int/logic/move";
   if (starts("j") || starts("loop")) return "jcc/loop/jrcxz";
   if (starts("movs") && name != "movsx" && name != "movsxd") return "string";
   if (starts("stos") || starts("lods") || starts("cmps") || starts("scas")) return "string";

@@ -23,6 +23,10 @@ namespace kiln::test {
 /// 64-bit or 32-bit (compatibility) mode.
 OracleCase RandomCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
+/// Random XMM0-15 contents (random bytes or edge lanes) and MXCSR (rounding mode, sticky flags,
+/// DAZ/FTZ; exceptions masked).
+void RandomVectorState(std::mt19937_64& rng, OracleState& st);
+
 /// A RandomCase followed by a conditional branch over a MOV to CL: the final CL shows which way
 /// the branch (Jcc with a random condition, rel8 or rel32; LOOP/LOOPE/LOOPNE/JRCXZ, also with
 /// a 67 prefix) went.
