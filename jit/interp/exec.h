@@ -31,17 +31,23 @@ enum class Step : uint8_t {
 class Exec {
  public:
   Exec(CpuState& s, GuestMemory& m, const DecodedInsn& i, Exit& exit)
-      : s(s), mem(m), insn(i), exit(exit), next_rip(s.rip + i.length) {}
+      : s(s), mem(m), insn(i), exit(exit), next_rip(s.rip + i.length), mode(i.mode) {}
   /// For a Uop: its next RIP is known from the block, so it does not wait for the previous
   /// instruction's store to RIP (a store-to-load dependency on every instruction otherwise).
+  /// In a threaded chain (Continue) one Exec serves the whole block: specialised handlers use
+  /// only `s`, `mem`, `exit` and `mode` (the same for every instruction of a block) and the
+  /// helpers below that read nothing else; `insn`, `next_rip` and `uop` are the first
+  /// instruction's. Generic handlers get an Exec of their own (exec_dispatch.cpp).
   Exec(CpuState& s, GuestMemory& m, const Uop& u, Exit& exit)
-      : s(s), mem(m), insn(*u.insn), exit(exit), next_rip(u.next_rip) {}
+      : s(s), mem(m), insn(*u.insn), exit(exit), next_rip(u.next_rip), mode(u.insn->mode), uop(&u) {}
 
   CpuState& s;
   GuestMemory& mem;
   const DecodedInsn& insn;
   Exit& exit;
   uint64_t next_rip;
+  frontend::CpuMode mode;    ///< the mode the instruction runs in
+  const Uop* uop = nullptr;  ///< the instruction's Uop, when it has one
 
   // --- exceptions ---------------------------------------------------------------------------
   Step Raise(uint8_t vector) {
@@ -101,7 +107,7 @@ class Exec {
     const unsigned i = static_cast<unsigned>(seg);
     if (i > 5) return 0;
     // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
-    if (insn.mode == frontend::CpuMode::k64 && seg != frontend::Seg::kFs && seg != frontend::Seg::kGs) return 0;
+    if (mode == frontend::CpuMode::k64 && seg != frontend::Seg::kFs && seg != frontend::Seg::kGs) return 0;
     return s.seg[i].base;
   }
   // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
@@ -134,7 +140,7 @@ class Exec {
   /// In 64-bit mode every byte of an access must have a canonical address, else #GP(0) (SDM
   /// Vol.1 3.3.7.1; #SS(0) for stack references is not distinguished yet).
   bool NonCanonical(uint64_t addr, unsigned n) const {
-    return insn.mode == frontend::CpuMode::k64 && (!IsCanonical(addr) || !IsCanonical(addr + n - 1));
+    return mode == frontend::CpuMode::k64 && (!IsCanonical(addr) || !IsCanonical(addr + n - 1));
   }
   static constexpr bool IsCanonical(uint64_t a) { return static_cast<uint64_t>(static_cast<int64_t>(a << 16) >> 16) == a; }
 
@@ -201,7 +207,7 @@ class Exec {
   /// The stack-pointer width as a mask: RSP in 64-bit mode, else ESP or SP by SS's B flag
   /// (SDM Vol.3 3.4.5, "D/B"). Pushes and pops change only those bits of RSP.
   uint64_t StackMask() const {
-    if (insn.mode == frontend::CpuMode::k64) return ~uint64_t{0};
+    if (mode == frontend::CpuMode::k64) return ~uint64_t{0};
     return (s.seg[machine::kSs].attributes & machine::seg_attr::kDefault32) ? 0xFFFFFFFF : 0xFFFF;
   }
   void SetStackPointer(uint64_t sp) {
@@ -237,6 +243,13 @@ class Exec {
     return target;
   }
 };
+
+/// Falls through to the next instruction of the block (see Handler in uop.h).
+[[gnu::always_inline]] inline Step Continue(Exec& e, const Uop& u) {
+  e.s.rip = u.next_rip;
+  const Uop& next = (&u)[1];
+  KILN_MUSTTAIL return next.handler(e, next);
+}
 
 /// Which condition-code instruction an encoding is: the condition of Jcc (70-7F, 0F 80-8F),
 /// SETcc (0F 90-9F) and CMOVcc (0F 40-4F) is the low nibble of the opcode (SDM Vol.1 B.1).

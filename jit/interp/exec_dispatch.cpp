@@ -27,11 +27,18 @@ bool ExecuteOne(Exec& e, Step& step, uint8_t& group) {
 }
 
 namespace {
+// A generic handler in a threaded chain: the group runs with an Exec of its own instruction,
+// then the chain goes on.
 template <GroupFn G>
-Step RunGroup(Exec& e, const Uop&) {
+Step RunGroup(Exec& e, const Uop& u) {
   Step step = Step::kNext;
-  G(e, step);  // the group was chosen because it implements the mnemonic
-  return step;
+  {
+    Exec own(e.s, e.mem, u, e.exit);
+    G(own, step);  // the group was chosen because it implements the mnemonic
+  }
+  if (step != Step::kNext) return step;
+  const Uop& next = (&u)[1];
+  KILN_MUSTTAIL return next.handler(e, next);
 }
 template <size_t... I>
 constexpr std::array<Handler, sizeof...(I)> GroupHandlers(std::index_sequence<I...>) {
@@ -39,6 +46,8 @@ constexpr std::array<Handler, sizeof...(I)> GroupHandlers(std::index_sequence<I.
 }
 constexpr auto kGroupHandlers = GroupHandlers(std::make_index_sequence<std::size(kGroups)>());
 }  // namespace
+
+Step EndOfBlock(Exec&, const Uop&) { return Step::kNext; }
 
 Handler GroupHandler(uint8_t group) {
   return group >= 1 && group <= kGroupHandlers.size() ? kGroupHandlers[group - 1] : nullptr;

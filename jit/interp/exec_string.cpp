@@ -172,8 +172,11 @@ bool ExecuteSystem(Exec& e, Step& step) {
     case Mnemonic::RDTSC: {
       // A deterministic time-stamp counter: the instructions retired (the virtual clock comes
       // with the system issue).
-      s.gpr[machine::kRax] = s.retired & 0xFFFFFFFF;
-      s.gpr[machine::kRdx] = s.retired >> 32;
+      // In a threaded block run, `retired` is brought up to date at the block's end: add the
+      // instructions of the block before this one.
+      const uint64_t now = s.retired + (e.uop ? e.uop->position : 0);
+      s.gpr[machine::kRax] = now & 0xFFFFFFFF;
+      s.gpr[machine::kRdx] = now >> 32;
       step = e.Next();
       return true;
     }

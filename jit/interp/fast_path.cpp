@@ -139,7 +139,7 @@ Step Alu(Exec& e, const Uop& u) {
     }
     s.flags = f;
   }
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 enum class UnaryKind : uint8_t { kInc, kDec, kNeg, kNot };
@@ -166,7 +166,7 @@ Step Unary(Exec& e, const Uop& u) {
     if (!e.Store(addr, N, ApplyUnary<K, N>(f, a), step)) return step;
     s.flags = f;
   }
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 // --- moves ------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ Step Mov(Exec& e, const Uop& u) {
   } else if (!e.Store(Address(s, u), N, F == Form::kMR ? GetReg<N>(s, u.r1) : u.imm, step)) {
     return step;
   }
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 /// MOVZX, MOVSX, MOVSXD: a D-byte destination from an S-byte register or memory source.
@@ -198,17 +198,17 @@ Step MovExtend(Exec& e, const Uop& u) {
   if (!ReadRm<S, kMem>(e, u, v, step)) return step;
   if constexpr (kSigned) v = static_cast<uint64_t>(static_cast<int64_t>(v << (64 - 8 * S)) >> (64 - 8 * S));
   SetReg<D>(s, u.r0, v);
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 /// LEA: the offset in the operand size, no segment base (SDM Vol.2 LEA).
 template <unsigned N>
 Step Lea(Exec& e, const Uop& u) {
   SetReg<N>(e.s, u.r0, Offset(e.s, u));
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
-Step Nop(Exec& e, const Uop&) { return e.Next(); }
+Step Nop(Exec& e, const Uop& u) { KILN_MUSTTAIL return Continue(e, u); }
 
 // --- control flow (64-bit mode, 64-bit operand size: flat stack, no target wrapping) ----------
 
@@ -218,7 +218,7 @@ Step Jcc(Exec& e, const Uop& u) {
     e.s.rip = u.imm;
     return Step::kBranch;
   }
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 Step JmpRel(Exec& e, const Uop& u) {
@@ -228,7 +228,7 @@ Step JmpRel(Exec& e, const Uop& u) {
 
 Step CallRel64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
-  if (!e.Push(e.next_rip, 8, step)) return step;
+  if (!e.Push(u.next_rip, 8, step)) return step;
   e.s.rip = u.imm;
   return Step::kBranch;
 }
@@ -244,7 +244,7 @@ Step Ret64(Exec& e, const Uop&) {
 Step PushReg64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   if (!e.Push(e.s.gpr[u.r0], 8, step)) return step;
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 Step PopReg64(Exec& e, const Uop& u) {
@@ -252,13 +252,13 @@ Step PopReg64(Exec& e, const Uop& u) {
   uint64_t v;
   if (!e.Pop(v, 8, step)) return step;
   e.s.gpr[u.r0] = v;  // after the increment: POP RSP loads the popped value (SDM Vol.2 POP)
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 template <unsigned CC>
 Step SetccReg(Exec& e, const Uop& u) {
   SetReg<1>(e.s, u.r0, sem::Condition(e.s.flags, CC) ? 1 : 0);
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 /// CMOVcc: the source is read either way, and a 32-bit destination is zero-extended either way.
@@ -269,7 +269,7 @@ Step Cmovcc(Exec& e, const Uop& u) {
   uint64_t v;
   if (!ReadRm<N, kMem>(e, u, v, step)) return step;
   SetReg<N>(s, u.r0, sem::Condition(s.flags, CC) ? v : GetReg<N>(s, u.r0));
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 // --- shifts and multiply ----------------------------------------------------------------------
@@ -280,7 +280,7 @@ Step ShiftReg(Exec& e, const Uop& u) {
   CpuState& s = e.s;
   const uint64_t count = kByCl ? s.gpr[machine::kRcx] & 0xFF : u.imm;
   SetReg<N>(s, u.r0, sem::Shift(s.flags, Op, GetReg<N>(s, u.r0), count, N));
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 /// IMUL r, r/m and IMUL r, r/m, imm: the truncated product.
@@ -293,7 +293,7 @@ Step ImulReg(Exec& e, const Uop& u) {
   const uint64_t a = kImm ? rm : GetReg<N>(s, u.r0);
   const uint64_t b = kImm ? u.imm : rm;
   SetReg<N>(s, u.r0, sem::ImulTruncated(s.flags, a, b, N));
-  return e.Next();
+  KILN_MUSTTAIL return Continue(e, u);
 }
 
 // --- selection --------------------------------------------------------------------------------
@@ -388,12 +388,12 @@ template <class Op>
 struct AluAdapter {
   template <unsigned N, Form F>
   struct H {
-    static Step Run(Exec& e, const Uop& u) { return Alu<Op, N, F>(e, u); }
+    static Step Run(Exec& e, const Uop& u) { KILN_MUSTTAIL return Alu<Op, N, F>(e, u); }
   };
 };
 template <unsigned N, Form F>
 struct MovAdapter {
-  static Step Run(Exec& e, const Uop& u) { return Mov<N, F>(e, u); }
+  static Step Run(Exec& e, const Uop& u) { KILN_MUSTTAIL return Mov<N, F>(e, u); }
 };
 
 template <class Op>

@@ -2,6 +2,7 @@
 // through the handlers of exec_*.cpp until an exception, an exit or the instruction budget.
 #include "jit/interp/interpreter.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -86,12 +87,14 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   }
   block->end = pc;
   // Uops point into `insns`, which no longer changes size.
-  block->uops.reserve(block->insns.size());
+  block->uops.reserve(block->insns.size() + 1);
   uint64_t at = rip;
   for (const DecodedInsn& insn : block->insns) {
     block->uops.push_back(interp::MakeUop(insn, at));
+    block->uops.back().position = static_cast<uint8_t>(block->uops.size() - 1);
     at += insn.length;
   }
+  block->uops.push_back(interp::kEndOfBlock);
   const Block* result = block.get();
   blocks_.emplace(rip, std::move(block));
   return result;
@@ -156,24 +159,50 @@ Exit Interpreter::Run(uint64_t max_instructions) {
   while (retired < max_instructions) {
     block = NextBlock(block, exit);
     if (!block) return exit;  // the first instruction's bytes cannot be fetched
-    const size_t count = block->uops.size();
+    const size_t count = block->insns.size();
     const uint64_t budget = max_instructions - retired;
-    size_t i = 0;
-    Step step = Step::kNext;
-    for (; i < count && i < budget; ++i) {
-      interp::Uop& u = block->uops[i];
-      Exec e(state_, memory_, u, exit);
-      step = u.handler ? u.handler(e, u) : ExecuteFirst(e, u);
-      if (step != Step::kNext) break;
+    if (block->threaded && count <= budget) {
+      // The whole block as one chain of handlers.
+      const interp::Uop& first = block->uops[0];
+      Exec e(state_, memory_, first, exit);
+      const Step step = first.handler(e, first);
+      // A branch or exit is the block's last instruction; an exception leaves RIP at the
+      // faulting one, which retired nothing.
+      const size_t done = step == Step::kException ? IndexOf(*block, state_.rip) : count;
+      retired += done;
+      state_.retired += done;
+      if (step == Step::kException || step == Step::kExit) return exit;
+      continue;
     }
-    // Instructions 0..i-1 retired; instruction i too unless it raised an exception (then the
-    // state is still that of its start, RIP included).
-    const size_t done = i + (i < count && i < budget && step != Step::kException ? 1 : 0);
-    retired += done;
-    state_.retired += done;
-    if (step == Step::kException || step == Step::kExit) return exit;
+    // One instruction at a time: the first execution of a block (generic handlers are found
+    // then), a block with an instruction that raises #UD, or the end of the budget.
+    bool all_known = true;
+    for (size_t i = 0; i < count && i < budget; ++i) {
+      interp::Uop single[2] = {block->uops[i], interp::kEndOfBlock};  // stop after this one
+      single[0].position = 0;
+      Exec e(state_, memory_, single[0], exit);
+      const Step step = single[0].handler ? single[0].handler(e, single[0]) : ExecuteFirst(e, single[0]);
+      block->uops[i].handler = single[0].handler;
+      all_known = all_known && single[0].handler != nullptr;
+      if (step == Step::kException) return exit;  // the state is that of the instruction's start
+      ++retired;
+      ++state_.retired;
+      if (step == Step::kExit) return exit;
+      if (step == Step::kBranch) break;
+    }
+    if (all_known) {
+      block->threaded = std::all_of(block->uops.begin(), block->uops.end() - 1,
+                                    [](const interp::Uop& u) { return u.handler != nullptr; });
+    }
   }
   return Exit{};
+}
+
+size_t Interpreter::IndexOf(const Block& block, uint64_t rip) {
+  for (size_t i = 0; i < block.insns.size(); ++i) {
+    if (block.uops[i].next_rip - block.uops[i].length == rip) return i;
+  }
+  return block.insns.size();
 }
 
 }  // namespace kiln::jit

@@ -54,9 +54,11 @@ struct Block {
   mutable uint64_t next_rip[2] = {0, 0};
   frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
   std::vector<frontend::DecodedInsn> insns;
-  /// One per instruction; `handler` is filled in by the first execution when the decoder-time
-  /// selection left it empty.
+  /// One per instruction, then the end-of-block Uop; `handler` is filled in by the first
+  /// execution when the decoder-time selection left it empty.
   mutable std::vector<interp::Uop> uops;
+  /// Every instruction has its handler: the block runs as one threaded chain.
+  mutable bool threaded = false;
 };
 
 /// Instructions after which a block ends: they may not fall through (branches, traps, HLT,
@@ -77,6 +79,8 @@ class Interpreter {
  private:
   const Block* FindOrDecode(uint64_t rip, Exit& fault);
   void UnchainAll();
+  /// The index of the instruction at `rip` in `block` (the one a threaded run stopped at).
+  static size_t IndexOf(const Block& block, uint64_t rip);
   const Block* NextBlock(const Block* previous, Exit& fault);
   /// The first execution of an instruction with no specialised handler: finds its group,
   /// remembers it in the Uop, or raises #UD (logged once per mnemonic) when none implements it.

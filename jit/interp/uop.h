@@ -13,9 +13,20 @@ class Exec;
 enum class Step : uint8_t;
 struct Uop;
 
-/// Executes one instruction. Specialised handlers (fast_path.cpp) read `Uop`; the generic group
-/// handlers (exec_*.cpp) read the DecodedInsn.
+/// Executes one instruction and, when it falls through, goes on to the next Uop of its block by
+/// a tail call (threaded code: no return to a dispatch loop, and one indirect jump per handler,
+/// which predicts better than one shared jump). A block's Uops end in an end-of-block Uop, so the
+/// chain returns kNext there, or the Step of the instruction that branched, exited or faulted.
+/// Specialised handlers (fast_path.cpp) read the Uop; generic ones (exec_*.cpp) the DecodedInsn.
 using Handler = Step (*)(Exec&, const Uop&);
+
+/// Clang guarantees the tail call (constant stack); elsewhere a block's chain nests at most one
+/// frame per instruction (64).
+#if defined(__clang__)
+#define KILN_MUSTTAIL [[clang::musttail]]
+#else
+#define KILN_MUSTTAIL
+#endif
 
 inline constexpr uint8_t kNoReg = 0xFF;
 inline constexpr uint8_t kNoSeg = 0xFF;
@@ -33,7 +44,12 @@ struct Uop {
   uint8_t scale_shift = 0;    ///< log2 of the index scale
   uint8_t seg = kNoSeg;       ///< the segment whose base applies (none for ES/CS/SS/DS in 64-bit mode)
   uint8_t length = 0;         ///< instruction length
+  uint8_t position = 0;       ///< in its block: the instructions retired before it in a threaded run
 };
+
+/// The Uop that ends every block's chain: returns kNext.
+Step EndOfBlock(Exec& e, const Uop& u);
+inline constexpr Uop kEndOfBlock{&EndOfBlock};
 
 /// The Uop of `insn`, decoded at guest address `pc` (its block's address is fixed, so branch
 /// targets and RIP-relative addresses are resolved now). `insn` must outlive the Uop.

@@ -6,8 +6,14 @@
 extern "C" uint32_t kiln_step(kiln::machine::CpuState* state, kiln::jit::GuestMemory* memory,
                               kiln::jit::interp::Uop* uop, kiln::jit::Exit* exit) {
   using namespace kiln::jit;
-  interp::Exec e(*state, *memory, *uop, *exit);
-  if (uop->handler) return static_cast<uint32_t>(uop->handler(e, *uop));
+  // One instruction only: a copy of the Uop followed by the end-of-block Uop, so that the
+  // handler's fall-through stops there; what the first execution learns goes back into `uop`.
+  interp::Uop single[2] = {*uop, interp::kEndOfBlock};
+  single[0].position = 0;
+  interp::Exec e(*state, *memory, single[0], *exit);
   bool unimplemented = false;
-  return static_cast<uint32_t>(interp::ExecuteUnselected(e, *uop, unimplemented));
+  const interp::Step step =
+      single[0].handler ? single[0].handler(e, single[0]) : interp::ExecuteUnselected(e, single[0], unimplemented);
+  uop->handler = single[0].handler;
+  return static_cast<uint32_t>(step);
 }
