@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "frontend/decoded_insn.h"
 #include "jit/interp/guest_memory.h"
@@ -156,9 +157,13 @@ class Exec {
     for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
     return WriteBytes(addr, b, n, step);
   }
-  /// `n` (1-64) bytes through the GuestMemory interface, with the 64-bit canonical check and
-  /// the fault raised: every access that does not take the host-page fast path comes here.
+  /// `n` (1-64) bytes: from a cached RAM page in place, else through the GuestMemory interface
+  /// with the 64-bit canonical check and the fault raised.
   bool ReadBytes(uint64_t addr, void* out, unsigned n, Step& step) {
+    if (const uint8_t* p = mem.host_pages.ForRead(addr, n)) {
+      std::memcpy(out, p, n);
+      return true;
+    }
     if (NonCanonical(addr, n)) {
       step = RaiseWithCode(vec::kGp, 0);
       return false;
@@ -171,6 +176,10 @@ class Exec {
     return true;
   }
   bool WriteBytes(uint64_t addr, const void* in, unsigned n, Step& step) {
+    if (uint8_t* p = mem.host_pages.ForWrite(addr, n)) {
+      std::memcpy(p, in, n);
+      return true;
+    }
     if (NonCanonical(addr, n)) {
       step = RaiseWithCode(vec::kGp, 0);
       return false;
