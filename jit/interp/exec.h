@@ -282,7 +282,8 @@ bool ExecuteData(Exec& e, Step& step);      // exec_data.cpp: moves, stack, conv
 bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls, SETcc, CMOVcc
 bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS, CMPS, SCAS
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
-bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: the SSE2 subset glibc needs
+bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: SSE2 integer, logic and moves
+bool ExecuteSseFloat(Exec& e, Step& step);  // exec_sse_fp.cpp: SSE/SSE2 single and double FP
 bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32

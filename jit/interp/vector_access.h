@@ -1,0 +1,60 @@
+// XMM operand access shared by the SSE handler files: a register's 16 bytes, or a memory operand
+// of its size (with the 16-byte alignment check of the legacy SSE forms that require it).
+// Internal to jit/interp/.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "jit/interp/exec.h"
+
+namespace kiln::jit::interp {
+
+using Vec = std::array<uint8_t, 16>;
+
+inline uint8_t* Xmm(Exec& e, const Operand& op) { return e.s.zmm[op.reg.index & 31]; }
+
+// Reads a vector operand: a register (16 bytes) or `op.size` bytes of memory, zero-extended.
+inline bool ReadVec(Exec& e, int n, Vec& v, Step& step, bool aligned = false) {
+  const Operand& op = e.insn.operands[n];
+  v.fill(0);
+  if (op.kind == OperandKind::kReg) {
+    if (op.reg.cls == RegClass::kXmm) {
+      std::memcpy(v.data(), Xmm(e, op), 16);
+    } else {  // a GPR (MOVD/MOVQ): its bytes in little-endian order, whatever the host's
+      const uint64_t g = e.ReadReg(op.reg);
+      for (unsigned i = 0; i < op.size; ++i) v[i] = static_cast<uint8_t>(g >> (8 * i));
+    }
+    return true;
+  }
+  const uint64_t addr = e.Address(op);
+  if (aligned && (addr & 15)) {
+    step = e.RaiseWithCode(vec::kGp, 0);
+    return false;
+  }
+  return e.ReadBytes(addr, v.data(), op.size, step);
+}
+
+// Writes the low `op.size` bytes to memory, or 16 bytes to an XMM register.
+inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = false) {
+  const Operand& op = e.insn.operands[n];
+  if (op.kind == OperandKind::kReg) {
+    if (op.reg.cls == RegClass::kXmm) {
+      std::memcpy(Xmm(e, op), v.data(), 16);
+    } else {
+      uint64_t g = 0;
+      for (unsigned i = 0; i < op.size; ++i) g |= static_cast<uint64_t>(v[i]) << (8 * i);
+      e.WriteReg(op.reg, g);
+    }
+    return true;
+  }
+  const uint64_t addr = e.Address(op);
+  if (aligned && (addr & 15)) {
+    step = e.RaiseWithCode(vec::kGp, 0);
+    return false;
+  }
+  return e.WriteBytes(addr, v.data(), op.size, step);
+}
+
+}  // namespace kiln::jit::interp

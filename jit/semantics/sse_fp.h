@@ -1,0 +1,317 @@
+// SSE/SSE2 floating point in single and double precision with x86 semantics (SDM Vol.1 4.8, 10.4,
+// 11.5): MXCSR rounding, DAZ and FTZ, the six exception flags, the NaN rules (which operand's NaN
+// is returned, quieted; the default NaN for invalid operations) and the integer-indefinite value
+// of conversions. The arithmetic itself runs on the host's IEEE single/double precision in the
+// guest's rounding mode (C++ <cfenv>, FENV_ACCESS); everything where hosts differ from x86 (NaN
+// choice and sign, denormal operands, flush-to-zero, the denormal flag) is decided here in
+// software, so that the result does not depend on the host's architecture.
+#pragma once
+
+#include <bit>
+#include <cfenv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+namespace kiln::jit::sem::fp {
+
+/// MXCSR bits (SDM Vol.1 10.2.3).
+namespace mxcsr {
+inline constexpr uint32_t kIe = 1u << 0, kDe = 1u << 1, kZe = 1u << 2, kOe = 1u << 3, kUe = 1u << 4, kPe = 1u << 5;
+inline constexpr uint32_t kFlags = 0x3F;
+inline constexpr uint32_t kDaz = 1u << 6;
+inline constexpr unsigned kMaskShift = 7;  ///< IM..PM are the flags shifted left by 7
+inline constexpr unsigned kRoundingShift = 13;
+inline constexpr uint32_t kFz = 1u << 15;
+/// The bits a guest may set (MXCSR_MASK with DAZ): others raise #GP in LDMXCSR/FXRSTOR.
+inline constexpr uint32_t kWritable = 0xFFFF;
+}  // namespace mxcsr
+
+/// The bit layout of an IEEE binary32 / binary64 value.
+template <class T>
+struct Format;
+template <>
+struct Format<float> {
+  using Bits = uint32_t;
+  static constexpr Bits kSign = 0x80000000u, kExponent = 0x7F800000u, kFraction = 0x007FFFFFu;
+  static constexpr Bits kQuiet = 0x00400000u;
+  static constexpr Bits kDefaultNaN = 0xFFC00000u;  ///< x86's "real indefinite": negative QNaN
+};
+template <>
+struct Format<double> {
+  using Bits = uint64_t;
+  static constexpr Bits kSign = 0x8000000000000000u, kExponent = 0x7FF0000000000000u,
+                        kFraction = 0x000FFFFFFFFFFFFFu;
+  static constexpr Bits kQuiet = 0x0008000000000000u;
+  static constexpr Bits kDefaultNaN = 0xFFF8000000000000u;
+};
+
+template <class T>
+using Bits = typename Format<T>::Bits;
+
+template <class T>
+constexpr bool IsNaN(Bits<T> v) {
+  return (v & Format<T>::kExponent) == Format<T>::kExponent && (v & Format<T>::kFraction) != 0;
+}
+template <class T>
+constexpr bool IsSNaN(Bits<T> v) {
+  return IsNaN<T>(v) && (v & Format<T>::kQuiet) == 0;
+}
+template <class T>
+constexpr bool IsDenormal(Bits<T> v) {
+  return (v & Format<T>::kExponent) == 0 && (v & Format<T>::kFraction) != 0;
+}
+template <class T>
+constexpr bool IsZero(Bits<T> v) {
+  return (v & ~Format<T>::kSign) == 0;
+}
+template <class T>
+constexpr Bits<T> Quiet(Bits<T> v) {
+  return v | Format<T>::kQuiet;
+}
+/// DAZ: a denormal operand reads as a zero of its sign.
+template <class T>
+constexpr Bits<T> DenormalsAreZero(Bits<T> v, uint32_t csr) {
+  return (csr & mxcsr::kDaz) && IsDenormal<T>(v) ? (v & Format<T>::kSign) : v;
+}
+
+/// The host's rounding mode for MXCSR.RC (SDM Vol.1 4.8.4: nearest, down, up, toward zero).
+inline int HostRounding(uint32_t csr) {
+  static constexpr int kModes[4] = {FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO};
+  return kModes[(csr >> mxcsr::kRoundingShift) & 3];
+}
+
+/// The MXCSR flags for the host's raised exceptions (DE has no host equivalent: callers add it).
+inline uint32_t FlagsFromHost(int raised) {
+  uint32_t f = 0;
+  if (raised & FE_INVALID) f |= mxcsr::kIe;
+  if (raised & FE_DIVBYZERO) f |= mxcsr::kZe;
+  if (raised & FE_OVERFLOW) f |= mxcsr::kOe;
+  if (raised & FE_UNDERFLOW) f |= mxcsr::kUe;
+  if (raised & FE_INEXACT) f |= mxcsr::kPe;
+  return f;
+}
+
+enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kSqrt };
+
+/// `op` on the host in the guest's rounding mode; `raised` gets the host's exception flags.
+template <class T>
+T HostArith(ArithOp op, T x, T y, uint32_t csr, int& raised) {
+#pragma STDC FENV_ACCESS ON
+  const int mode = HostRounding(csr);
+  if (mode != FE_TONEAREST) std::fesetround(mode);
+  std::feclearexcept(FE_ALL_EXCEPT);
+  T r;
+  switch (op) {
+    case ArithOp::kAdd: r = x + y; break;
+    case ArithOp::kSub: r = x - y; break;
+    case ArithOp::kMul: r = x * y; break;
+    case ArithOp::kDiv: r = x / y; break;
+    default: r = std::sqrt(y); break;
+  }
+  raised = std::fetestexcept(FE_ALL_EXCEPT);
+  if (mode != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  return r;
+}
+
+/// A result and the MXCSR exception flags the operation raised.
+template <class T>
+struct Result {
+  Bits<T> value = 0;
+  uint32_t flags = 0;
+};
+
+/// The NaN an operation with a NaN operand returns (SDM Vol.1 Table 4-7): the first operand's
+/// if it is a NaN, else the second's, quieted; IE when either is an SNaN.
+template <class T>
+constexpr Result<T> PropagateNaN(Bits<T> a, Bits<T> b) {
+  const uint32_t ie = IsSNaN<T>(a) || IsSNaN<T>(b) ? mxcsr::kIe : 0;
+  return {Quiet<T>(IsNaN<T>(a) ? a : b), ie};
+}
+
+/// Underflow (SDM Vol.1 11.5.2.5): a result is tiny when it is nonzero and below the smallest
+/// normal after rounding (the host's gradual underflow shows it as a denormal, or raises its
+/// underflow flag when a tiny value rounded to zero). Masked, UE needs tiny and inexact - what
+/// the host's flag says - and FTZ returns a zero of the result's sign with UE and PE; unmasked,
+/// UE is reported for any tiny result, exact or not.
+template <class T>
+Result<T> Underflow(Result<T> r, uint32_t csr) {
+  const bool masked = (csr >> mxcsr::kMaskShift) & mxcsr::kUe;
+  const bool tiny = IsDenormal<T>(r.value) || (r.flags & mxcsr::kUe);
+  if (!masked) {
+    if (tiny) r.flags |= mxcsr::kUe;
+  } else if ((csr & mxcsr::kFz) && tiny) {
+    r.value &= Format<T>::kSign;
+    r.flags |= mxcsr::kUe | mxcsr::kPe;
+  }
+  return r;
+}
+
+/// ADD, SUB, MUL, DIV (a op b) and SQRT (of b; a is ignored), one lane.
+template <class T>
+Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
+  a = DenormalsAreZero<T>(a, csr);
+  b = DenormalsAreZero<T>(b, csr);
+  const bool unary = op == ArithOp::kSqrt;
+  if (unary ? IsNaN<T>(b) : IsNaN<T>(a) || IsNaN<T>(b)) return unary ? PropagateNaN<T>(b, b) : PropagateNaN<T>(a, b);
+  Result<T> r;
+  // A denormal dividend divided by zero reports only the division by zero (as the host does).
+  const bool by_zero = op == ArithOp::kDiv && IsZero<T>(b);
+  if (!by_zero && ((!unary && IsDenormal<T>(a)) || IsDenormal<T>(b))) r.flags |= mxcsr::kDe;
+  int raised = 0;
+  const T v = HostArith<T>(op, std::bit_cast<T>(a), std::bit_cast<T>(b), csr, raised);
+  r.flags |= FlagsFromHost(raised);
+  // An invalid operation (inf - inf, 0 * inf, 0 / 0, sqrt of a negative) gives x86's default
+  // NaN whatever the host's is.
+  r.value = std::isnan(v) ? Format<T>::kDefaultNaN : std::bit_cast<Bits<T>>(v);
+  if (r.flags & mxcsr::kIe) r.flags &= ~mxcsr::kDe;  // an invalid operation reports only IE
+  return Underflow<T>(r, csr);
+}
+
+/// MIN and MAX (SDM Vol.2 MINPS/MAXPS): the second operand when either is a NaN (IE for any
+/// NaN) or both are zeros, whatever their signs.
+template <class T>
+Result<T> MinMax(bool max, Bits<T> a, Bits<T> b, uint32_t csr) {
+  a = DenormalsAreZero<T>(a, csr);
+  b = DenormalsAreZero<T>(b, csr);
+  if (IsNaN<T>(a) || IsNaN<T>(b)) return {b, mxcsr::kIe};
+  Result<T> r;
+  if (IsDenormal<T>(a) || IsDenormal<T>(b)) r.flags |= mxcsr::kDe;
+  const T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b);
+  r.value = (max ? x > y : x < y) ? a : b;
+  return r;
+}
+
+/// CMPPS/CMPSS predicates 0-7 (EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD): all ones or zero. LT, LE,
+/// NLT and NLE signal IE on any NaN, the others only on an SNaN.
+template <class T>
+Result<T> Compare(unsigned predicate, Bits<T> a, Bits<T> b, uint32_t csr) {
+  a = DenormalsAreZero<T>(a, csr);
+  b = DenormalsAreZero<T>(b, csr);
+  const bool unordered = IsNaN<T>(a) || IsNaN<T>(b);
+  const bool signaling = (predicate & 3) == 1 || (predicate & 3) == 2;
+  Result<T> r;
+  if (unordered ? (signaling || IsSNaN<T>(a) || IsSNaN<T>(b)) : false) r.flags |= mxcsr::kIe;
+  if (!unordered && (IsDenormal<T>(a) || IsDenormal<T>(b))) r.flags |= mxcsr::kDe;
+  const T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b);
+  bool holds = false;
+  switch (predicate & 7) {
+    case 0: holds = !unordered && x == y; break;
+    case 1: holds = !unordered && x < y; break;
+    case 2: holds = !unordered && x <= y; break;
+    case 3: holds = unordered; break;
+    case 4: holds = unordered || x != y; break;
+    case 5: holds = unordered || !(x < y); break;
+    case 6: holds = unordered || !(x <= y); break;
+    default: holds = !unordered; break;
+  }
+  r.value = holds ? ~Bits<T>{0} : 0;
+  return r;
+}
+
+/// COMISS/UCOMISS and the SD forms: ZF, PF, CF as RFLAGS bits (unordered 111, less 001, equal
+/// 100, greater 000); COMIS signals IE on any NaN, UCOMIS only on an SNaN.
+template <class T>
+Result<T> OrderedCompare(bool signaling, Bits<T> a, Bits<T> b, uint32_t csr) {
+  a = DenormalsAreZero<T>(a, csr);
+  b = DenormalsAreZero<T>(b, csr);
+  constexpr uint64_t kCf = 1, kPf = 4, kZf = 0x40;
+  Result<T> r;
+  if (IsNaN<T>(a) || IsNaN<T>(b)) {
+    if (signaling || IsSNaN<T>(a) || IsSNaN<T>(b)) r.flags |= mxcsr::kIe;
+    r.value = kZf | kPf | kCf;
+    return r;
+  }
+  if (IsDenormal<T>(a) || IsDenormal<T>(b)) r.flags |= mxcsr::kDe;
+  const T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b);
+  r.value = x < y ? kCf : x == y ? kZf : 0;
+  return r;
+}
+
+/// A conversion between host types in the guest's rounding mode.
+template <class From, class To>
+To HostConvert(From x, uint32_t csr, int& raised) {
+#pragma STDC FENV_ACCESS ON
+  const int mode = HostRounding(csr);
+  if (mode != FE_TONEAREST) std::fesetround(mode);
+  std::feclearexcept(FE_ALL_EXCEPT);
+  const To v = static_cast<To>(x);
+  raised = std::fetestexcept(FE_ALL_EXCEPT);
+  if (mode != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  return v;
+}
+
+/// CVTSS2SD / CVTSD2SS and the packed forms: From -> To, rounded in the guest's mode. A NaN
+/// keeps its payload's top bits and is quieted (IE for an SNaN).
+template <class From, class To>
+Result<To> Convert(Bits<From> a, uint32_t csr) {
+  a = DenormalsAreZero<From>(a, csr);
+  Result<To> r;
+  if (IsNaN<From>(a)) {
+    const Bits<To> sign = (a & Format<From>::kSign) ? Format<To>::kSign : 0;
+    // The fraction keeps its top bits: shifted left to widen, right to narrow (SDM Vol.1 4.8.3.6).
+    constexpr int kFrom = std::popcount(Format<From>::kFraction), kTo = std::popcount(Format<To>::kFraction);
+    const Bits<From> fraction = a & Format<From>::kFraction;
+    Bits<To> payload;
+    if constexpr (kTo > kFrom) payload = static_cast<Bits<To>>(fraction) << (kTo - kFrom);
+    else payload = static_cast<Bits<To>>(fraction >> (kFrom - kTo));
+    r.value = sign | Format<To>::kExponent | Format<To>::kQuiet | (payload & Format<To>::kFraction);
+    r.flags = IsSNaN<From>(a) ? mxcsr::kIe : 0;
+    return r;
+  }
+  if (IsDenormal<From>(a)) r.flags |= mxcsr::kDe;
+  int raised = 0;
+  const To v = HostConvert<From, To>(std::bit_cast<From>(a), csr, raised);
+  r.flags |= FlagsFromHost(raised);
+  r.value = std::bit_cast<Bits<To>>(v);
+  return Underflow<To>(r, csr);
+}
+
+/// CVT(T)SS2SI / CVT(T)SD2SI / CVT(T)PS2DQ / CVT(T)PD2DQ: to a signed integer of `int_bits` (32 or
+/// 64), rounded in the guest's mode or truncated. NaN and out-of-range give the "integer
+/// indefinite" (the most negative value) with IE; an inexact result sets PE.
+template <class T>
+Result<T> ToInteger(Bits<T> a, unsigned int_bits, bool truncate, uint32_t csr, uint64_t& out) {
+  a = DenormalsAreZero<T>(a, csr);
+  Result<T> r;
+  const uint64_t indefinite = int_bits == 64 ? 0x8000000000000000u : 0x80000000u;
+  if (IsNaN<T>(a)) {
+    out = indefinite;
+    r.flags = mxcsr::kIe;
+    return r;
+  }
+  // No DE: conversions to integers do not report denormal operands (SDM Vol.2 CVTSD2SI: #I, #P).
+  const long double x = static_cast<long double>(std::bit_cast<T>(a));
+  long double rounded;
+  if (truncate) {
+    rounded = std::trunc(x);
+  } else {
+    switch ((csr >> mxcsr::kRoundingShift) & 3) {
+      case 0: rounded = std::nearbyint(x); break;  // the host's default mode: nearest-even
+      case 1: rounded = std::floor(x); break;
+      case 2: rounded = std::ceil(x); break;
+      default: rounded = std::trunc(x); break;
+    }
+  }
+  const long double limit = int_bits == 64 ? 9223372036854775808.0L : 2147483648.0L;
+  if (!(rounded >= -limit && rounded < limit)) {
+    out = indefinite;
+    r.flags = mxcsr::kIe;  // out of range: IE alone, no PE
+    return r;
+  }
+  const int64_t v = static_cast<int64_t>(rounded);
+  out = int_bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint32_t>(static_cast<int32_t>(v));
+  if (rounded != x) r.flags |= mxcsr::kPe;
+  return r;
+}
+
+/// CVTSI2SS / CVTSI2SD / CVTDQ2PS / CVTDQ2PD: a signed integer to T, rounded in the guest's mode.
+template <class T>
+Result<T> FromInteger(int64_t v, uint32_t csr) {
+  int raised = 0;
+  const T x = HostConvert<int64_t, T>(v, csr, raised);
+  return {std::bit_cast<Bits<T>>(x), FlagsFromHost(raised)};
+}
+
+}  // namespace kiln::jit::sem::fp
