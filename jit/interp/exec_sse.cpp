@@ -259,7 +259,7 @@ bool ExecuteSse(Exec& e, Step& step) {
         }
       });
       return true;
-    case M::PMULLW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>(x * y); }); }); return true;
+    case M::PMULLW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>(static_cast<uint32_t>(x) * y); }); }); return true;
     case M::PMULHW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<int16_t>(a, b, r, [](int16_t x, int16_t y) { return static_cast<int16_t>((x * y) >> 16); }); }); return true;
     case M::PMULHUW: step = Binary(e, [](const Vec& a, const Vec& b, Vec& r) { Lanes<uint16_t>(a, b, r, [](uint16_t x, uint16_t y) { return static_cast<uint16_t>((static_cast<uint32_t>(x) * y) >> 16); }); }); return true;
     case M::PMULUDQ:
