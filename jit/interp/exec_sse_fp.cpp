@@ -27,8 +27,6 @@ bool CommitFlags(Exec& e, uint32_t flags, Step& step) {
   const uint32_t masks = (e.s.mxcsr >> mx::kMaskShift) & mx::kFlags;
   const uint32_t pre = flags & (mx::kIe | mx::kDe | mx::kZe);
   if (pre & ~masks) flags = pre;
-  // An unmasked overflow or underflow delivers no result, so it reports no inexact result.
-  if (flags & ~masks & (mx::kOe | mx::kUe)) flags &= ~mx::kPe;
   e.s.mxcsr |= flags;
   if ((flags & ~masks) == 0) return true;
   step = e.Raise((e.s.cr4 & kCr4Osxmmexcpt) ? vec::kXm : vec::kUd);

@@ -130,6 +130,32 @@ constexpr Result<T> PropagateNaN(Bits<T> a, Bits<T> b) {
   return {Quiet<T>(IsNaN<T>(a) ? a : b), ie};
 }
 
+/// Whether `op` on T operands is inexact at T's precision with an unbounded exponent: computed in
+/// a wider type (double for float, long double for double: more precision and a wider exponent
+/// range). The wide result is exact unless the wide operation was inexact; else it must fit in
+/// T's digits. Needed for PE when an overflow or underflow is unmasked and no result is written.
+template <class T>
+bool InexactAtUnboundedExponent(ArithOp op, T x, T y) {
+#pragma STDC FENV_ACCESS ON
+  using W = std::conditional_t<std::is_same_v<T, float>, double, long double>;
+  static_assert(std::numeric_limits<W>::digits > std::numeric_limits<T>::digits &&
+                std::numeric_limits<W>::max_exponent > 2 * std::numeric_limits<T>::max_exponent);
+  std::feclearexcept(FE_ALL_EXCEPT);
+  const W a = x, b = y;
+  W r;
+  switch (op) {
+    case ArithOp::kAdd: r = a + b; break;
+    case ArithOp::kSub: r = a - b; break;
+    case ArithOp::kMul: r = a * b; break;
+    case ArithOp::kDiv: r = a / b; break;
+    default: r = std::sqrt(b); break;
+  }
+  if (std::fetestexcept(FE_INEXACT)) return true;
+  int exponent = 0;
+  const W scaled = std::ldexp(std::frexp(r, &exponent), std::numeric_limits<T>::digits);
+  return scaled != std::trunc(scaled);
+}
+
 /// Underflow (SDM Vol.1 11.5.2.5): a result is tiny when it is nonzero and below the smallest
 /// normal after rounding (the host's gradual underflow shows it as a denormal, or raises its
 /// underflow flag when a tiny value rounded to zero). Masked, UE needs tiny and inexact - what
@@ -166,7 +192,15 @@ Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
   // NaN whatever the host's is.
   r.value = std::isnan(v) ? Format<T>::kDefaultNaN : std::bit_cast<Bits<T>>(v);
   if (r.flags & mxcsr::kIe) r.flags &= ~mxcsr::kDe;  // an invalid operation reports only IE
-  return Underflow<T>(r, csr);
+  r = Underflow<T>(r, csr);
+  // An unmasked overflow or underflow writes no result: PE then says whether the result at an
+  // unbounded exponent is inexact (the rounded, out-of-range one says nothing).
+  const uint32_t unmasked = ~(csr >> mxcsr::kMaskShift) & (mxcsr::kOe | mxcsr::kUe);
+  if (r.flags & unmasked) {
+    r.flags &= ~mxcsr::kPe;
+    if (InexactAtUnboundedExponent<T>(op, std::bit_cast<T>(a), std::bit_cast<T>(b))) r.flags |= mxcsr::kPe;
+  }
+  return r;
 }
 
 /// MIN and MAX (SDM Vol.2 MINPS/MAXPS): the second operand when either is a NaN (IE for any
@@ -265,7 +299,15 @@ Result<To> Convert(Bits<From> a, uint32_t csr) {
   const To v = HostConvert<From, To>(std::bit_cast<From>(a), csr, raised);
   r.flags |= FlagsFromHost(raised);
   r.value = std::bit_cast<Bits<To>>(v);
-  return Underflow<To>(r, csr);
+  r = Underflow<To>(r, csr);
+  const uint32_t unmasked = ~(csr >> mxcsr::kMaskShift) & (mxcsr::kOe | mxcsr::kUe);
+  if (r.flags & unmasked) {  // as in Arith: PE from the exact value at an unbounded exponent
+    const From x = std::bit_cast<From>(a);
+    int exponent = 0;
+    const From scaled = std::ldexp(std::frexp(x, &exponent), std::numeric_limits<To>::digits);
+    r.flags = (r.flags & ~mxcsr::kPe) | (scaled != std::trunc(scaled) ? mxcsr::kPe : 0);
+  }
+  return r;
 }
 
 /// CVT(T)SS2SI / CVT(T)SD2SI / CVT(T)PS2DQ / CVT(T)PD2DQ: to a signed integer of `int_bits` (32 or
