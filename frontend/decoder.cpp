@@ -1080,37 +1080,71 @@ struct WalkResult {
   return {cls, static_cast<uint8_t>(index)};
 }
 
-[[gnu::always_inline]] inline Operand RegOperand(Reg reg, uint16_t bytes) {
+// The fast path builds an Operand as its three 64-bit words and stores those, rather than one
+// store per field (an operand has ten): on a little-endian host the words below are exactly
+// the Operand's bytes (the layout is checked here); elsewhere the fields are set one by one.
+static_assert(offsetof(Operand, kind) == 0 && offsetof(Operand, seg) == 1 && offsetof(Operand, size) == 2 &&
+              offsetof(Operand, reg) == 4 && offsetof(Operand, base) == 6 && offsetof(Operand, index) == 8 &&
+              offsetof(Operand, scale) == 10 && offsetof(Operand, broadcast) == 11 &&
+              offsetof(Operand, selector) == 12 && offsetof(Operand, value) == 16 && sizeof(Reg) == 2);
+constexpr uint64_t RegBits(Reg r) {
+  return static_cast<uint64_t>(r.cls) | static_cast<uint64_t>(r.index) << 8;
+}
+[[gnu::always_inline]] inline Operand OperandFromWords(uint64_t w0, uint64_t w1, uint64_t w2) {
   Operand op;
-  op.kind = OperandKind::kReg;
-  op.reg = reg;
-  op.size = bytes;
+  if constexpr (std::endian::native == std::endian::little) {
+    const uint64_t words[3] = {w0, w1, w2};
+    std::memcpy(static_cast<void*>(&op), words, sizeof words);
+  } else {
+    op.kind = static_cast<OperandKind>(w0 & 0xFF);
+    op.seg = static_cast<Seg>((w0 >> 8) & 0xFF);
+    op.size = static_cast<uint16_t>(w0 >> 16);
+    op.reg = {static_cast<RegClass>((w0 >> 32) & 0xFF), static_cast<uint8_t>(w0 >> 40)};
+    op.base = {static_cast<RegClass>((w0 >> 48) & 0xFF), static_cast<uint8_t>(w0 >> 56)};
+    op.index = {static_cast<RegClass>(w1 & 0xFF), static_cast<uint8_t>(w1 >> 8)};
+    op.scale = static_cast<uint8_t>(w1 >> 16);
+    op.value = static_cast<int64_t>(w2);
+  }
   return op;
+}
+constexpr uint64_t kSegNoneBits = static_cast<uint64_t>(Seg::kNone) << 8;
+
+[[gnu::always_inline]] inline Operand RegOperand(Reg reg, uint16_t bytes) {
+  return OperandFromWords(static_cast<uint64_t>(OperandKind::kReg) | kSegNoneBits |
+                              static_cast<uint64_t>(bytes) << 16 | RegBits(reg) << 32,
+                          0, 0);
 }
 
 [[gnu::always_inline]] inline Operand ImmOperand(OperandKind kind, int64_t value, uint16_t bytes) {
-  Operand op;
-  op.kind = kind;
-  op.value = value;
-  op.size = bytes;
-  return op;
+  return OperandFromWords(static_cast<uint64_t>(kind) | kSegNoneBits | static_cast<uint64_t>(bytes) << 16,
+                          0, static_cast<uint64_t>(value));
 }
 
 [[gnu::always_inline]] inline int64_t SignExtend(uint64_t v, int n) {
   return n == 1 ? static_cast<int8_t>(v) : n == 2 ? static_cast<int16_t>(v) : static_cast<int32_t>(v);
 }
 
+// How a fast-path attempt ended.
+enum class FastResult : uint8_t {
+  kDone,       // `insn` holds the instruction
+  kFallback,   // run the general decoder
+  kPrefixed,   // a legacy prefix: run FastDecoder<true>
+};
+
+// kPrefixes = false is the instantiation for instructions without legacy prefixes (REX aside),
+// nine in ten in libc: the prefix state is then constant and folds away.
+template <bool kPrefixes>
 class FastDecoder {
  public:
   FastDecoder(const uint8_t* window, CpuMode mode) : bytes_(window), mode_(mode) {}
 
-  /// Decodes a legacy-encoded instruction. True: `insn` holds exactly what the general decoder
-  /// would produce (status kOk). False: run the general decoder; `insn` may hold operands that
-  /// it will write again with the same values, and nothing else has been written.
-  bool Run(size_t available, DecodedInsn& insn);
+  /// Decodes a legacy-encoded instruction. kDone: `insn` holds exactly what the general decoder
+  /// would produce (status kOk). Otherwise `insn` may hold operands that the general decoder
+  /// will write again with the same values, and nothing else has been written.
+  FastResult Run(size_t available, DecodedInsn& insn);
 
  private:
-  bool ParsePrefixes();
+  FastResult ParsePrefixes();
   bool ParseOpcode();
   const InsnDef* FindDef();
   void ReadModRm();
@@ -1163,6 +1197,13 @@ class FastDecoder {
   void WriteHeader(const InsnDef& def, uint8_t mandatory_prefix, DecodedInsn& insn) const;
 
   bool Is64() const { return mode_ == CpuMode::k64; }
+  // The legacy prefix state (constant without legacy prefixes).
+  uint8_t LastRep() const { return kPrefixes ? last_rep_ : 0; }
+  bool OpsizePrefix() const { return kPrefixes && opsize_prefix_; }
+  bool AddrsizePrefix() const { return kPrefixes && addrsize_prefix_; }
+  bool LockPrefix() const { return kPrefixes && lock_; }
+  Seg SegmentPrefix() const { return kPrefixes ? segment_prefix_ : Seg::kNone; }
+  Seg EffectiveSeg() const { return kPrefixes ? effective_seg_ : Seg::kNone; }
   unsigned RexW() const { return (rex_ >> 3) & 1; }
   unsigned RexR() const { return (rex_ >> 2) & 1; }
   unsigned RexB() const { return rex_ & 1; }
@@ -1191,12 +1232,14 @@ class FastDecoder {
   unsigned size_column_ = 0;
 };
 
-[[gnu::always_inline]] inline bool FastDecoder::ParsePrefixes() {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes>::ParsePrefixes() {
   for (;;) {
     const uint8_t b = bytes_[pos_];
     const uint8_t cls = kPrefixClasses[b];
-    if (cls == kNotPrefix || (cls == kRexPrefix && !Is64())) return true;
-    if (pos_ >= static_cast<unsigned>(kMaxInsnLength) - 1) return false;  // too long
+    if (cls == kNotPrefix || (cls == kRexPrefix && !Is64())) return FastResult::kDone;
+    if (!kPrefixes && cls != kRexPrefix) return FastResult::kPrefixed;
+    if (pos_ >= static_cast<unsigned>(kMaxInsnLength) - 1) return FastResult::kFallback;  // too long
     ++pos_;
     if (cls == kRexPrefix) {
       rex_ = b;
@@ -1219,7 +1262,8 @@ class FastDecoder {
   }
 }
 
-[[gnu::always_inline]] inline bool FastDecoder::ParseOpcode() {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline bool FastDecoder<kPrefixes>::ParseOpcode() {
   const uint8_t b = bytes_[pos_++];
   if (b == 0x0F) {
     const uint8_t b1 = bytes_[pos_++];
@@ -1241,7 +1285,8 @@ class FastDecoder {
   return true;
 }
 
-[[gnu::always_inline]] inline void FastDecoder::ReadModRm() {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::ReadModRm() {
   if (modrm_read_) return;
   modrm_ = bytes_[pos_++];
   modrm_read_ = true;
@@ -1250,48 +1295,48 @@ class FastDecoder {
   rm_ = modrm_ & 7;
 }
 
-[[gnu::always_inline]] inline const InsnDef* FastDecoder::FindDef() {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline const InsnDef* FastDecoder<kPrefixes>::FindDef() {
   const DecodeNode node = detail::kNodes[map_index_ * 256 + opcode_];
   if (node.kind == NodeKind::kLeaf) return &detail::kInsnDefs[node.arg];
   const WalkResult w = WalkLegacyTree(
-      node, {mode_, last_rep_, opsize_prefix_, addrsize_prefix_, rex_, bytes_[pos_]});
+      node, {mode_, LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, bytes_[pos_]});
   if (!w.ok) return nullptr;
   if (w.read_modrm) ReadModRm();
   return &detail::kInsnDefs[w.def];
 }
 
 // Effective operand and address sizes (SDM Vol.1 3.6.1, Table 3-4).
-[[gnu::always_inline]] inline void FastDecoder::SetSizes(uint32_t a, bool opsize) {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::SetSizes(uint32_t a, bool opsize) {
   if (Is64()) {
     if ((a & attr::kForce64) || RexW()) operand_size_ = 8;
     else if (opsize) operand_size_ = 2;
     else operand_size_ = (a & attr::kDefault64) ? 8 : 4;
-    address_size_ = addrsize_prefix_ ? 4 : 8;
+    address_size_ = AddrsizePrefix() ? 4 : 8;
   } else {
     const bool k16 = mode_ == CpuMode::k16;
     operand_size_ = k16 != opsize ? 2 : 4;
-    address_size_ = k16 != addrsize_prefix_ ? 2 : 4;
+    address_size_ = k16 != AddrsizePrefix() ? 2 : 4;
   }
   // The kSizeTable column; the vector length is 128 bits in legacy encodings.
   static constexpr uint8_t kOszColumn[16] = {0, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
   size_column_ = (Is64() ? 9u : 0u) + kOszColumn[operand_size_ & 15];
 }
 
-[[gnu::always_inline]] inline Operand FastDecoder::Memory(uint16_t bytes) const {
-  Operand op;
-  op.kind = OperandKind::kMem;
-  op.size = bytes;
-  op.base = addr_.base;
-  op.index = addr_.index;
-  op.scale = addr_.scale;
-  op.value = addr_.disp;
-  op.seg = effective_seg_ == Seg::kNone ? addr_.default_seg : effective_seg_;
-  return op;
+template <bool kPrefixes>
+[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes>::Memory(uint16_t bytes) const {
+  const Seg seg = EffectiveSeg() == Seg::kNone ? addr_.default_seg : EffectiveSeg();
+  return OperandFromWords(static_cast<uint64_t>(OperandKind::kMem) | static_cast<uint64_t>(seg) << 8 |
+                              static_cast<uint64_t>(bytes) << 16 | RegBits(addr_.base) << 48,
+                          RegBits(addr_.index) | static_cast<uint64_t>(addr_.scale) << 16,
+                          static_cast<uint64_t>(addr_.disp));
 }
 
 // One operand of any fast method, as Decoder::BuildOperand builds it for a legacy encoding.
 // The checks that can fail there (M, R, U, N) were made by the caller.
-[[gnu::always_inline]] inline Operand FastDecoder::BuildOperand(const OperandSpec& spec) {
+template <bool kPrefixes>
+[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes>::BuildOperand(const OperandSpec& spec) {
   const uint16_t bytes = SizeBytes(spec.size);
   switch (spec.method) {
     case OperandMethod::kE: return RmGpr(spec.size);
@@ -1338,7 +1383,8 @@ class FastDecoder {
 }
 
 // Operands in order, so that immediates are read in encoding order.
-[[gnu::always_inline]] inline void FastDecoder::BuildOperands(const InsnDef& def, uint8_t shape,
+template <bool kPrefixes>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::BuildOperands(const InsnDef& def, uint8_t shape,
                                                               DecodedInsn& insn) {
   const OperandSize s0 = def.ops[0].size, s1 = def.ops[1].size;
   auto& ops = insn.operands;
@@ -1361,7 +1407,8 @@ class FastDecoder {
   }
 }
 
-[[gnu::always_inline]] inline void FastDecoder::WriteHeader(const InsnDef& def, uint8_t mandatory_prefix,
+template <bool kPrefixes>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::WriteHeader(const InsnDef& def, uint8_t mandatory_prefix,
                                                             DecodedInsn& insn) const {
   std::memset(static_cast<void*>(&insn), 0, offsetof(DecodedInsn, operands));
   insn.mnemonic = def.mnemonic;
@@ -1375,35 +1422,37 @@ class FastDecoder {
   insn.address_size = address_size_;
   insn.has_modrm = modrm_read_;
   Prefixes& p = insn.prefixes;
-  p.lock = lock_;
-  p.operand_size = opsize_prefix_;
-  p.address_size = addrsize_prefix_;
-  p.segment = segment_prefix_;
+  p.lock = LockPrefix();
+  p.operand_size = OpsizePrefix();
+  p.address_size = AddrsizePrefix();
+  p.segment = SegmentPrefix();
   p.rex = rex_;
   p.mandatory = mandatory_prefix;
   p.vex_w = RexW() != 0;
   if (mandatory_prefix != 0xF3 && mandatory_prefix != 0xF2) {
-    if (def.attrs & attr::kRep) p.rep = last_rep_ == 0xF3;
+    if (def.attrs & attr::kRep) p.rep = LastRep() == 0xF3;
     if (def.attrs & attr::kRepCc) {
-      p.rep = last_rep_ == 0xF3;
-      p.repne = last_rep_ == 0xF2;
+      p.rep = LastRep() == 0xF3;
+      p.repne = LastRep() == 0xF2;
     }
   }
 }
 
-[[gnu::always_inline]] inline bool FastDecoder::Run(size_t available, DecodedInsn& insn) {
-  if (!ParsePrefixes() || !ParseOpcode()) return false;
+template <bool kPrefixes>
+[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes>::Run(size_t available, DecodedInsn& insn) {
+  if (const FastResult r = ParsePrefixes(); r != FastResult::kDone) return r;
+  if (!ParseOpcode()) return FastResult::kFallback;
   const InsnDef* def = FindDef();
-  if (def == nullptr) return false;
+  if (def == nullptr) return FastResult::kFallback;
   const FastDef fast = kFastDefs[static_cast<size_t>(def - detail::kInsnDefs)];
-  if (!(fast.flags & kFastOk)) return false;
+  if (!(fast.flags & kFastOk)) return FastResult::kFallback;
   const uint32_t a = def->attrs;
 
   // A mandatory prefix that selected the opcode loses its legacy meaning (SDM Vol.2 2.1.2).
   const bool mandatory = (a & attr::kMandatory) != 0;
-  const uint8_t mandatory_prefix = mandatory ? (last_rep_ ? last_rep_ : 0x66) : 0;
-  SetSizes(a, opsize_prefix_ && mandatory_prefix != 0x66);
-  if ((a & attr::kNoRep) && last_rep_ && !mandatory) return false;
+  const uint8_t mandatory_prefix = mandatory ? (LastRep() ? LastRep() : 0x66) : 0;
+  SetSizes(a, OpsizePrefix() && mandatory_prefix != 0x66);
+  if ((a & attr::kNoRep) && LastRep() && !mandatory) return FastResult::kFallback;
   if (a & attr::kHasModRm) {
     ReadModRm();
     is_mem_ = mod_ != 3 && !(a & attr::kForceReg);
@@ -1411,15 +1460,15 @@ class FastDecoder {
     if (is_mem_) addr_ = DecodeAddressAt(bytes_, pos_, mod_, rm_, rex_, address_size_, Is64(), sib);
   }
   // The general decoder's failures, checked before any operand is written.
-  if ((fast.flags & kFastNeedsMem) && !is_mem_) return false;
-  if ((fast.flags & kFastNeedsReg) && is_mem_) return false;
-  if (lock_ && (!(a & attr::kLock) || !is_mem_)) return false;
+  if ((fast.flags & kFastNeedsMem) && !is_mem_) return FastResult::kFallback;
+  if ((fast.flags & kFastNeedsReg) && is_mem_) return FastResult::kFallback;
+  if (LockPrefix() && (!(a & attr::kLock) || !is_mem_)) return FastResult::kFallback;
 
   BuildOperands(*def, fast.shape, insn);
   // Past the caller's bytes (or 15): the general decoder reports kNeedMoreBytes or kTooLong.
-  if (pos_ > available) return false;
+  if (pos_ > available) return FastResult::kFallback;
   WriteHeader(*def, mandatory_prefix, insn);
-  return true;
+  return FastResult::kDone;
 }
 
 // The general decoder, from a window of kWindow readable bytes. Out of line, so that the fast
@@ -1449,7 +1498,9 @@ class FastDecoder {
 // Both paths, from a window of kWindow readable bytes.
 DecodeStatus DecodeWindow(const uint8_t* window, size_t size, CpuMode mode, DecodedInsn& insn) {
   const size_t available = std::min<size_t>(size, kMaxInsnLength);
-  if (FastDecoder(window, mode).Run(available, insn)) return DecodeStatus::kOk;
+  FastResult r = FastDecoder<false>(window, mode).Run(available, insn);
+  if (r == FastResult::kPrefixed) r = FastDecoder<true>(window, mode).Run(available, insn);
+  if (r == FastResult::kDone) return DecodeStatus::kOk;
   return DecodeGeneral(window, size, mode, insn);
 }
 
