@@ -1067,12 +1067,16 @@ struct WalkResult {
 
 // A general-purpose register of `bytes` bytes. Without REX, byte registers 4-7 are AH, CH, DH,
 // BH (SDM Vol.2 3.1.1.1 "rb").
+constexpr RegClass kGprClassBySize[16] = {
+    RegClass::kGpr64, RegClass::kGpr8,  RegClass::kGpr16, RegClass::kGpr64,
+    RegClass::kGpr32, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64,
+    RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64,
+    RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64, RegClass::kGpr64};
 [[gnu::always_inline]] inline Reg LegacyGpr(unsigned index, uint16_t bytes, bool any_rex) {
-  if (bytes == 1 && index >= 4 && index < 8 && !any_rex)
+  // Without REX the index is below 8, so bit 2 alone tells 4-7 from 0-3.
+  if (bytes == 1 && !any_rex && (index & 4) != 0)
     return {RegClass::kGpr8High, static_cast<uint8_t>(index - 4)};
-  const RegClass cls = bytes == 1 ? RegClass::kGpr8 : bytes == 2 ? RegClass::kGpr16
-                     : bytes == 4 ? RegClass::kGpr32 : RegClass::kGpr64;
-  return {cls, static_cast<uint8_t>(index)};
+  return {kGprClassBySize[bytes & 15], static_cast<uint8_t>(index)};
 }
 
 [[gnu::always_inline]] inline Reg VectorRegOfSize(unsigned index, uint16_t bytes) {
@@ -1132,15 +1136,16 @@ enum class FastResult : uint8_t {
 };
 
 // kPrefixes = false is the instantiation for instructions without legacy prefixes (REX aside),
-// nine in ten in libc: the prefix state is then constant and folds away.
-template <bool kPrefixes>
+// nine in ten in libc: the prefix state is then constant and folds away. kIs64 = true is
+// 64-bit mode, where the mode-dependent choices fold away too.
+template <bool kPrefixes, bool kIs64>
 class FastDecoder {
  public:
   FastDecoder(const uint8_t* window, CpuMode mode) : bytes_(window), mode_(mode) {}
 
   /// Decodes a legacy-encoded instruction. kDone: `insn` holds exactly what the general decoder
-  /// would produce (status kOk). Otherwise `insn` may hold operands that the general decoder
-  /// will write again with the same values, and nothing else has been written.
+  /// would produce (status kOk). Otherwise `insn` may hold a partly written header, which the
+  /// general decoder resets, and operands that it will write again with the same values.
   FastResult Run(size_t available, DecodedInsn& insn);
 
  private:
@@ -1196,7 +1201,8 @@ class FastDecoder {
   void BuildOperands(const InsnDef& def, uint8_t shape, DecodedInsn& insn);
   void WriteHeader(const InsnDef& def, uint8_t mandatory_prefix, DecodedInsn& insn) const;
 
-  bool Is64() const { return mode_ == CpuMode::k64; }
+  bool Is64() const { return kIs64; }
+  CpuMode Mode() const { return kIs64 ? CpuMode::k64 : mode_; }
   // The legacy prefix state (constant without legacy prefixes).
   uint8_t LastRep() const { return kPrefixes ? last_rep_ : 0; }
   bool OpsizePrefix() const { return kPrefixes && opsize_prefix_; }
@@ -1232,8 +1238,8 @@ class FastDecoder {
   unsigned size_column_ = 0;
 };
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes>::ParsePrefixes() {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes, kIs64>::ParsePrefixes() {
   for (;;) {
     const uint8_t b = bytes_[pos_];
     const uint8_t cls = kPrefixClasses[b];
@@ -1262,8 +1268,8 @@ template <bool kPrefixes>
   }
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline bool FastDecoder<kPrefixes>::ParseOpcode() {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline bool FastDecoder<kPrefixes, kIs64>::ParseOpcode() {
   const uint8_t b = bytes_[pos_++];
   if (b == 0x0F) {
     const uint8_t b1 = bytes_[pos_++];
@@ -1285,8 +1291,8 @@ template <bool kPrefixes>
   return true;
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::ReadModRm() {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes, kIs64>::ReadModRm() {
   if (modrm_read_) return;
   modrm_ = bytes_[pos_++];
   modrm_read_ = true;
@@ -1295,27 +1301,27 @@ template <bool kPrefixes>
   rm_ = modrm_ & 7;
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline const InsnDef* FastDecoder<kPrefixes>::FindDef() {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline const InsnDef* FastDecoder<kPrefixes, kIs64>::FindDef() {
   const DecodeNode node = detail::kNodes[map_index_ * 256 + opcode_];
   if (node.kind == NodeKind::kLeaf) return &detail::kInsnDefs[node.arg];
   const WalkResult w = WalkLegacyTree(
-      node, {mode_, LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, bytes_[pos_]});
+      node, {Mode(), LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, bytes_[pos_]});
   if (!w.ok) return nullptr;
   if (w.read_modrm) ReadModRm();
   return &detail::kInsnDefs[w.def];
 }
 
 // Effective operand and address sizes (SDM Vol.1 3.6.1, Table 3-4).
-template <bool kPrefixes>
-[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::SetSizes(uint32_t a, bool opsize) {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes, kIs64>::SetSizes(uint32_t a, bool opsize) {
   if (Is64()) {
     if ((a & attr::kForce64) || RexW()) operand_size_ = 8;
     else if (opsize) operand_size_ = 2;
     else operand_size_ = (a & attr::kDefault64) ? 8 : 4;
     address_size_ = AddrsizePrefix() ? 4 : 8;
   } else {
-    const bool k16 = mode_ == CpuMode::k16;
+    const bool k16 = Mode() == CpuMode::k16;
     operand_size_ = k16 != opsize ? 2 : 4;
     address_size_ = k16 != AddrsizePrefix() ? 2 : 4;
   }
@@ -1324,8 +1330,8 @@ template <bool kPrefixes>
   size_column_ = (Is64() ? 9u : 0u) + kOszColumn[operand_size_ & 15];
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes>::Memory(uint16_t bytes) const {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes, kIs64>::Memory(uint16_t bytes) const {
   const Seg seg = EffectiveSeg() == Seg::kNone ? addr_.default_seg : EffectiveSeg();
   return OperandFromWords(static_cast<uint64_t>(OperandKind::kMem) | static_cast<uint64_t>(seg) << 8 |
                               static_cast<uint64_t>(bytes) << 16 | RegBits(addr_.base) << 48,
@@ -1335,8 +1341,8 @@ template <bool kPrefixes>
 
 // One operand of any fast method, as Decoder::BuildOperand builds it for a legacy encoding.
 // The checks that can fail there (M, R, U, N) were made by the caller.
-template <bool kPrefixes>
-[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes>::BuildOperand(const OperandSpec& spec) {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline Operand FastDecoder<kPrefixes, kIs64>::BuildOperand(const OperandSpec& spec) {
   const uint16_t bytes = SizeBytes(spec.size);
   switch (spec.method) {
     case OperandMethod::kE: return RmGpr(spec.size);
@@ -1383,8 +1389,8 @@ template <bool kPrefixes>
 }
 
 // Operands in order, so that immediates are read in encoding order.
-template <bool kPrefixes>
-[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::BuildOperands(const InsnDef& def, uint8_t shape,
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes, kIs64>::BuildOperands(const InsnDef& def, uint8_t shape,
                                                               DecodedInsn& insn) {
   const OperandSize s0 = def.ops[0].size, s1 = def.ops[1].size;
   auto& ops = insn.operands;
@@ -1407,20 +1413,20 @@ template <bool kPrefixes>
   }
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline void FastDecoder<kPrefixes>::WriteHeader(const InsnDef& def, uint8_t mandatory_prefix,
-                                                            DecodedInsn& insn) const {
+// The header fields known once the instruction form is: written as soon as they are known,
+// so that they need not stay live (DecodeGeneral rewrites the whole header if the fast path
+// gives up later). The ModRM byte and the length are written when known.
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline void FastDecoder<kPrefixes, kIs64>::WriteHeader(const InsnDef& def, uint8_t mandatory_prefix,
+                                                                       DecodedInsn& insn) const {
   std::memset(static_cast<void*>(&insn), 0, offsetof(DecodedInsn, operands));
   insn.mnemonic = def.mnemonic;
-  insn.length = static_cast<uint8_t>(pos_);
   insn.operand_count = def.num_ops;
-  insn.mode = mode_;
+  insn.mode = Mode();
   insn.map = map_;
   insn.opcode = opcode_;
-  insn.modrm = modrm_;
   insn.operand_size = operand_size_;
   insn.address_size = address_size_;
-  insn.has_modrm = modrm_read_;
   Prefixes& p = insn.prefixes;
   p.lock = LockPrefix();
   p.operand_size = OpsizePrefix();
@@ -1429,7 +1435,7 @@ template <bool kPrefixes>
   p.rex = rex_;
   p.mandatory = mandatory_prefix;
   p.vex_w = RexW() != 0;
-  if (mandatory_prefix != 0xF3 && mandatory_prefix != 0xF2) {
+  if (kPrefixes && mandatory_prefix != 0xF3 && mandatory_prefix != 0xF2) {
     if (def.attrs & attr::kRep) p.rep = LastRep() == 0xF3;
     if (def.attrs & attr::kRepCc) {
       p.rep = LastRep() == 0xF3;
@@ -1438,8 +1444,8 @@ template <bool kPrefixes>
   }
 }
 
-template <bool kPrefixes>
-[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes>::Run(size_t available, DecodedInsn& insn) {
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline FastResult FastDecoder<kPrefixes, kIs64>::Run(size_t available, DecodedInsn& insn) {
   if (const FastResult r = ParsePrefixes(); r != FastResult::kDone) return r;
   if (!ParseOpcode()) return FastResult::kFallback;
   const InsnDef* def = FindDef();
@@ -1453,12 +1459,15 @@ template <bool kPrefixes>
   const uint8_t mandatory_prefix = mandatory ? (LastRep() ? LastRep() : 0x66) : 0;
   SetSizes(a, OpsizePrefix() && mandatory_prefix != 0x66);
   if ((a & attr::kNoRep) && LastRep() && !mandatory) return FastResult::kFallback;
+  WriteHeader(*def, mandatory_prefix, insn);
   if (a & attr::kHasModRm) {
     ReadModRm();
     is_mem_ = mod_ != 3 && !(a & attr::kForceReg);
     SibFields sib;
     if (is_mem_) addr_ = DecodeAddressAt(bytes_, pos_, mod_, rm_, rex_, address_size_, Is64(), sib);
   }
+  insn.modrm = modrm_;
+  insn.has_modrm = modrm_read_;
   // The general decoder's failures, checked before any operand is written.
   if ((fast.flags & kFastNeedsMem) && !is_mem_) return FastResult::kFallback;
   if ((fast.flags & kFastNeedsReg) && is_mem_) return FastResult::kFallback;
@@ -1467,7 +1476,7 @@ template <bool kPrefixes>
   BuildOperands(*def, fast.shape, insn);
   // Past the caller's bytes (or 15): the general decoder reports kNeedMoreBytes or kTooLong.
   if (pos_ > available) return FastResult::kFallback;
-  WriteHeader(*def, mandatory_prefix, insn);
+  insn.length = static_cast<uint8_t>(pos_);
   return FastResult::kDone;
 }
 
@@ -1496,10 +1505,19 @@ template <bool kPrefixes>
 }
 
 // Both paths, from a window of kWindow readable bytes.
+// The fast path for one kind of mode, first without legacy prefixes, then with them. A function
+// per mode.
+template <bool kIs64>
+[[gnu::always_inline]] inline FastResult RunFast(const uint8_t* window, size_t available, CpuMode mode, DecodedInsn& insn) {
+  const FastResult r = FastDecoder<false, kIs64>(window, mode).Run(available, insn);
+  if (r != FastResult::kPrefixed) return r;
+  return FastDecoder<true, kIs64>(window, mode).Run(available, insn);
+}
+
 DecodeStatus DecodeWindow(const uint8_t* window, size_t size, CpuMode mode, DecodedInsn& insn) {
   const size_t available = std::min<size_t>(size, kMaxInsnLength);
-  FastResult r = FastDecoder<false>(window, mode).Run(available, insn);
-  if (r == FastResult::kPrefixed) r = FastDecoder<true>(window, mode).Run(available, insn);
+  const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
+                                            : RunFast<false>(window, available, mode, insn);
   if (r == FastResult::kDone) return DecodeStatus::kOk;
   return DecodeGeneral(window, size, mode, insn);
 }
