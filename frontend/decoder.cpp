@@ -1362,10 +1362,24 @@ template <bool kPrefixes, bool kIs64>
 
 template <bool kPrefixes, bool kIs64>
 [[gnu::always_inline]] inline const InsnDef* FastDecoder<kPrefixes, kIs64>::FindDef() {
-  const DecodeNode node = detail::kNodes[map_index_ * 256 + opcode_];
+  DecodeNode node = detail::kNodes[map_index_ * 256 + opcode_];
   if (node.kind == NodeKind::kLeaf) return &detail::kInsnDefs[node.arg];
-  const WalkResult w = WalkLegacyTree(
-      node, {Mode(), LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, bytes_[pos_]});
+  // The first selector inline for the common kinds (in libc: groups like 83 and FF select on
+  // ModRM.reg, LEA and C7 on ModRM.mod, SSE forms on the prefix), deeper levels out of line.
+  switch (node.kind) {
+    case NodeKind::kSel_reg: ReadModRm(); node = detail::kNodes[node.arg + reg_]; break;
+    case NodeKind::kSel_mod: ReadModRm(); node = detail::kNodes[node.arg + (mod_ == 3)]; break;
+    case NodeKind::kSel_pfx: {
+      const unsigned idx = LastRep() == 0xF3 ? 2 : LastRep() == 0xF2 ? 3 : OpsizePrefix() ? 1 : 0;
+      node = detail::kNodes[node.arg + idx];
+      break;
+    }
+    case NodeKind::kSel_mode: node = detail::kNodes[node.arg + Is64()]; break;
+    default: break;
+  }
+  if (node.kind == NodeKind::kLeaf) return &detail::kInsnDefs[node.arg];
+  const uint8_t modrm = modrm_read_ ? modrm_ : bytes_[pos_];
+  const WalkResult w = WalkLegacyTree(node, {Mode(), LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, modrm});
   if (!w.ok) return nullptr;
   if (w.read_modrm) ReadModRm();
   return &detail::kInsnDefs[w.def];
