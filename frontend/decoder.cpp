@@ -1606,6 +1606,16 @@ template <bool kIs64>
 
 }  // namespace
 
+DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+  alignas(16) uint8_t padded[kWindow] = {};
+  const uint8_t* window = bytes.data();
+  if (bytes.size() < kWindow) {
+    if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
+    window = padded;
+  }
+  return DecodeGeneral(window, bytes.size(), mode, insn);
+}
+
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
   return DecodeWindow(bytes.data(), bytes.size(), kMaxInsnLength, mode, insn);
