@@ -938,9 +938,11 @@ DecodeStatus Decoder::Run() {
 // general Decoder keeps its state in an object whose address its out-of-line VEX/EVEX helpers
 // take, so that state lives in memory, and every byte store into the DecodedInsn (a uint8_t
 // may alias anything) forces it to be reloaded. The fast path covers the operand forms of the
-// legacy maps and gives up on everything else and on every error, before it has written
-// anything that the general decoder would not then write in the same way; Decode() then runs
-// the general decoder from the start. So the result is the same whichever path decodes.
+// legacy maps and gives up on everything else and on every error. When it gives up it may have
+// written header fields, which the general decoder resets, and operands: the only check after
+// the operands is the length one, and the general decoder writes the same operands before it
+// makes that check. Decode() then runs the general decoder from the start. So the result is the
+// same whichever path decodes, operands past operand_count included.
 
 // What the fast path knows about an instruction form, computed once per kInsnDefs row.
 enum FastFlags : uint8_t {
@@ -949,7 +951,7 @@ enum FastFlags : uint8_t {
   kFastNeedsReg = 4,   // an operand is register only (R, U, N): a memory form is #UD
 };
 
-// The operand lists that cover 96% of libc's legacy instructions, each built by straight-line
+// The operand lists that cover 97% of libc's legacy instructions, each built by straight-line
 // code; kShapeGeneric builds any other list one operand at a time.
 enum FastShape : uint8_t {
   kShapeGeneric, kShapeNone, kShapeEG, kShapeGE, kShapeJ, kShapeEIs, kShapeGM, kShapeZ,
