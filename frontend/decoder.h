@@ -24,4 +24,10 @@ inline constexpr int kMaxInsnLength = 15;
 /// bytes examined; other fields are unspecified. On kNeedMoreBytes, nothing useful is in `insn`.
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 
+namespace detail {
+/// Decode() without its fast path for legacy encodings: the general decoder alone. Only for the
+/// tests that check both paths give the same DecodedInsn.
+DecodeStatus DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+}  // namespace detail
+
 }  // namespace kiln::frontend
