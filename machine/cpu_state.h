@@ -33,6 +33,10 @@ struct LazyFlags {
   uint8_t carry_in = 0; ///< ADC/SBB carry in; INC/DEC: the CF they leave unchanged
   uint8_t size = 8;
   FlagsOp op = FlagsOp::kMaterialized;
+  /// CF and OF override: 0 = as `op` gives them; 1 = both clear; 2 = both set. MUL and IMUL set
+  /// only CF and OF and leave SF, ZF, AF and PF as the previous operation left them (on the host
+  /// CPU): the overlay keeps that operation's record lazy instead of computing its flags.
+  uint8_t cf_of = 0;
 };
 
 /// RFLAGS bits (SDM Vol.1 3.4.3).

@@ -32,7 +32,7 @@ constexpr bool ConditionFromRflags(uint64_t fl, unsigned cc) {
 
 /// Evaluates condition `cc` (0-15) against the lazy flags.
 constexpr bool Condition(const LazyFlags& f, unsigned cc) {
-  if (f.op == FlagsOp::kSub) {
+  if (f.op == FlagsOp::kSub && f.cf_of == 0) {
     // CMP a, b: compare the operands directly (QEMU's fast path for cc_op SUB).
     const unsigned shift = 64 - f.size * 8;
     const int64_t sa = static_cast<int64_t>(f.a << shift) >> shift;
@@ -48,7 +48,7 @@ constexpr bool Condition(const LazyFlags& f, unsigned cc) {
     }
     return (cc & 1) ? !r : r;
   }
-  if (f.op == FlagsOp::kLogic) {
+  if (f.op == FlagsOp::kLogic && f.cf_of == 0) {
     // TEST/AND/OR/XOR: CF = OF = 0, so most conditions depend on the result alone.
     const bool zero = f.result == 0, neg = (f.result & SignBit(f.size)) != 0;
     bool r = false;

@@ -29,6 +29,7 @@ constexpr uint64_t ParityFlag(uint64_t result) {
 
 /// The carry flag alone (Jcc/SETcc/ADC read only CF often; this skips the other five).
 constexpr bool CarryFlag(const LazyFlags& f) {
+  if (f.cf_of) return f.cf_of == 2;
   const uint64_t r = f.result, a = f.a, b = f.b;
   switch (f.op) {
     case FlagsOp::kMaterialized: return (r & rflags::kCf) != 0;
@@ -44,8 +45,8 @@ constexpr bool CarryFlag(const LazyFlags& f) {
   return false;
 }
 
-/// CF, PF, AF, ZF, SF and OF as RFLAGS bits.
-constexpr uint64_t ArithmeticFlags(const LazyFlags& f) {
+/// CF, PF, AF, ZF, SF and OF as RFLAGS bits, before the MUL/IMUL overlay.
+constexpr uint64_t OperationFlags(const LazyFlags& f) {
   if (f.op == FlagsOp::kMaterialized) return f.result & rflags::kArith;
   const uint64_t r = f.result, a = f.a, b = f.b;
   const uint64_t sign = SignBit(f.size);
@@ -85,6 +86,13 @@ constexpr uint64_t ArithmeticFlags(const LazyFlags& f) {
   if (overflow) out |= rflags::kOf;
   if (aux & 0x10) out |= rflags::kAf;
   return out;
+}
+
+/// CF, PF, AF, ZF, SF and OF as RFLAGS bits.
+constexpr uint64_t ArithmeticFlags(const LazyFlags& f) {
+  const uint64_t out = OperationFlags(f);
+  if (f.cf_of == 0) return out;
+  return (out & ~(rflags::kCf | rflags::kOf)) | (f.cf_of == 2 ? rflags::kCf | rflags::kOf : 0);
 }
 
 /// Replaces the arithmetic flags in `changed` with the bits of `values` and keeps the others

@@ -26,12 +26,8 @@ constexpr int64_t SignExtend(uint64_t v, unsigned size) {
   return static_cast<int64_t>(v << shift) >> shift;
 }
 // CF = OF = `overflow`. SF, ZF, AF and PF are undefined in the SDM; the AMD host leaves them
-// unchanged, and so does Kiln.
-constexpr void SetMulFlags(LazyFlags& f, bool overflow, unsigned size) {
-  uint64_t out = ArithmeticFlags(f) & (rflags::kSf | rflags::kZf | rflags::kAf | rflags::kPf);
-  if (overflow) out |= rflags::kCf | rflags::kOf;
-  f = LazyFlags{out, 0, 0, 0, static_cast<uint8_t>(size), FlagsOp::kMaterialized};
-}
+// unchanged, and so does Kiln: the previous operation's record stays, under a CF/OF overlay.
+constexpr void SetMulFlags(LazyFlags& f, bool overflow) { f.cf_of = overflow ? 2 : 1; }
 }  // namespace detail
 
 /// MUL: unsigned a * b; CF = OF = (hi != 0).
@@ -39,7 +35,7 @@ constexpr WideResult Mul(LazyFlags& f, uint64_t a, uint64_t b, unsigned size) {
   const uint64_t mask = SizeMask(size);
   const unsigned __int128 p = static_cast<unsigned __int128>(a & mask) * (b & mask);
   const WideResult r{static_cast<uint64_t>(p) & mask, static_cast<uint64_t>(p >> (size * 8)) & mask};
-  detail::SetMulFlags(f, r.hi != 0, size);
+  detail::SetMulFlags(f, r.hi != 0);
   return r;
 }
 
@@ -49,7 +45,7 @@ constexpr WideResult Imul(LazyFlags& f, uint64_t a, uint64_t b, unsigned size) {
   const __int128 p = static_cast<__int128>(detail::SignExtend(a, size)) * detail::SignExtend(b, size);
   const uint64_t lo = static_cast<uint64_t>(p) & mask;
   const WideResult r{lo, static_cast<uint64_t>(p >> (size * 8)) & mask};
-  detail::SetMulFlags(f, static_cast<__int128>(detail::SignExtend(lo, size)) != p, size);
+  detail::SetMulFlags(f, static_cast<__int128>(detail::SignExtend(lo, size)) != p);
   return r;
 }
 
