@@ -113,6 +113,43 @@ Step MoveMaskBytes(Exec& e) {
   return e.Next();
 }
 
+// SHUFPS (two dest lanes, then two src lanes, each picked by two imm8 bits) and SHUFPD (one bit
+// each).
+Step ShuffleFloat(Exec& e, bool doubles) {
+  const unsigned imm = static_cast<unsigned>(e.insn.operands[2].value) & 0xFF;
+  return Binary(e, [imm, doubles](const Vec& a, const Vec& b, Vec& r) {
+    if (doubles) {
+      std::memcpy(r.data(), a.data() + 8 * (imm & 1), 8);
+      std::memcpy(r.data() + 8, b.data() + 8 * ((imm >> 1) & 1), 8);
+      return;
+    }
+    for (unsigned i = 0; i < 4; ++i) std::memcpy(r.data() + 4 * i, (i < 2 ? a : b).data() + 4 * ((imm >> (2 * i)) & 3), 4);
+  });
+}
+
+// MOVMSKPS/MOVMSKPD: the sign bits of the lanes into a GPR, zero-extended.
+Step MoveMaskFloat(Exec& e, unsigned lane) {
+  const Vec v = [&] {
+    Vec x;
+    std::memcpy(x.data(), Xmm(e, e.insn.operands[1]), 16);
+    return x;
+  }();
+  uint64_t mask = 0;
+  for (unsigned i = 0; i < 16 / lane; ++i) mask |= static_cast<uint64_t>(v[lane * i + lane - 1] >> 7) << i;
+  e.WriteReg(e.insn.operands[0].reg, mask);
+  return e.Next();
+}
+
+// MOVLHPS (dest high quadword = src low) and MOVHLPS (dest low quadword = src high), registers.
+Step MoveHalves(Exec& e, bool low_to_high) {
+  uint8_t* d = Xmm(e, e.insn.operands[0]);
+  const uint8_t* src = Xmm(e, e.insn.operands[1]);
+  uint8_t q[8];
+  std::memcpy(q, src + (low_to_high ? 0 : 8), 8);
+  std::memcpy(d + (low_to_high ? 8 : 0), q, 8);
+  return e.Next();
+}
+
 // PSHUFD/PSHUFLW/PSHUFHW with the imm8 selector.
 Step Shuffle(Exec& e, Mnemonic m) {
   Step step = Step::kNext;
@@ -286,6 +323,16 @@ bool ExecuteSse(Exec& e, Step& step) {
     case M::PUNPCKHWD: step = Unpack(e, 2, true); return true;
     case M::PUNPCKHDQ: step = Unpack(e, 4, true); return true;
     case M::PUNPCKHQDQ: step = Unpack(e, 8, true); return true;
+    case M::UNPCKLPS: step = Unpack(e, 4, false); return true;
+    case M::UNPCKHPS: step = Unpack(e, 4, true); return true;
+    case M::UNPCKLPD: step = Unpack(e, 8, false); return true;
+    case M::UNPCKHPD: step = Unpack(e, 8, true); return true;
+    case M::SHUFPS: step = ShuffleFloat(e, false); return true;
+    case M::SHUFPD: step = ShuffleFloat(e, true); return true;
+    case M::MOVMSKPS: step = MoveMaskFloat(e, 4); return true;
+    case M::MOVMSKPD: step = MoveMaskFloat(e, 8); return true;
+    case M::MOVLHPS: step = MoveHalves(e, true); return true;
+    case M::MOVHLPS: step = MoveHalves(e, false); return true;
     case M::PSHUFD:
     case M::PSHUFLW:
     case M::PSHUFHW: step = Shuffle(e, m); return true;

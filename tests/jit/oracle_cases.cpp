@@ -71,7 +71,9 @@ const std::set<Mnemonic> kAllowed = {
     Mnemonic::PUNPCKLWD, Mnemonic::PUNPCKLDQ, Mnemonic::PUNPCKLQDQ, Mnemonic::PUNPCKHBW, Mnemonic::PUNPCKHWD,
     Mnemonic::PUNPCKHDQ, Mnemonic::PUNPCKHQDQ, Mnemonic::PSHUFD, Mnemonic::PSHUFLW, Mnemonic::PSHUFHW, Mnemonic::PSRLDQ,
     Mnemonic::PSLLDQ, Mnemonic::PSRLW, Mnemonic::PSRLD, Mnemonic::PSRLQ, Mnemonic::PSLLW, Mnemonic::PSLLD,
-    Mnemonic::PSLLQ, Mnemonic::PSRAW, Mnemonic::PSRAD,
+    Mnemonic::PSLLQ, Mnemonic::PSRAW, Mnemonic::PSRAD, Mnemonic::UNPCKLPS, Mnemonic::UNPCKHPS, Mnemonic::UNPCKLPD,
+    Mnemonic::UNPCKHPD, Mnemonic::SHUFPS, Mnemonic::SHUFPD, Mnemonic::MOVMSKPS, Mnemonic::MOVMSKPD,
+    Mnemonic::MOVLHPS, Mnemonic::MOVHLPS,
     // SSE/SSE2 floating point (RandomSseFloatInsn)
     Mnemonic::ADDPS, Mnemonic::ADDSS, Mnemonic::ADDPD, Mnemonic::ADDSD, Mnemonic::SUBPS, Mnemonic::SUBSS,
     Mnemonic::SUBPD, Mnemonic::SUBSD, Mnemonic::MULPS, Mnemonic::MULSS, Mnemonic::MULPD, Mnemonic::MULSD,
@@ -180,7 +182,8 @@ std::vector<uint8_t> RandomExtensionInsn(std::mt19937_64& rng) {
 // may be misaligned: the aligned forms then raise #GP on both sides.
 std::vector<uint8_t> RandomSseInsn(std::mt19937_64& rng) {
   static const uint8_t kOpcodes[] = {
-      0x10, 0x11, 0x12, 0x13, 0x16, 0x17, 0x28, 0x29, 0x2B, 0x54, 0x55, 0x56, 0x57, 0x60, 0x61, 0x62, 0x63,
+      0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x28, 0x29, 0x2B, 0x50, 0x54, 0x55, 0x56, 0x57, 0xC6,
+      0x60, 0x61, 0x62, 0x63,
       0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74,
       0x75, 0x76, 0x7E, 0x7F, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD,
       0xDE, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE7, 0xEA, 0xEB, 0xEE, 0xEF, 0xF0, 0xF1, 0xF2, 0xF3,
@@ -557,7 +560,7 @@ const char* GroupOf(const DecodedInsn& insn) {
   if (starts("set") || starts("cmov")) return "setcc/cmovcc";
   if (starts("p") || starts("movdq") || starts("movap") || starts("movup") || starts("movnt") || starts("movh") ||
       starts("movl") || name == "movd" || name == "movq" || name == "lddqu" || starts("xorp") || starts("orp") ||
-      starts("andp") || starts("andnp"))
+      starts("andp") || starts("andnp") || starts("unpck") || starts("shufp") || starts("movmskp"))
     return "sse2 int/logic/move";
   if (starts("cvt") || is({"stmxcsr", "movss", "movsd", "cmpsd", "comiss", "comisd", "ucomiss", "ucomisd"}) ||
       name.ends_with("ps") || name.ends_with("pd") || name.ends_with("ss") || name.ends_with("sd"))
