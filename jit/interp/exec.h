@@ -49,6 +49,10 @@ class Exec {
   uint64_t next_rip;
   frontend::CpuMode mode;    ///< the mode the instruction runs in
   const Uop* uop = nullptr;  ///< the instruction's Uop, when it has one
+  /// In a threaded run of linked blocks: the block running now, and the value of s.retired
+  /// beyond which no further block may start (the caller's instruction budget).
+  const Block* block = nullptr;
+  uint64_t retire_limit = 0;
 
   // --- exceptions ---------------------------------------------------------------------------
   Step Raise(uint8_t vector) {

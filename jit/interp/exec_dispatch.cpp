@@ -36,6 +36,7 @@ Step RunGroup(Exec& e, const Uop& u) {
     Exec own(e.s, e.mem, u, e.exit);
     G(own, step);  // the group was chosen because it implements the mnemonic
   }
+  if (step == Step::kBranch) KILN_MUSTTAIL return LeaveBlock(e, u);
   if (step != Step::kNext) return step;
   const Uop& next = (&u)[1];
   KILN_MUSTTAIL return next.handler(e, next);
@@ -47,7 +48,25 @@ constexpr std::array<Handler, sizeof...(I)> GroupHandlers(std::index_sequence<I.
 constexpr auto kGroupHandlers = GroupHandlers(std::make_index_sequence<std::size(kGroups)>());
 }  // namespace
 
-Step EndOfBlock(Exec&, const Uop&) { return Step::kNext; }
+Step EndOfBlock(Exec& e, const Uop& u) {
+  const Block* block = u.block;
+  if (!block) return Step::kNext;
+  e.s.retired += block->insns.size();
+  const uint64_t rip = e.s.rip;
+  const Block* next = block->next_rip[0] == rip ? block->next[0] : block->next_rip[1] == rip ? block->next[1] : nullptr;
+  // A block decoded in another mode (after a mode switch) goes back to the run loop's lookup.
+  if (!next || !next->threaded || next->mode != block->mode || e.s.retired + next->insns.size() > e.retire_limit)
+    return Step::kNext;
+  e.block = next;
+  const Uop& first = next->uops[0];
+  KILN_MUSTTAIL return first.handler(e, first);
+}
+
+Step LeaveBlock(Exec& e, const Uop& branch) {
+  const Uop& end = (&branch)[1];
+  if (!end.block) return Step::kBranch;
+  KILN_MUSTTAIL return EndOfBlock(e, end);
+}
 
 Handler GroupHandler(uint8_t group) {
   return group >= 1 && group <= kGroupHandlers.size() ? kGroupHandlers[group - 1] : nullptr;

@@ -216,29 +216,29 @@ template <unsigned CC>
 Step Jcc(Exec& e, const Uop& u) {
   if (sem::Condition(e.s.flags, CC)) {
     e.s.rip = u.imm;
-    return Step::kBranch;
+    KILN_MUSTTAIL return LeaveBlock(e, u);
   }
   KILN_MUSTTAIL return Continue(e, u);
 }
 
 Step JmpRel(Exec& e, const Uop& u) {
   e.s.rip = u.imm;
-  return Step::kBranch;
+  KILN_MUSTTAIL return LeaveBlock(e, u);
 }
 
 Step CallRel64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   if (!e.Push(u.next_rip, 8, step)) return step;
   e.s.rip = u.imm;
-  return Step::kBranch;
+  KILN_MUSTTAIL return LeaveBlock(e, u);
 }
 
-Step Ret64(Exec& e, const Uop&) {
+Step Ret64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   uint64_t target;
   if (!e.Pop(target, 8, step)) return step;
   e.s.rip = target;
-  return Step::kBranch;
+  KILN_MUSTTAIL return LeaveBlock(e, u);
 }
 
 Step PushReg64(Exec& e, const Uop& u) {

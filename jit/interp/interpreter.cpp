@@ -95,6 +95,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     at += insn.length;
   }
   block->uops.push_back(interp::kEndOfBlock);
+  block->uops.back().block = block.get();  // the end-of-block Uop links to the next block
   const Block* result = block.get();
   blocks_.emplace(rip, std::move(block));
   return result;
@@ -162,15 +163,20 @@ Exit Interpreter::Run(uint64_t max_instructions) {
     const size_t count = block->insns.size();
     const uint64_t budget = max_instructions - retired;
     if (block->threaded && count <= budget) {
-      // The whole block as one chain of handlers.
+      // The block as one chain of handlers, going on into linked blocks while the budget lasts;
+      // each end-of-block Uop adds its block to state_.retired.
       const interp::Uop& first = block->uops[0];
       Exec e(state_, memory_, first, exit);
+      e.block = block;
+      e.retire_limit = state_.retired + budget;
+      const uint64_t before = state_.retired;
       const Step step = first.handler(e, first);
-      // A branch or exit is the block's last instruction; an exception leaves RIP at the
-      // faulting one, which retired nothing.
-      const size_t done = step == Step::kException ? IndexOf(*block, state_.rip) : count;
-      retired += done;
-      state_.retired += done;
+      block = e.block;
+      // kNext: the last block ended (and was counted); an exit (SYSCALL, HLT, INT3) is its
+      // block's last instruction; an exception leaves RIP at the faulting one, which did not retire.
+      if (step == Step::kException) state_.retired += IndexOf(*block, state_.rip);
+      else if (step != Step::kNext) state_.retired += block->insns.size();
+      retired += state_.retired - before;
       if (step == Step::kException || step == Step::kExit) return exit;
       continue;
     }

@@ -7,6 +7,10 @@
 
 #include "frontend/decoded_insn.h"
 
+namespace kiln::jit {
+struct Block;
+}
+
 namespace kiln::jit::interp {
 
 class Exec;
@@ -45,10 +49,18 @@ struct Uop {
   uint8_t seg = kNoSeg;       ///< the segment whose base applies (none for ES/CS/SS/DS in 64-bit mode)
   uint8_t length = 0;         ///< instruction length
   uint8_t position = 0;       ///< in its block: the instructions retired before it in a threaded run
+  /// The end-of-block Uop of a block in the interpreter's cache: that block (for linking to
+  /// the next one). nullptr elsewhere, and in the copies that single-step an instruction.
+  const Block* block = nullptr;
 };
 
-/// The Uop that ends every block's chain: returns kNext.
+/// The Uop that ends every block's chain. In the interpreter's cache it counts the block as
+/// retired and goes straight on into the next block when it is linked, threaded and within the
+/// budget (Exec::retire_limit); otherwise, and in single-step copies, it returns kNext.
 Step EndOfBlock(Exec& e, const Uop& u);
+/// A branch (the last instruction of its block; RIP already set) leaving its block through the
+/// end-of-block Uop that follows it, or kBranch when single-stepped.
+Step LeaveBlock(Exec& e, const Uop& branch);
 inline constexpr Uop kEndOfBlock{&EndOfBlock};
 
 /// The Uop of `insn`, decoded at guest address `pc` (its block's address is fixed, so branch

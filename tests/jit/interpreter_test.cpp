@@ -170,6 +170,31 @@ TEST(Interpreter, UnimplementedInstruction_RaisesUdAndIsReportedOnce) {
   EXPECT_EQ(err.find('\n'), err.size() - 1) << "reported more than once: " << err;
 }
 
+TEST(Interpreter, LinkedBlocks_StopExactlyAtTheBudgetAndRdtscCountsExactly) {
+  // mov ecx, 50 / xor ebx, ebx / l: rdtsc / add rbx, rax / dec ecx / jnz l / hlt
+  // RDTSC reads the instructions retired before it: 2 + 4i in iteration i, so RBX ends as
+  // sum(2 + 4i, i < 50) = 100 + 4 * 1225, however the run is cut into pieces.
+  const std::string code = "b93200000031db0f314801c3ffc975f7f4";
+  Machine whole(code);
+  EXPECT_EQ(whole.Run().reason, ExitReason::kHalt);
+  EXPECT_EQ(whole.state.gpr[machine::kRbx], 100u + 4 * 1225);
+  EXPECT_EQ(whole.state.retired, 2u + 4 * 50 + 1);
+  for (uint64_t piece : {1u, 3u, 7u, 37u}) {
+    Machine cut(code);
+    jit::Exit exit;
+    uint64_t runs = 0;
+    do {
+      const uint64_t before = cut.state.retired;
+      exit = cut.Run(piece);
+      if (exit.reason == ExitReason::kInstructionLimit) EXPECT_EQ(cut.state.retired - before, piece);
+      ++runs;
+    } while (exit.reason == ExitReason::kInstructionLimit && runs < 1000);
+    EXPECT_EQ(exit.reason, ExitReason::kHalt) << "piece " << piece;
+    EXPECT_EQ(cut.state.gpr[machine::kRbx], whole.state.gpr[machine::kRbx]) << "piece " << piece;
+    EXPECT_EQ(cut.state.retired, whole.state.retired) << "piece " << piece;
+  }
+}
+
 TEST(Interpreter, InstructionLimit_StopsBetweenInstructions) {
   Machine m("b96400000031c001c8ffc975faf4");
   EXPECT_EQ(m.Run(5).reason, ExitReason::kInstructionLimit);
