@@ -7,6 +7,7 @@
 // host-CPU oracle tests exercise both.
 #include <array>
 #include <bit>
+#include <cstring>
 #include <utility>
 
 #include "jit/interp/exec.h"
@@ -269,6 +270,32 @@ Step Cmovcc(Exec& e, const Uop& u) {
   uint64_t v;
   if (!ReadRm<N, kMem>(e, u, v, step)) return step;
   SetReg<N>(s, u.r0, sem::Condition(s.flags, CC) ? v : GetReg<N>(s, u.r0));
+  KILN_MUSTTAIL return Continue(e, u);
+}
+
+// --- 16-byte SSE moves (glibc's memcpy and memset loops) ------------------------------------
+
+/// MOVDQA/MOVAPS/MOVAPD/MOVNT* (kAligned: #GP(0) unless the address is 16-byte aligned) and
+/// MOVDQU/MOVUPS/MOVUPD/LDDQU: XMM from XMM (kRR), XMM from m128 (kRM), m128 from XMM (kMR).
+/// Legacy SSE leaves bits 128 and up of the register unchanged.
+template <bool kAligned, Form F>
+Step VectorMove(Exec& e, const Uop& u) {
+  CpuState& s = e.s;
+  if constexpr (F == Form::kRR) {
+    std::memcpy(s.zmm[u.r0], s.zmm[u.r1], 16);
+  } else {
+    const uint64_t addr = Address(s, u);
+    if (kAligned && (addr & 15)) return e.RaiseWithCode(vec::kGp, 0);
+    Step step = Step::kNext;
+    uint8_t bytes[16];
+    if constexpr (F == Form::kRM) {
+      if (!e.ReadBytes(addr, bytes, 16, step)) return step;
+      std::memcpy(s.zmm[u.r0], bytes, 16);
+    } else {
+      std::memcpy(bytes, s.zmm[u.r1], 16);
+      if (!e.WriteBytes(addr, bytes, 16, step)) return step;
+    }
+  }
   KILN_MUSTTAIL return Continue(e, u);
 }
 
@@ -537,6 +564,28 @@ Handler SelectShift(const DecodedInsn& insn, Uop& u) {
   }
 }
 
+bool IsXmm(const frontend::Operand& op) { return op.kind == OperandKind::kReg && op.reg.cls == RegClass::kXmm; }
+
+Handler SelectVectorMove(const DecodedInsn& insn, uint64_t next_rip, Uop& u, bool aligned) {
+  const frontend::Operand& d = insn.operands[0];
+  const frontend::Operand& src = insn.operands[1];
+  if (insn.operand_count != 2) return nullptr;
+  if (IsXmm(d) && IsXmm(src)) {
+    u.r0 = d.reg.index & 15;
+    u.r1 = src.reg.index & 15;
+    return aligned ? &VectorMove<true, Form::kRR> : &VectorMove<false, Form::kRR>;
+  }
+  if (IsXmm(d) && src.kind == OperandKind::kMem && src.size == 16 && ResolveMemory(insn, src, next_rip, u)) {
+    u.r0 = d.reg.index & 15;
+    return aligned ? &VectorMove<true, Form::kRM> : &VectorMove<false, Form::kRM>;
+  }
+  if (d.kind == OperandKind::kMem && d.size == 16 && IsXmm(src) && ResolveMemory(insn, d, next_rip, u)) {
+    u.r1 = src.reg.index & 15;
+    return aligned ? &VectorMove<true, Form::kMR> : &VectorMove<false, Form::kMR>;
+  }
+  return nullptr;
+}
+
 Handler SelectImul(const DecodedInsn& insn, uint64_t next_rip, Uop& u) {
   // The two- and three-operand forms: IMUL r, r/m (r *= r/m) and IMUL r, r/m, imm.
   if (insn.operand_count < 2 || !IsGpr(insn.operands[0])) return nullptr;
@@ -614,6 +663,16 @@ Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u) {
     case M::ROL: return SelectShift<sem::ShiftOp::kRol>(insn, u);
     case M::ROR: return SelectShift<sem::ShiftOp::kRor>(insn, u);
     case M::IMUL: return SelectImul(insn, next_rip, u);
+    case M::MOVDQA:
+    case M::MOVAPS:
+    case M::MOVAPD:
+    case M::MOVNTDQ:
+    case M::MOVNTPS:
+    case M::MOVNTPD: return SelectVectorMove(insn, next_rip, u, true);
+    case M::MOVDQU:
+    case M::MOVUPS:
+    case M::MOVUPD:
+    case M::LDDQU: return SelectVectorMove(insn, next_rip, u, false);
     default: return SelectConditional(insn, next_rip, u);
   }
 }
