@@ -302,6 +302,9 @@ Handler GroupHandler(uint8_t group);
 /// Fills `u` for `insn`, decoded at guest address `pc`, and returns the handler specialised for
 /// its operand form (fast_path.cpp), or nullptr when only the generic group handlers know it.
 Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u);
+/// The specialised handler of an SSE floating-point arithmetic instruction (fast_path_sse_fp.cpp),
+/// or null.
+Handler SelectSseFloat(const DecodedInsn& insn, uint64_t next_rip, Uop& u);
 
 /// Runs an instruction whose Uop has no handler yet through the groups and remembers the group
 /// that ran it in `u.handler`. Raises #UD for an invalid encoding (#GP for one longer than 15

@@ -17,22 +17,6 @@ using frontend::Mnemonic;
 namespace fp = sem::fp;
 namespace mx = sem::fp::mxcsr;
 
-constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;
-
-/// Merges `flags` (of every lane) into MXCSR; an unmasked one raises #XM (or #UD without
-/// CR4.OSXMMEXCPT). An unmasked pre-computation exception (IE, DE, ZE) stops the instruction
-/// before it computes, so the post-computation flags (OE, UE, PE) are not set then (SDM Vol.1
-/// 11.5.3.2, as the host does).
-bool CommitFlags(Exec& e, uint32_t flags, Step& step) {
-  const uint32_t masks = (e.s.mxcsr >> mx::kMaskShift) & mx::kFlags;
-  const uint32_t pre = flags & (mx::kIe | mx::kDe | mx::kZe);
-  if (pre & ~masks) flags = pre;
-  e.s.mxcsr |= flags;
-  if ((flags & ~masks) == 0) return true;
-  step = e.Raise((e.s.cr4 & kCr4Osxmmexcpt) ? vec::kXm : vec::kUd);
-  return false;
-}
-
 template <class T>
 fp::Bits<T> Lane(const Vec& v, unsigned i) {
   fp::Bits<T> x;
@@ -59,7 +43,7 @@ Step LaneWise(Exec& e, bool scalar, Fn fn) {
     flags |= x.flags;
     SetLane<T>(r, i, x.value);
   }
-  if (!CommitFlags(e, flags, step)) return step;
+  if (!CommitMxcsrFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -91,7 +75,7 @@ Step OrderedCompare(Exec& e, bool signaling) {
   Vec a, b;
   if (!ReadVec(e, 0, a, step) || !ReadVec(e, 1, b, step)) return step;
   const fp::Result<T> r = fp::OrderedCompare<T>(signaling, Lane<T>(a, 0), Lane<T>(b, 0), e.s.mxcsr);
-  if (!CommitFlags(e, r.flags, step)) return step;
+  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
   sem::UpdateFlags(e.s.flags, machine::rflags::kArith, static_cast<uint64_t>(r.value));
   return e.Next();
 }
@@ -113,7 +97,7 @@ Step ConvertFloat(Exec& e, bool scalar) {
     flags |= x.flags;
     SetLane<To>(r, i, x.value);
   }
-  if (!CommitFlags(e, flags, step)) return step;
+  if (!CommitMxcsrFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -127,7 +111,7 @@ Step ToInteger(Exec& e, bool truncate) {
   const unsigned bits = e.insn.operands[0].size * 8;
   uint64_t out = 0;
   const fp::Result<T> r = fp::ToInteger<T>(Lane<T>(b, 0), bits, truncate, e.s.mxcsr, out);
-  if (!CommitFlags(e, r.flags, step)) return step;
+  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
   e.WriteReg(e.insn.operands[0].reg, out);
   return e.Next();
 }
@@ -142,7 +126,7 @@ Step FromInteger(Exec& e) {
   const unsigned bits = e.insn.operands[1].size * 8;
   const int64_t x = bits == 64 ? static_cast<int64_t>(v) : static_cast<int32_t>(static_cast<uint32_t>(v));
   const fp::Result<T> r = fp::FromInteger<T>(x, e.s.mxcsr);
-  if (!CommitFlags(e, r.flags, step)) return step;
+  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
   SetLane<T>(a, 0, r.value);
   WriteVec(e, 0, a, step);
   return e.Next();
@@ -163,7 +147,7 @@ Step PackedToInteger(Exec& e, bool truncate) {
     const auto v = static_cast<uint32_t>(out);
     std::memcpy(r.data() + 4 * i, &v, 4);
   }
-  if (!CommitFlags(e, flags, step)) return step;
+  if (!CommitMxcsrFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -183,7 +167,7 @@ Step PackedFromInteger(Exec& e) {
     flags |= x.flags;
     SetLane<T>(r, i, x.value);
   }
-  if (!CommitFlags(e, flags, step)) return step;
+  if (!CommitMxcsrFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }

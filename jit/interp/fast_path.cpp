@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/uop_operands.h"
 #include "jit/semantics/alu.h"
 #include "jit/semantics/conditions.h"
 #include "jit/semantics/muldiv.h"
@@ -23,57 +24,6 @@ using frontend::CpuMode;
 using frontend::Mnemonic;
 using machine::LazyFlags;
 
-// --- operand access ---------------------------------------------------------------------------
-
-/// A GPR operand of N bytes; for N = 1, numbers 16-19 are AH, CH, DH, BH.
-template <unsigned N>
-[[gnu::always_inline]] inline uint64_t GetReg(const CpuState& s, uint8_t r) {
-  if constexpr (N == 8) return s.gpr[r];
-  else if constexpr (N == 4) return static_cast<uint32_t>(s.gpr[r]);
-  else if constexpr (N == 2) return static_cast<uint16_t>(s.gpr[r]);
-  else return r < 16 ? s.gpr[r] & 0xFF : (s.gpr[r - 16] >> 8) & 0xFF;
-}
-
-/// Writes with the x86-64 rules: 32-bit results zero-extend, 8- and 16-bit ones merge.
-template <unsigned N>
-[[gnu::always_inline]] inline void SetReg(CpuState& s, uint8_t r, uint64_t v) {
-  if constexpr (N == 8) {
-    s.gpr[r] = v;
-  } else if constexpr (N == 4) {
-    s.gpr[r] = static_cast<uint32_t>(v);
-  } else if constexpr (N == 2) {
-    s.gpr[r] = (s.gpr[r] & ~uint64_t{0xFFFF}) | (v & 0xFFFF);
-  } else if (r < 16) {
-    s.gpr[r] = (s.gpr[r] & ~uint64_t{0xFF}) | (v & 0xFF);
-  } else {
-    s.gpr[r - 16] = (s.gpr[r - 16] & ~uint64_t{0xFF00}) | ((v & 0xFF) << 8);
-  }
-}
-
-/// The offset of the memory operand, wrapped to the address size, without a segment base (LEA).
-[[gnu::always_inline]] inline uint64_t Offset(const CpuState& s, const Uop& u) {
-  uint64_t ea = u.disp;
-  if (u.base != kNoReg) ea += s.gpr[u.base];
-  if (u.index != kNoReg) ea += s.gpr[u.index] << u.scale_shift;
-  return ea & u.address_mask;
-}
-
-/// The linear address of the memory operand.
-[[gnu::always_inline]] inline uint64_t Address(const CpuState& s, const Uop& u) {
-  const uint64_t ea = Offset(s, u);
-  return u.seg == kNoSeg ? ea : ea + s.seg[u.seg].base;
-}
-
-/// The source operand of an r, r/m form: register u.r1, or the memory operand.
-template <unsigned N, bool kMem>
-[[gnu::always_inline]] inline bool ReadRm(Exec& e, const Uop& u, uint64_t& v, Step& step) {
-  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step);
-  v = GetReg<N>(e.s, u.r1);
-  return true;
-}
-
-/// Operand forms: destination (R = register, M = memory) then source (R, I = immediate, M).
-enum class Form : uint8_t { kRR, kRI, kRM, kMR, kMI };
 
 // --- ALU --------------------------------------------------------------------------------------
 
@@ -339,27 +289,6 @@ uint8_t RegNumber(Reg r) {
 bool IsAddressGpr(Reg r) { return r.cls == RegClass::kGpr16 || r.cls == RegClass::kGpr32 || r.cls == RegClass::kGpr64; }
 
 /// Resolves memory operand `m` into `u`; false for forms the fast path does not take (VSIB).
-bool ResolveMemory(const DecodedInsn& insn, const frontend::Operand& m, uint64_t next_rip, Uop& u) {
-  u.disp = static_cast<uint64_t>(m.value);
-  if (m.base.cls == RegClass::kIp) {
-    u.disp += next_rip;  // RIP-relative: the block's address is fixed, so this is a constant
-  } else if (m.base.valid()) {
-    if (!IsAddressGpr(m.base)) return false;
-    u.base = m.base.index & 15;
-  }
-  if (m.index.valid()) {
-    if (!IsAddressGpr(m.index) || !std::has_single_bit(unsigned{m.scale})) return false;
-    u.index = m.index.index & 15;
-    u.scale_shift = static_cast<uint8_t>(std::countr_zero(unsigned{m.scale}));
-  }
-  u.address_mask = insn.address_size == 8 ? ~uint64_t{0} : insn.address_size == 4 ? 0xFFFFFFFF : 0xFFFF;
-  const auto seg = static_cast<unsigned>(m.seg);
-  if (seg > 5) return false;
-  // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
-  const bool flat = insn.mode == CpuMode::k64 && m.seg != frontend::Seg::kFs && m.seg != frontend::Seg::kGs;
-  u.seg = flat ? kNoSeg : static_cast<uint8_t>(seg);
-  return true;
-}
 
 /// The form of a two-operand instruction whose operands have the same size, with `u` filled
 /// in; false when the operands are not GPRs, immediates or a plain memory operand.
@@ -612,6 +541,28 @@ Handler SelectImul(const DecodedInsn& insn, uint64_t next_rip, Uop& u) {
 
 }  // namespace
 
+bool ResolveMemory(const DecodedInsn& insn, const frontend::Operand& m, uint64_t next_rip, Uop& u) {
+  u.disp = static_cast<uint64_t>(m.value);
+  if (m.base.cls == RegClass::kIp) {
+    u.disp += next_rip;  // RIP-relative: the block's address is fixed, so this is a constant
+  } else if (m.base.valid()) {
+    if (!IsAddressGpr(m.base)) return false;
+    u.base = m.base.index & 15;
+  }
+  if (m.index.valid()) {
+    if (!IsAddressGpr(m.index) || !std::has_single_bit(unsigned{m.scale})) return false;
+    u.index = m.index.index & 15;
+    u.scale_shift = static_cast<uint8_t>(std::countr_zero(unsigned{m.scale}));
+  }
+  u.address_mask = insn.address_size == 8 ? ~uint64_t{0} : insn.address_size == 4 ? 0xFFFFFFFF : 0xFFFF;
+  const auto seg = static_cast<unsigned>(m.seg);
+  if (seg > 5) return false;
+  // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
+  const bool flat = insn.mode == CpuMode::k64 && m.seg != frontend::Seg::kFs && m.seg != frontend::Seg::kGs;
+  u.seg = flat ? kNoSeg : static_cast<uint8_t>(seg);
+  return true;
+}
+
 Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u) {
   using M = Mnemonic;
   if (insn.encoding != frontend::Encoding::kLegacy) return nullptr;
@@ -673,6 +624,10 @@ Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u) {
     case M::MOVUPS:
     case M::MOVUPD:
     case M::LDDQU: return SelectVectorMove(insn, next_rip, u, false);
+    case M::ADDPS: case M::ADDPD: case M::ADDSS: case M::ADDSD:
+    case M::SUBPS: case M::SUBPD: case M::SUBSS: case M::SUBSD:
+    case M::MULPS: case M::MULPD: case M::MULSS: case M::MULSD:
+    case M::DIVPS: case M::DIVPD: case M::DIVSS: case M::DIVSD: return SelectSseFloat(insn, next_rip, u);
     default: return SelectConditional(insn, next_rip, u);
   }
 }

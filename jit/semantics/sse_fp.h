@@ -2,7 +2,7 @@
 // 11.5): MXCSR rounding, DAZ and FTZ, the six exception flags, the NaN rules (which operand's NaN
 // is returned, quieted; the default NaN for invalid operations) and the integer-indefinite value
 // of conversions. The arithmetic itself runs on the host's IEEE single/double precision in the
-// guest's rounding mode (C++ <cfenv>, FENV_ACCESS); everything where hosts differ from x86 (NaN
+// guest's rounding mode (host_fp_env.h: MXCSR on x86-64 hosts, <cfenv> elsewhere); everything where hosts differ from x86 (NaN
 // choice and sign, denormal operands, flush-to-zero, the denormal flag) is decided here in
 // software, so that the result does not depend on the host's architecture.
 #pragma once
@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+
+#include "jit/semantics/host_fp_env.h"
 
 namespace kiln::jit::sem::fp {
 
@@ -76,12 +78,6 @@ constexpr Bits<T> DenormalsAreZero(Bits<T> v, uint32_t csr) {
   return (csr & mxcsr::kDaz) && IsDenormal<T>(v) ? (v & Format<T>::kSign) : v;
 }
 
-/// The host's rounding mode for MXCSR.RC (SDM Vol.1 4.8.4: nearest, down, up, toward zero).
-inline int HostRounding(uint32_t csr) {
-  static constexpr int kModes[4] = {FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO};
-  return kModes[(csr >> mxcsr::kRoundingShift) & 3];
-}
-
 /// The MXCSR flags for the host's raised exceptions (DE has no host equivalent: callers add it).
 inline uint32_t FlagsFromHost(int raised) {
   uint32_t f = 0;
@@ -99,9 +95,7 @@ enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kSqrt };
 template <class T>
 T HostArith(ArithOp op, T x, T y, uint32_t csr, int& raised) {
 #pragma STDC FENV_ACCESS ON
-  const int mode = HostRounding(csr);
-  if (mode != FE_TONEAREST) std::fesetround(mode);
-  std::feclearexcept(FE_ALL_EXCEPT);
+  HostFpScope env(csr >> mxcsr::kRoundingShift);
   T r;
   switch (op) {
     case ArithOp::kAdd: r = x + y; break;
@@ -110,8 +104,7 @@ T HostArith(ArithOp op, T x, T y, uint32_t csr, int& raised) {
     case ArithOp::kDiv: r = x / y; break;
     default: r = std::sqrt(y); break;
   }
-  raised = std::fetestexcept(FE_ALL_EXCEPT);
-  if (mode != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  raised = env.Raised();
   return r;
 }
 
@@ -174,9 +167,73 @@ Result<T> Underflow(Result<T> r, uint32_t csr) {
   return r;
 }
 
-/// ADD, SUB, MUL, DIV (a op b) and SQRT (of b; a is ignored), one lane.
+/// Whether v is a normal number (neither zero, denormal, infinite nor NaN).
 template <class T>
-Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
+constexpr bool IsNormal(Bits<T> v) {
+  const Bits<T> e = v & Format<T>::kExponent;
+  return e != 0 && e != Format<T>::kExponent;
+}
+
+/// The odd part of a normal value's significand (implicit bit included): the value's significant
+/// bits with the trailing zeros dropped.
+template <class T>
+constexpr Bits<T> OddSignificand(Bits<T> v) {
+  const Bits<T> m = (v & Format<T>::kFraction) | (Format<T>::kFraction + 1);
+  return m >> std::countr_zero(m);
+}
+
+/// The common case without touching the host's floating-point environment: round to nearest,
+/// normal operands and a normal result well inside the exponent range, so that the only possible
+/// exception is PE. Whether the operation was inexact is decided exactly, in software: by the
+/// error term of the sum (TwoSum, exact in round-to-nearest), by the significant bits of the
+/// product, and by whether the divisor's odd significand divides the dividend's. Reading and
+/// clearing the host's flags costs more than the operation (STMXCSR/LDMXCSR are microcoded), and
+/// this is how most guest floating point runs (memcpy-free numeric loops are ADD/MUL/DIV).
+/// Returns false when the slow path must decide. The host must be in its default state (round
+/// to nearest, no FTZ/DAZ), which host_fp_env.h restores after every scope.
+template <class T>
+bool ArithNearestFast(ArithOp op, Bits<T> a, Bits<T> b, Result<T>& out) {
+  using B = Bits<T>;
+  constexpr int kDigits = std::numeric_limits<T>::digits;
+  if (op == ArithOp::kSqrt || !IsNormal<T>(a) || !IsNormal<T>(b)) return false;
+  const T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b);
+  T r;
+  bool inexact;
+  switch (op) {
+    case ArithOp::kAdd:
+    case ArithOp::kSub: {
+      const T yy = op == ArithOp::kAdd ? y : -y;
+      r = x + yy;
+      const T bv = r - x;
+      inexact = (x - (r - bv)) + (yy - bv) != 0;
+      break;
+    }
+    case ArithOp::kMul: {
+      r = x * y;
+      const B ox = OddSignificand<T>(a), oy = OddSignificand<T>(b);
+      const int width = std::bit_width(ox) + std::bit_width(oy);  // the product has width or width-1 bits
+      inexact = width > kDigits + 1 || (width == kDigits + 1 && std::bit_width(static_cast<B>(ox * oy)) > kDigits);
+      break;
+    }
+    default: {  // kDiv: exact iff the quotient of the odd significands is an integer
+      r = x / y;
+      inexact = OddSignificand<T>(a) % OddSignificand<T>(b) != 0;
+      break;
+    }
+  }
+  const B rb = std::bit_cast<B>(r);
+  // Not tiny, not overflowed, and TwoSum's terms cannot overflow.
+  const B e = rb & Format<T>::kExponent, one = Format<T>::kFraction + 1;
+  if (e < 2 * one || e > Format<T>::kExponent - 2 * one) return false;
+  out.value = rb;
+  out.flags = inexact ? mxcsr::kPe : 0;
+  return true;
+}
+
+/// ADD, SUB, MUL, DIV (a op b) and SQRT (of b; a is ignored), one lane, every case: the host
+/// operation in a HostFpScope and the x86 rules around it.
+template <class T>
+Result<T> ArithComplete(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
   a = DenormalsAreZero<T>(a, csr);
   b = DenormalsAreZero<T>(b, csr);
   const bool unary = op == ArithOp::kSqrt;
@@ -201,6 +258,16 @@ Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
     if (InexactAtUnboundedExponent<T>(op, std::bit_cast<T>(a), std::bit_cast<T>(b))) r.flags |= mxcsr::kPe;
   }
   return r;
+}
+
+/// ADD, SUB, MUL, DIV (a op b) and SQRT (of b; a is ignored), one lane.
+template <class T>
+Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
+  if ((csr & (3u << mxcsr::kRoundingShift)) == 0) {
+    Result<T> fast;
+    if (ArithNearestFast<T>(op, a, b, fast)) return fast;
+  }
+  return ArithComplete<T>(op, a, b, csr);
 }
 
 /// MIN and MAX (SDM Vol.2 MINPS/MAXPS): the second operand when either is a NaN (IE for any
@@ -267,12 +334,9 @@ Result<T> OrderedCompare(bool signaling, Bits<T> a, Bits<T> b, uint32_t csr) {
 template <class From, class To>
 To HostConvert(From x, uint32_t csr, int& raised) {
 #pragma STDC FENV_ACCESS ON
-  const int mode = HostRounding(csr);
-  if (mode != FE_TONEAREST) std::fesetround(mode);
-  std::feclearexcept(FE_ALL_EXCEPT);
+  HostFpScope env(csr >> mxcsr::kRoundingShift);
   const To v = static_cast<To>(x);
-  raised = std::fetestexcept(FE_ALL_EXCEPT);
-  if (mode != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  raised = env.Raised();
   return v;
 }
 
