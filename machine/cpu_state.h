@@ -109,6 +109,10 @@ struct alignas(64) CpuState {
   uint64_t kernel_gs_base = 0;
   uint64_t star = 0, lstar = 0, cstar = 0, sfmask = 0;
   uint64_t tsc_aux = 0;
+  /// The current privilege level (SDM Vol.3 5.5): 0 in real mode, 3 in virtual-8086 mode, else
+  /// the DPL of the code segment loaded last. Kept here because it is not always CS.RPL (right
+  /// after CR0.PE is set, CS still holds a real-mode selector).
+  uint8_t cpl = 0;
 
   // --- x87, SSE, AVX (completed by the floating-point issue) ----------------------------------
   X87Reg st[8];

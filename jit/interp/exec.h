@@ -65,7 +65,11 @@ class Exec {
   }
   Step MemoryFault(MemStatus status, uint64_t addr, bool write) {
     if (status == MemStatus::kGeneralProtection) return RaiseWithCode(vec::kGp, 0);
-    // Error code: bit 1 = write, bit 2 = user (SDM Vol.3 4.7); the MMU will fill in P/I/etc.
+    if (mem.reports_page_faults) {  // the MMU knows CR2 (the faulting page of a crossing access) and the code
+      exit = Exit{ExitReason::kException, vec::kPf, true, mem.fault_error_code, mem.fault_address};
+      return Step::kException;
+    }
+    // Error code: bit 1 = write, bit 2 = user (SDM Vol.3 4.7), for memory without paging (kiln user).
     exit = Exit{ExitReason::kException, vec::kPf, true, (write ? 2u : 0u) | 4u, addr};
     return Step::kException;
   }

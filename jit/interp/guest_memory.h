@@ -104,8 +104,29 @@ class GuestMemory {
   /// a fault lies inside the range, 0 when `addr` itself faults).
   virtual size_t Fetch(uint64_t addr, uint8_t* out, size_t n) = 0;
 
+  /// The physical address of the code byte at linear `addr`, the key under which engines cache
+  /// decoded code (so that a new mapping of the same linear address is decoded afresh), or
+  /// `addr` itself where linear is physical. False when it cannot be fetched.
+  virtual bool CodeAddress(uint64_t addr, uint64_t& physical) {
+    physical = addr;
+    return true;
+  }
+
+  /// Tells the implementation that code was decoded from the physical range [first, last]
+  /// (the pages of its first and last byte), so that writes there are reported.
+  virtual void NoteCode(uint64_t first, uint64_t last) {
+    (void)first;
+    (void)last;
+  }
+
   /// The RAM fast path, filled by the implementation (see HostPageCache).
   HostPageCache host_pages;
+
+  /// Filled by an implementation with paging when it returns kPageFault: CR2 and the error code
+  /// (SDM Vol.3 4.7). Without it, engines derive them from the access.
+  bool reports_page_faults = false;
+  uint64_t fault_address = 0;
+  uint32_t fault_error_code = 0;
 };
 
 }  // namespace kiln::jit

@@ -46,28 +46,40 @@ bool EndsBlock(const DecodedInsn& insn) {
 
 const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const CpuMode mode = ModeOf(state_);
-  if (auto it = blocks_.find(rip); it != blocks_.end()) {
-    if (it->second->mode == mode) return it->second.get();
-    UnchainAll();  // no chain into the erased block
-    blocks_.erase(it);  // the same bytes mean something else in another mode
-  }
+  // Code is cached by linear address (CS base + RIP; 64-bit mode has no CS base) and checked
+  // against the mode, the CS base and the physical address it was decoded from.
+  const uint64_t cs_base = mode == CpuMode::k64 ? 0 : state_.seg[machine::kCs].base;
+  const uint64_t linear_mask = mode == CpuMode::k64 ? ~uint64_t{0} : 0xFFFFFFFF;
+  const uint64_t linear = (cs_base + rip) & linear_mask;
   if (mode == CpuMode::k64 && static_cast<uint64_t>(static_cast<int64_t>(rip << 16) >> 16) != rip) {
     fault = Exit{ExitReason::kException, vec::kGp, true, 0, 0};  // a non-canonical RIP (SDM Vol.1 3.3.7.1)
     return nullptr;
   }
+  uint64_t physical = linear;
+  const bool fetchable = memory_.CodeAddress(linear, physical);
+  if (auto it = blocks_.find(linear); it != blocks_.end()) {
+    const Block& b = *it->second;
+    if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical) return &b;
+    UnchainAll();  // no chain into the erased block
+    blocks_.erase(it);  // the same linear address means other code now
+  }
   auto block = std::make_unique<Block>();
   block->start = rip;
   block->mode = mode;
+  block->cs_base = cs_base;
+  block->physical = physical;
   uint64_t pc = rip;
   while (block->insns.size() < kMaxBlockInsns) {
     uint8_t bytes[frontend::kMaxInsnLength];
-    const size_t got = memory_.Fetch(pc, bytes, sizeof bytes);
+    const size_t got = memory_.Fetch((cs_base + pc) & linear_mask, bytes, sizeof bytes);
     DecodedInsn insn;
     const frontend::DecodeStatus st = frontend::Decode({bytes, got}, mode, insn);
     if (st == frontend::DecodeStatus::kNeedMoreBytes || (got == 0)) {
       if (block->insns.empty()) {
         // The first instruction's bytes cannot be fetched: #PF at the first missing byte.
-        fault = Exit{ExitReason::kException, vec::kPf, true, 0x10 | 4, pc + got};
+        fault = memory_.reports_page_faults
+                    ? Exit{ExitReason::kException, vec::kPf, true, memory_.fault_error_code, memory_.fault_address}
+                    : Exit{ExitReason::kException, vec::kPf, true, 0x10 | 4, pc + got};
         return nullptr;
       }
       break;  // the block ends before it; the fault is raised when execution gets there
@@ -86,6 +98,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     if (EndsBlock(insn)) break;
   }
   block->end = pc;
+  if (!memory_.CodeAddress((cs_base + pc - 1) & linear_mask, block->physical_last)) block->physical_last = block->physical;
+  memory_.NoteCode(block->physical, block->physical_last);
   // Uops point into `insns`, which no longer changes size.
   block->uops.reserve(block->insns.size() + 1);
   uint64_t at = rip;
@@ -97,7 +111,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   block->uops.push_back(interp::kEndOfBlock);
   block->uops.back().block = block.get();  // the end-of-block Uop links to the next block
   const Block* result = block.get();
-  blocks_.emplace(rip, std::move(block));
+  blocks_.emplace(linear, std::move(block));
   return result;
 }
 
@@ -113,6 +127,16 @@ void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
     // A block covers at most 64 * 15 bytes from its start: a cheap conservative overlap test.
     const uint64_t start = it->first;
     if (start < addr + len && addr < start + kMaxBlockInsns * frontend::kMaxInsnLength) it = blocks_.erase(it);
+    else ++it;
+  }
+}
+
+void Interpreter::InvalidatePhysicalPage(uint64_t page) {
+  UnchainAll();
+  const uint64_t frame = page >> 12;
+  for (auto it = blocks_.begin(); it != blocks_.end();) {
+    const Block& b = *it->second;
+    if ((b.physical >> 12) == frame || (b.physical_last >> 12) == frame) it = blocks_.erase(it);
     else ++it;
   }
 }

@@ -25,6 +25,10 @@ enum class ExitReason : uint8_t {
   kHalt,              ///< HLT
   kSyscall,           ///< SYSCALL: RIP already points past it (for `kiln user`'s system calls)
   kException,         ///< a guest exception with no handler in this engine (vector below)
+  /// An instruction that needs the machine (CpuState::trap_system): I/O, control registers,
+  /// descriptor tables, far transfers, interrupts. The state is that of its start and it has
+  /// not retired; `insn` is it. The machine emulates it (trap-and-emulate, machine/).
+  kSystem,
 };
 
 /// Exception vectors (SDM Vol.3 6.3.1).
@@ -40,6 +44,7 @@ struct Exit {
   bool has_error_code = false;
   uint32_t error_code = 0;
   uint64_t fault_address = 0;  ///< #PF: the linear address (CR2)
+  const frontend::DecodedInsn* insn = nullptr;  ///< kSystem: the instruction (valid until the next Run)
 };
 
 /// A decoded basic block: instructions from `start` up to and including the first that may
@@ -47,6 +52,9 @@ struct Exit {
 struct Block {
   uint64_t start = 0;
   uint64_t end = 0;  ///< the address after its last instruction
+  uint64_t cs_base = 0;   ///< the code segment base it was decoded with (start is an offset from it)
+  uint64_t physical = 0;  ///< the physical address of its first byte (GuestMemory::CodeAddress)
+  uint64_t physical_last = 0;  ///< the physical address of its last byte
   /// The blocks that followed this one, and their addresses: slot 1 for the fall-through, slot 0
   /// for anything else (a loop's branch back). Block chaining without a hash lookup; cleared by
   /// InvalidateCode.
@@ -75,6 +83,12 @@ class Interpreter {
 
   /// Drops cached decodings that overlap [addr, addr + len) (self-modifying code, loaders).
   void InvalidateCode(uint64_t addr, uint64_t len);
+  /// Drops the decodings of code in the physical page at `page` (a write to it: self-modifying
+  /// code in a system).
+  void InvalidatePhysicalPage(uint64_t page);
+  /// Forgets the links between blocks: after any change of linear-to-physical translations
+  /// (MOV CR3, INVLPG, paging switched), each block's lookup checks its physical address again.
+  void FlushTranslations() { UnchainAll(); }
 
  private:
   const Block* FindOrDecode(uint64_t rip, Exit& fault);

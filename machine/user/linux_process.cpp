@@ -278,6 +278,8 @@ UserExit LinuxProcess::Run() {
         return UserExit{UserExit::Kind::kInstructionLimit, 0, "instruction limit reached"};
       case jit::ExitReason::kHalt:
         return UserExit{UserExit::Kind::kFault, 0, "HLT in user mode (#GP)"};
+      case jit::ExitReason::kSystem:  // only a system machine traps system instructions
+        return UserExit{UserExit::Kind::kFault, 0, "system instruction trapped in user mode"};
       case jit::ExitReason::kException: {
         static constexpr const char* kNames[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
                                                  "#DF", "?", "#TS", "#NP", "#SS", "#GP", "#PF", "?",

@@ -1,0 +1,195 @@
+// SystemMemory: the software TLB in front of the page walker, and the filling of the engines'
+// host-page cache.
+#include "machine/mmu/system_memory.h"
+
+#include <cstring>
+
+namespace kiln::machine {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kCr0Pg = uint64_t{1} << 31;
+constexpr uint64_t kRflagsAc = 1u << 18;
+
+}  // namespace
+
+SystemMemory::SystemMemory(CpuState& state, PhysicalMemory& physical) : s_(state), physical_(physical) {
+  reports_page_faults = true;
+}
+
+uint64_t SystemMemory::LoadEntry(uint64_t paddr, unsigned size) {
+  uint64_t v = 0;
+  uint8_t b[8];
+  physical_.Read(paddr, b, size);
+  for (unsigned i = 0; i < size; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
+  return v;
+}
+
+void SystemMemory::SetEntryBits(uint64_t paddr, unsigned size, uint64_t bits) {
+  uint64_t v = LoadEntry(paddr, size) | bits;
+  uint8_t b[8];
+  for (unsigned i = 0; i < size; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+  physical_.Write(paddr, b, size);
+}
+
+mmu::PagingControls SystemMemory::Controls() const {
+  mmu::PagingControls c;
+  c.cr0 = s_.cr0;
+  c.cr3 = s_.cr3;
+  c.cr4 = s_.cr4;
+  c.efer = s_.efer;
+  c.pdptes = pdptes_;
+  return c;
+}
+
+mmu::Accessor SystemMemory::Who(bool implicit) const {
+  return {s_.cpl == 3, implicit, (s_.rflags_rest & kRflagsAc) != 0};
+}
+
+uint64_t SystemMemory::LinearMask() const {
+  // Outside long mode linear addresses are 32 bits wide and wrap (segment base + offset).
+  return (s_.efer & efer::kLma) ? ~uint64_t{0} : 0xFFFFFFFFu;
+}
+
+bool SystemMemory::LoadPdptes() {
+  for (unsigned i = 0; i < 4; ++i) {
+    const uint64_t e = LoadEntry((s_.cr3 & 0xFFFFFFE0u) + 8 * i, 8);
+    // Reserved: bits 1-2, 5-8 and above MAXPHYADDR (48) when present (SDM Vol.3 4.4.1).
+    if ((e & 1) && ((e & 0x1E6) || (e >> 48))) return false;
+    pdptes_[i] = e;
+  }
+  FlushAll();
+  return true;
+}
+
+void SystemMemory::FlushAll() {
+  for (TlbEntry& e : tlb_) e.linear_page = kInvalid;
+  host_pages.Flush();
+}
+
+void SystemMemory::FlushNonGlobal() {
+  for (TlbEntry& e : tlb_) {
+    if (!e.translation.global) e.linear_page = kInvalid;
+  }
+  host_pages.Flush();
+}
+
+void SystemMemory::FlushPage(uint64_t linear) {
+  // A large page is cached as its 4K pieces; INVLPG of any address in it drops all of them
+  // that are cached (SDM Vol.3 4.10.4.1), and the host-page cache is dropped whole.
+  for (TlbEntry& e : tlb_) {
+    if (e.linear_page == kInvalid) continue;
+    const uint64_t mask = ~((uint64_t{1} << e.translation.page_bits) - 1);
+    if ((e.linear_page & mask) == (linear & mask)) e.linear_page = kInvalid;
+  }
+  host_pages.Flush();
+}
+
+bool SystemMemory::Translate(uint64_t linear, mmu::Access access, bool implicit, uint64_t& paddr) {
+  const uint64_t page = linear & ~(kPage - 1);
+  if (!(s_.cr0 & kCr0Pg)) {
+    paddr = linear;
+    return true;
+  }
+  const mmu::PagingControls c = Controls();
+  const mmu::Accessor who = Who(implicit);
+  TlbEntry& e = tlb_[(linear >> 12) % kTlbEntries];
+  uint32_t error = 0;
+  // A hit needs the rights for this access; a write to a page whose D bit is clear walks again
+  // to set it.
+  if (e.linear_page == page && mmu::Allows(c, e.translation, access, who, error) &&
+      (access != mmu::Access::kWrite || e.translation.dirty)) {
+    paddr = e.physical_page | (linear & (kPage - 1));
+    return true;
+  }
+  ++tlb_misses;
+  const mmu::WalkResult r = mmu::Walk(*this, c, linear, access, who);
+  if (!r.ok) {
+    fault_address = linear;
+    fault_error_code = r.error_code;
+    return false;
+  }
+  e.linear_page = page;
+  e.physical_page = r.translation.paddr & ~(kPage - 1);
+  e.translation = r.translation;
+  paddr = r.translation.paddr;
+  return true;
+}
+
+jit::MemStatus SystemMemory::Access(uint64_t addr, void* data, unsigned n, mmu::Access access, bool implicit) {
+  addr &= LinearMask();
+  // Both pages of a crossing access are translated before a byte moves: a fault on the second
+  // page leaves the first untouched (and CR2 is the second page's first byte).
+  const uint64_t first_len = std::min<uint64_t>(n, kPage - (addr & (kPage - 1)));
+  const uint64_t second = (addr + first_len) & LinearMask();
+  uint64_t p0 = 0, p1 = 0;
+  if (!Translate(addr, access, implicit, p0)) return jit::MemStatus::kPageFault;
+  if (first_len < n && !Translate(second, access, implicit, p1)) return jit::MemStatus::kPageFault;
+  auto* bytes = static_cast<uint8_t*>(data);
+  const bool write = access == mmu::Access::kWrite;
+  const auto move = [&](uint64_t paddr, uint8_t* b, unsigned len) {
+    if (write) {
+      physical_.Write(paddr, b, len);
+      if (IsCodePage(paddr) && on_code_write) on_code_write(paddr & ~(kPage - 1));
+    } else {
+      physical_.Read(paddr, b, len);
+    }
+  };
+  move(p0, bytes, static_cast<unsigned>(first_len));
+  if (first_len < n) move(p1, bytes + first_len, n - static_cast<unsigned>(first_len));
+  // The page goes into the host-page cache when it is plain RAM and the access rights of the
+  // current privilege level allow it (CPL changes flush the cache).
+  if (!implicit && first_len == n) {
+    if (uint8_t* host = physical_.HostPage(p0, false)) {
+      bool writable = physical_.HostPage(p0, true) != nullptr && !IsCodePage(p0);
+      if (writable && (s_.cr0 & kCr0Pg)) {
+        const TlbEntry& e = tlb_[(addr >> 12) % kTlbEntries];
+        uint32_t error = 0;
+        writable = e.translation.dirty &&
+                   mmu::Allows(Controls(), e.translation, mmu::Access::kWrite, Who(false), error);
+      }
+      // Reading is allowed: this access was (x86 paging has no write-only pages).
+      host_pages.Fill(addr, host, writable);
+    }
+  }
+  return jit::MemStatus::kOk;
+}
+
+jit::MemStatus SystemMemory::Read(uint64_t addr, void* out, unsigned n) {
+  return Access(addr, out, n, mmu::Access::kRead, false);
+}
+
+jit::MemStatus SystemMemory::Write(uint64_t addr, const void* in, unsigned n) {
+  return Access(addr, const_cast<void*>(in), n, mmu::Access::kWrite, false);
+}
+
+jit::MemStatus SystemMemory::ReadImplicit(uint64_t addr, void* out, unsigned n) {
+  return Access(addr, out, n, mmu::Access::kRead, true);
+}
+
+jit::MemStatus SystemMemory::WriteImplicit(uint64_t addr, const void* in, unsigned n) {
+  return Access(addr, const_cast<void*>(in), n, mmu::Access::kWrite, true);
+}
+
+size_t SystemMemory::Fetch(uint64_t addr, uint8_t* out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    const uint64_t linear = (addr + got) & LinearMask();
+    uint64_t paddr;
+    if (!Translate(linear, mmu::Access::kExecute, false, paddr)) break;
+    const size_t len = std::min<size_t>(n - got, kPage - (linear & (kPage - 1)));
+    physical_.Read(paddr, out + got, static_cast<unsigned>(len));
+    got += len;
+  }
+  return got;
+}
+
+bool SystemMemory::CodeAddress(uint64_t addr, uint64_t& physical) {
+  return Translate(addr & LinearMask(), mmu::Access::kExecute, false, physical);
+}
+
+void SystemMemory::MarkCode(uint64_t paddr) {
+  if (code_pages_.insert(paddr >> 12).second) host_pages.Flush();  // no cached write tag may bypass it
+}
+
+}  // namespace kiln::machine

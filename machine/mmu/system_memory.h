@@ -1,0 +1,82 @@
+// SystemMemory: guest memory as a CPU of a full machine sees it: linear addresses through the
+// software TLB and page walker (machine/mmu/page_walk.h) to PhysicalMemory (RAM, ROM, MMIO).
+// RAM pages the current privilege level may access are put into the engines' host-page cache,
+// so that most accesses never come here; writes to pages holding decoded code always come here
+// and report the page (self-modifying code).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <unordered_set>
+
+#include "jit/interp/guest_memory.h"
+#include "machine/cpu_state.h"
+#include "machine/mmu/page_walk.h"
+#include "machine/physical_memory.h"
+
+namespace kiln::machine {
+
+class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
+ public:
+  SystemMemory(CpuState& state, PhysicalMemory& physical);
+
+  jit::MemStatus Read(uint64_t addr, void* out, unsigned n) override;
+  jit::MemStatus Write(uint64_t addr, const void* in, unsigned n) override;
+  size_t Fetch(uint64_t addr, uint8_t* out, size_t n) override;
+  bool CodeAddress(uint64_t addr, uint64_t& physical) override;
+  void NoteCode(uint64_t first, uint64_t last) override {
+    MarkCode(first);
+    MarkCode(last);
+  }
+
+  /// Accesses the CPU makes for itself (descriptor tables, the TSS, interrupt frames on a new
+  /// stack): supervisor accesses whatever the CPL (SDM Vol.3 4.6 "implicit supervisor-mode").
+  jit::MemStatus ReadImplicit(uint64_t addr, void* out, unsigned n);
+  jit::MemStatus WriteImplicit(uint64_t addr, const void* in, unsigned n);
+
+  /// TLB maintenance (SDM Vol.3 4.10.4): everything (CR0/CR4/EFER paging changes, CPL changes
+  /// for the host-page cache), everything but global pages (MOV CR3 without PCID), one page
+  /// (INVLPG). The PDPTE registers are loaded from CR3 by LoadPdptes() (PAE MOV CR3).
+  void FlushAll();
+  void FlushNonGlobal();
+  void FlushPage(uint64_t linear);
+  /// Loads PAE paging's PDPTE registers from CR3; false when one has reserved bits (#GP).
+  bool LoadPdptes();
+
+  /// Marks the physical page holding `paddr` as holding decoded code: writes to it go through
+  /// Write() and call `on_code_write` with the physical page.
+  void MarkCode(uint64_t paddr);
+  std::function<void(uint64_t physical_page)> on_code_write;
+
+  PhysicalMemory& physical() { return physical_; }
+  uint64_t tlb_misses = 0;
+
+ private:
+  struct TlbEntry {
+    uint64_t linear_page = kInvalid;
+    uint64_t physical_page = 0;
+    mmu::Translation translation;
+  };
+  static constexpr uint64_t kInvalid = 1;  ///< not page-aligned: matches no address
+  static constexpr unsigned kTlbEntries = 512;
+
+  uint64_t LoadEntry(uint64_t paddr, unsigned size) override;
+  void SetEntryBits(uint64_t paddr, unsigned size, uint64_t bits) override;
+
+  mmu::PagingControls Controls() const;
+  mmu::Accessor Who(bool implicit) const;
+  uint64_t LinearMask() const;
+  /// linear -> physical for one access that does not cross a page; fills fault_* on a fault.
+  bool Translate(uint64_t linear, mmu::Access access, bool implicit, uint64_t& paddr);
+  jit::MemStatus Access(uint64_t addr, void* data, unsigned n, mmu::Access access, bool implicit);
+  bool IsCodePage(uint64_t paddr) const { return code_pages_.count(paddr >> 12) != 0; }
+
+  CpuState& s_;
+  PhysicalMemory& physical_;
+  std::array<TlbEntry, kTlbEntries> tlb_{};
+  uint64_t pdptes_[4] = {};
+  std::unordered_set<uint64_t> code_pages_;
+};
+
+}  // namespace kiln::machine
