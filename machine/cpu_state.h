@@ -109,6 +109,7 @@ struct alignas(64) CpuState {
   uint64_t kernel_gs_base = 0;
   uint64_t star = 0, lstar = 0, cstar = 0, sfmask = 0;
   uint64_t tsc_aux = 0;
+  uint64_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
   /// The current privilege level (SDM Vol.3 5.5): 0 in real mode, 3 in virtual-8086 mode, else
   /// the DPL of the code segment loaded last. Kept here because it is not always CS.RPL (right
   /// after CR0.PE is set, CS still holds a real-mode selector).
@@ -127,6 +128,10 @@ struct alignas(64) CpuState {
   uint64_t retired = 0;  ///< instructions retired
   /// What CPUID reports (owned by the machine; nullptr: the default CpuModel).
   const CpuModel* cpu_model = nullptr;
+  /// A full machine: system instructions (I/O, control registers, descriptor tables, far
+  /// transfers, interrupts) leave the engines with ExitReason::kSystem for machine/ to emulate.
+  /// Off for `kiln user`, where the engines handle the few a user process may execute.
+  bool trap_system = false;
 };
 
 static_assert(std::is_standard_layout_v<CpuState>);

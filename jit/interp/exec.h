@@ -289,6 +289,7 @@ bool ExecuteInteger(Exec& e, Step& step);   // exec_integer.cpp: ALU, shifts, mu
 bool ExecuteData(Exec& e, Step& step);      // exec_data.cpp: moves, stack, conversions
 bool ExecuteControl(Exec& e, Step& step);   // exec_control.cpp: branches, calls, SETcc, CMOVcc
 bool ExecuteString(Exec& e, Step& step);    // exec_string.cpp: MOVS, STOS, LODS, CMPS, SCAS
+bool ExecuteMachine(Exec& e, Step& step);  // exec_machine.cpp: trapped to machine/ in a full machine
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: SSE2 integer, logic and moves
 bool ExecuteSseFloat(Exec& e, Step& step);  // exec_sse_fp.cpp: SSE/SSE2 single and double FP
