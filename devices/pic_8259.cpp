@@ -44,7 +44,7 @@ int Pic8259Pair::Chip::PendingIrq() const {
 
 void Pic8259Pair::Chip::SetInput(unsigned irq, bool level) {
   const uint8_t bit = static_cast<uint8_t>(1u << irq);
-  if (elcr & bit) {  // level: IRR follows the line
+  if (IsLevel(bit)) {  // level: IRR follows the line
     if (level) {
       irr |= bit, last_irr |= bit;
     } else {
@@ -67,7 +67,7 @@ void Pic8259Pair::Chip::Intack(unsigned irq) {
   } else {
     isr |= bit;
   }
-  if (!(elcr & bit)) irr &= static_cast<uint8_t>(~bit);  // a level request stays while the line is high
+  if (!IsLevel(bit)) irr &= static_cast<uint8_t>(~bit);  // a level request stays while the line is high
 }
 
 void Pic8259Pair::Chip::WriteCommand(uint8_t value) {
@@ -76,6 +76,7 @@ void Pic8259Pair::Chip::WriteCommand(uint8_t value) {
     init_state = 1;
     init4 = (value & kIcw1Ic4) != 0;
     single = (value & kIcw1Single) != 0;
+    ltim = (value & kIcw1Ltim) != 0;
     return;
   }
   if (value & kOcw3Select) {

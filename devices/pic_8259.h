@@ -2,7 +2,8 @@
 // 0xa0/0xa1 on the master's IRQ2, edge/level control at 0x4d0/0x4d1), after the 8259A datasheet
 // and QEMU's hw/intc/i8259.c: ICW1-4 initialisation, masks, specific/non-specific and rotating
 // EOI, set-priority, auto-EOI (with rotation), special mask mode, special fully nested mode,
-// poll mode, IRR/ISR reads, edge and level triggering per ELCR, spurious IRQ7 / IRQ15.
+// poll mode, IRR/ISR reads, edge and level triggering (per input by the ELCR, or for a whole chip
+// by ICW1's LTIM bit, as QEMU does), spurious IRQ7 / IRQ15.
 //
 // For the CPU: InterruptPending() is the INTR pin; Acknowledge() is the INTA cycle (returns the
 // vector, sets ISR, clears IRR for edge-triggered inputs, resolves the cascade; with nothing to
@@ -63,6 +64,9 @@ class Pic8259Pair final : public PortHandler {
     bool read_isr = false, poll = false, special_mask = false;
     bool auto_eoi = false, rotate_on_auto_eoi = false, special_fully_nested = false;
     uint8_t elcr = 0, elcr_mask = 0;
+    bool ltim = false;  ///< ICW1 level-triggered mode: every input of this chip is level-triggered
+
+    bool IsLevel(uint8_t bit) const { return ltim || (elcr & bit) != 0; }
 
     void InitReset();
     /// Highest-priority position (0 = highest) among `mask`'s bits; 8 when none.

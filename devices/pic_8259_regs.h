@@ -21,7 +21,7 @@ inline constexpr unsigned kCascadeIrq = 2;  ///< the master input the slave's IN
 inline constexpr uint8_t kIcw1Init = 0x10;
 inline constexpr uint8_t kIcw1Ic4 = 0x01;     ///< ICW4 follows
 inline constexpr uint8_t kIcw1Single = 0x02;  ///< no ICW3 (no cascade)
-inline constexpr uint8_t kIcw1Ltim = 0x08;    ///< level-triggered mode (ignored on a PC: the ELCR decides)
+inline constexpr uint8_t kIcw1Ltim = 0x08;    ///< level-triggered mode for all of the chip's inputs
 // ICW4
 inline constexpr uint8_t kIcw4Aeoi = 0x02;  ///< automatic end of interrupt
 inline constexpr uint8_t kIcw4Sfnm = 0x10;  ///< special fully nested mode

@@ -151,6 +151,22 @@ TEST_F(PicTest, LevelTriggered_StaysPendingWhileHigh) {
   EXPECT_EQ(pic.Acknowledge(), 0x2f);
 }
 
+TEST_F(PicTest, Icw1Ltim_MakesWholeChipLevelTriggered) {
+  Out(kMasterCommand, 0x19);  // ICW1 with LTIM
+  Out(kMasterData, 0x20);
+  Out(kMasterData, 0x04);
+  Out(kMasterData, 0x01);
+  pic.Line(1).Raise();
+  EXPECT_EQ(pic.Acknowledge(), 0x21);
+  EXPECT_EQ(pic.irr(0), 0x02);  // level: stays requested
+  pic.Line(1).Lower();
+  EXPECT_EQ(pic.irr(0), 0x00);
+  pic.Reset();  // a full reset returns to edge mode
+  pic.Line(1).Raise();
+  pic.Line(1).Lower();
+  EXPECT_EQ(pic.irr(0), 0x02);
+}
+
 TEST_F(PicTest, EdgeTriggered_NeedsNewEdge) {
   pic.Line(3).Raise();
   EXPECT_EQ(pic.Acknowledge(), 0x23);
