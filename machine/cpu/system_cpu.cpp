@@ -49,8 +49,8 @@ void SystemCpu::Reset() {
 
 void SystemCpu::EnterFlatProtectedMode(uint32_t eip) {
   s_.cr0 = (s_.cr0 | cr0::kPe) & ~cr0::kPg;
-  for (SegmentReg& r : s_.seg) r = SegmentReg{0x10, 0xC093, 0xFFFFFFFF, 0};
-  s_.seg[kCs] = SegmentReg{0x08, 0xC09B, 0xFFFFFFFF, 0};
+  for (SegmentReg& r : s_.seg) r = SegmentReg{0x10, 0x0C93, 0xFFFFFFFF, 0};
+  s_.seg[kCs] = SegmentReg{0x08, 0x0C9B, 0xFFFFFFFF, 0};
   s_.cpl = 0;
   s_.rip = eip;
   jit::sem::WriteRflags(s_, 2);

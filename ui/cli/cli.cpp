@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "ui/machine_command.h"
+
 #ifndef KILN_VERSION
 #define KILN_VERSION "unknown"
 #endif
@@ -13,7 +15,14 @@ namespace {
 void PrintUsage(std::FILE* out) {
   std::fputs(
       "usage: kiln <command> [arguments]\n"
+      "       kiln [-m SIZE] -kernel FILE [-append TEXT] [-initrd FILE] [options]   boot a Multiboot kernel\n"
+      "       kiln [-m SIZE] -bios FILE [options]                                 boot a firmware image\n"
       "       kiln --help | --version\n"
+      "\n"
+      "machine options (QEMU's): -m 512|512M|4G, -serial stdio|null|file:PATH, -debugcon ...,\n"
+      "  -chardev file,id=ID,path=P|stdio,id=ID, -device isa-debug-exit[,iobase=N,iosize=N],\n"
+      "  -device isa-debugcon,iobase=N,chardev=ID, -device pc-testdev, -no-reboot, -d cpu_reset,\n"
+      "  -cpu kiln|x86-64|x86-64-v2, -nographic\n"
       "\n"
       "Kiln is a full-system x86-64 emulator (in development: today it disassembles).\n"
       "\n"
@@ -47,10 +56,8 @@ int RunCli(std::span<const std::string_view> args, const CommandIo& io) {
     std::fputs("kiln " KILN_VERSION "\n", io.out);
     return kExitOk;
   }
-  if (first.starts_with("-")) {
-    PrintError(io.err, "unknown option", first);
-    return kExitUsage;
-  }
+  // QEMU-style options boot a machine: kiln -kernel FILE ..., kiln -bios FILE ...
+  if (first.starts_with("-")) return RunMachineCommand(args, io);
   for (const Command& c : Commands()) {
     if (c.name == first) return c.run(args.subspan(1), io);
   }

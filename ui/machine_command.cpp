@@ -1,0 +1,168 @@
+// `kiln -kernel ... / -bios ...`: QEMU-style options into a PcConfig, then the run.
+#include "ui/machine_command.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "machine/pc/pc_machine.h"
+#include "ui/cli/args.h"
+
+namespace kiln::ui {
+namespace {
+
+/// QEMU's -m forms: a number of MiB ("512"), or with a K/M/G/T suffix ("512M", "4G").
+std::optional<uint64_t> ParseMemorySize(std::string_view text) {
+  uint64_t shift = 20;
+  if (!text.empty() && !(text.back() >= '0' && text.back() <= '9')) {
+    switch (text.back()) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      case 't': case 'T': shift = 40; break;
+      default: return std::nullopt;
+    }
+    text.remove_suffix(1);
+  }
+  const std::optional<uint64_t> n = ParseU64(text);
+  if (!n || *n == 0 || *n > (uint64_t{1} << (64 - shift)) - 1) return std::nullopt;
+  return *n << shift;
+}
+
+/// "key=value,key=value" after a leading word ("isa-debug-exit,iobase=0xf4").
+std::map<std::string, std::string> SplitProperties(std::string_view spec, std::string& first) {
+  std::map<std::string, std::string> out;
+  bool head = true;
+  while (!spec.empty()) {
+    const size_t comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    const size_t eq = item.find('=');
+    if (head && eq == std::string_view::npos) first = std::string(item);
+    else if (eq != std::string_view::npos) out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    else out[std::string(item)] = "";
+    head = false;
+  }
+  return out;
+}
+
+/// A QEMU chardev spec for our backends: "stdio", "null", "none", "file:PATH".
+std::optional<std::string> BackendSpec(std::string_view s) {
+  if (s == "stdio" || s == "null") return std::string(s);
+  if (s == "none") return std::string("null");
+  if (s.starts_with("file:") && s.size() > 5) return std::string(s);
+  return std::nullopt;
+}
+
+int Usage(const CommandIo& io, const std::string& message) {
+  std::fprintf(io.err, "kiln: %s (try 'kiln --help')\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& io) {
+  machine::PcConfig config;
+  std::map<std::string, std::string> chardevs;  // id -> backend spec
+  struct PendingDebugcon {
+    uint16_t iobase;
+    std::string chardev_id;
+  };
+  std::vector<PendingDebugcon> pending;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view flag = args[i];
+    const auto value = [&](std::string_view& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string_view v;
+    if (flag == "-nographic" || flag == "-no-reboot" || flag == "-no-shutdown") {
+      if (flag == "-no-reboot") config.no_reboot = true;
+      continue;
+    }
+    static constexpr std::string_view kWithValue[] = {"-m", "-kernel", "-append", "-initrd", "-bios", "-cpu", "-display",
+                                                      "-vga", "-monitor", "-d", "-serial", "-debugcon", "-chardev", "-device"};
+    if (std::find(std::begin(kWithValue), std::end(kWithValue), flag) == std::end(kWithValue)) {
+      if (flag == "-s" || flag == "-S" || flag == "-gdb") return Usage(io, "the GDB stub (" + std::string(flag) + ") is not implemented yet");
+      if (flag == "-hda" || flag == "-cdrom" || flag == "-drive" || flag == "-snapshot") return Usage(io, "disks (" + std::string(flag) + ") are not implemented yet");
+      return Usage(io, "unknown option '" + std::string(flag) + "'");
+    }
+    if (!value(v)) return Usage(io, "option '" + std::string(flag) + "' needs a value");
+    if (flag == "-m") {
+      const auto size = ParseMemorySize(v);
+      if (!size) return Usage(io, "bad memory size '" + std::string(v) + "' (forms: 512, 512M, 4G)");
+      config.ram_bytes = *size;
+    } else if (flag == "-kernel") {
+      config.kernel = std::string(v);
+    } else if (flag == "-append") {
+      config.append = std::string(v);
+    } else if (flag == "-initrd") {
+      config.initrd = std::string(v);
+    } else if (flag == "-bios") {
+      config.bios = std::string(v);
+    } else if (flag == "-cpu") {
+      config.cpu_model = std::string(v);
+    } else if (flag == "-display" || flag == "-vga" || flag == "-monitor") {
+      if (v != "none") return Usage(io, "only '" + std::string(flag) + " none' is supported yet");
+    } else if (flag == "-d") {
+      config.dump_on_stop = v.find("cpu_reset") != std::string_view::npos;
+    } else if (flag == "-serial") {
+      const auto spec = BackendSpec(v);
+      if (!spec) return Usage(io, "unsupported -serial '" + std::string(v) + "' (stdio, null, none, file:PATH)");
+      config.serial = *spec;
+    } else if (flag == "-debugcon") {
+      const auto spec = BackendSpec(v);
+      if (!spec) return Usage(io, "unsupported -debugcon '" + std::string(v) + "' (stdio, null, file:PATH)");
+      config.debugcons.push_back({0xE9, *spec});
+    } else if (flag == "-chardev") {
+      std::string kind;
+      auto props = SplitProperties(v, kind);
+      if (props["id"].empty()) return Usage(io, "-chardev needs id=");
+      if (kind == "file" && !props["path"].empty()) chardevs[props["id"]] = "file:" + props["path"];
+      else if (kind == "stdio" || kind == "null") chardevs[props["id"]] = kind;
+      else return Usage(io, "unsupported -chardev '" + std::string(v) + "' (file,id=,path= | stdio,id= | null,id=)");
+    } else if (flag == "-device") {
+      std::string kind;
+      auto props = SplitProperties(v, kind);
+      const auto port = [&](const char* key, uint64_t fallback, uint64_t max) -> std::optional<uint64_t> {
+        if (!props.count(key)) return fallback;
+        const auto n = ParseU64(props[key]);
+        return n && *n <= max ? n : std::nullopt;
+      };
+      if (kind == "isa-debug-exit") {
+        const auto base = port("iobase", 0x501, 0xFFFF), size = port("iosize", 2, 0x10000);
+        if (!base || !size || *size == 0) return Usage(io, "bad isa-debug-exit iobase/iosize");
+        config.debug_exit = machine::PcConfig::DebugExit{static_cast<uint16_t>(*base), static_cast<uint16_t>(*size)};
+      } else if (kind == "isa-debugcon") {
+        const auto base = port("iobase", 0xE9, 0xFFFF);
+        if (!base || props["chardev"].empty()) return Usage(io, "isa-debugcon needs iobase= and chardev=");
+        pending.push_back({static_cast<uint16_t>(*base), props["chardev"]});
+      } else if (kind == "pc-testdev") {
+        config.pc_testdev = true;
+      } else {
+        return Usage(io, "unsupported -device '" + kind + "' (isa-debug-exit, isa-debugcon, pc-testdev)");
+      }
+    } else {
+      return Usage(io, "unknown option '" + std::string(flag) + "'");
+    }
+  }
+  for (const PendingDebugcon& d : pending) {
+    if (!chardevs.count(d.chardev_id)) return Usage(io, "isa-debugcon: no -chardev with id=" + d.chardev_id);
+    config.debugcons.push_back({d.iobase, chardevs[d.chardev_id]});
+  }
+  machine::PcMachine pc;
+  std::string error;
+  if (!pc.Init(config, error)) {
+    std::fprintf(io.err, "kiln: %s\n", error.c_str());
+    return kExitFailure;
+  }
+  std::string message;
+  const int status = pc.Run(message);
+  if (!message.empty()) std::fprintf(io.err, "kiln: %s\n", message.c_str());
+  return status;
+}
+
+}  // namespace kiln::ui
