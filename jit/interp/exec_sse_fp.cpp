@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/sse_fp_common.h"
 #include "jit/interp/vector_access.h"
 #include "jit/semantics/flags.h"
 #include "jit/semantics/sse_fp.h"
@@ -16,33 +17,6 @@ namespace {
 using frontend::Mnemonic;
 namespace fp = sem::fp;
 namespace mx = sem::fp::mxcsr;
-
-constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;
-
-/// Merges `flags` (of every lane) into MXCSR; an unmasked one raises #XM (or #UD without
-/// CR4.OSXMMEXCPT). An unmasked pre-computation exception (IE, DE, ZE) stops the instruction
-/// before it computes, so the post-computation flags (OE, UE, PE) are not set then (SDM Vol.1
-/// 11.5.3.2, as the host does).
-bool CommitFlags(Exec& e, uint32_t flags, Step& step) {
-  const uint32_t masks = (e.s.mxcsr >> mx::kMaskShift) & mx::kFlags;
-  const uint32_t pre = flags & (mx::kIe | mx::kDe | mx::kZe);
-  if (pre & ~masks) flags = pre;
-  e.s.mxcsr |= flags;
-  if ((flags & ~masks) == 0) return true;
-  step = e.Raise((e.s.cr4 & kCr4Osxmmexcpt) ? vec::kXm : vec::kUd);
-  return false;
-}
-
-template <class T>
-fp::Bits<T> Lane(const Vec& v, unsigned i) {
-  fp::Bits<T> x;
-  std::memcpy(&x, v.data() + i * sizeof x, sizeof x);
-  return x;
-}
-template <class T>
-void SetLane(Vec& v, unsigned i, fp::Bits<T> x) {
-  std::memcpy(v.data() + i * sizeof x, &x, sizeof x);
-}
 
 /// dest = fn(dest lane, src lane) for every lane (packed, src 16 aligned bytes) or lane 0
 /// (scalar; the other lanes of dest are kept).

@@ -540,6 +540,7 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
 }
 
 const char* GroupOf(const DecodedInsn& insn) {
+  if (const char* group = SseExtensionGroupOf(insn)) return group;
   const std::string_view name = frontend::MnemonicName(insn.mnemonic);
   // MOVSD and CMPSD are string instructions in the one-byte map, SSE2 ones in 0F.
   if (insn.map == frontend::OpcodeMap::kPrimary && (name == "movsd" || name == "cmpsd")) return "string";
@@ -590,8 +591,18 @@ std::string StartState(const OracleCase& c) {
     std::snprintf(buf, sizeof buf, " %s=0x%llx", kNames[r], static_cast<unsigned long long>(c.in.gpr[r]));
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, " rflags=0x%llx\n", static_cast<unsigned long long>(c.in.rflags));
-  return out + buf;
+  std::snprintf(buf, sizeof buf, " rflags=0x%llx mxcsr=0x%x\n", static_cast<unsigned long long>(c.in.rflags), c.in.mxcsr);
+  out += buf;
+  for (int x = 0; x < 16; ++x) {
+    std::snprintf(buf, sizeof buf, "%sxmm%d=", x % 4 ? " " : "  ", x);
+    out += buf;
+    for (int b = 15; b >= 0; --b) {
+      std::snprintf(buf, sizeof buf, "%02x", c.in.xmm[x][b]);
+      out += buf;
+    }
+    if (x % 4 == 3) out += "\n";
+  }
+  return out;
 }
 
 std::string Listing(const std::vector<uint8_t>& code, OracleMode mode) {
