@@ -32,10 +32,11 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
-    for (long i = 0; i < batch; ++i) cases.push_back(only_extensions ? RandomSseExtensionCase(rng)
+    for (long i = 0; i < batch; ++i) cases.push_back(only_extensions ? (i % 3 == 2 ? RandomMmxCase(rng) : RandomSseExtensionCase(rng))
                       : i % 4 == 3 ? RandomBranchCase(rng)
                       : i % 8 == 1 ? RandomStringCase(rng)
                       : i % 8 == 2 ? RandomSseExtensionCase(rng)
+                      : i % 16 == 5 ? RandomMmxCase(rng)
                                    : RandomCase(rng));
     std::vector<OracleResult> host;
     std::string error;

@@ -433,6 +433,11 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   jit::sem::WriteRflags(s, c.in.rflags);
   for (int i = 0; i < 16; ++i) std::memcpy(s.zmm[i], c.in.xmm[i], 16);
   s.mxcsr = c.in.mxcsr;
+  if (c.mmx) {  // as the host's MOVQ loads leave it: MMi in physical register i, TOP 0, tags valid
+    for (int i = 0; i < 8; ++i) s.st[i] = {c.in.mm[i], 0xFFFF};
+    s.fsw = static_cast<uint16_t>(s.fsw & ~0x3800u);
+    s.ftw = 0;
+  }
   s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT, as the host's Linux sets them
   s.efer = machine::efer::kLme | machine::efer::kLma;
   s.cr0 |= 1;  // PE
@@ -454,7 +459,10 @@ EmulatedRun RunOnInterpreter(const OracleCase& c) {
   std::string error;
   EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
   jit::Interpreter interp(s, memory);
-  return Finish(interp.Run(100), s, memory);
+  EmulatedRun r = Finish(interp.Run(100), s, memory);
+  if (c.mmx)
+    for (int i = 0; i < 8; ++i) r.out.mm[i] = s.st[i].significand;
+  return r;
 }
 
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory) {
@@ -520,6 +528,13 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
         out += buf;
       }
       return out;
+    }
+  }
+  for (int m = 0; m < 8; ++m) {
+    if (h.out.mm[m] != k.out.mm[m]) {
+      std::snprintf(buf, sizeof buf, "mm%d: host 0x%016llx kiln 0x%016llx", m, (unsigned long long)h.out.mm[m],
+                    (unsigned long long)k.out.mm[m]);
+      return buf;
     }
   }
   if (h.out.mxcsr != k.out.mxcsr) {

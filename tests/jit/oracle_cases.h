@@ -46,6 +46,10 @@ std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng);
 /// memory (for the string compares) and small explicit lengths in RAX and RDX.
 OracleCase RandomSseExtensionCase(std::mt19937_64& rng);
 
+/// 1-4 MMX instructions (MM-register forms of MMX, SSE, SSE2, SSSE3 and EMMS) with MM0-7 loaded
+/// (OracleCase::mmx).
+OracleCase RandomMmxCase(std::mt19937_64& rng);
+
 /// The oracle group of an instruction of those extensions ("sse3/ssse3", "sse4.1", "sse4.2",
 /// "aes/pclmul", "mmx" for any MM-register form), or nullptr.
 const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn);

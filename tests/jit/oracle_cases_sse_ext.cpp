@@ -62,6 +62,30 @@ const Form kAes[] = {
     {0x66, 2, 0xDF, false}, {0x66, 3, 0xDF, true},  {0x66, 3, 0x44, true},
 };
 
+// MMX and the MM-register forms of SSE, SSE2 and SSSE3 (no prefix, except MOVQ2DQ/MOVDQ2Q and
+// the 66 conversions CVTPI2PD/CVTPD2PI/CVTTPD2PI).
+const Form kMmx[] = {
+    {0, 1, 0x60, false}, {0, 1, 0x61, false}, {0, 1, 0x62, false}, {0, 1, 0x63, false}, {0, 1, 0x64, false},
+    {0, 1, 0x65, false}, {0, 1, 0x66, false}, {0, 1, 0x67, false}, {0, 1, 0x68, false}, {0, 1, 0x69, false},
+    {0, 1, 0x6A, false}, {0, 1, 0x6B, false}, {0, 1, 0x6E, false}, {0, 1, 0x6F, false}, {0, 1, 0x70, true},
+    {0, 1, 0x71, true},  {0, 1, 0x72, true},  {0, 1, 0x73, true},  {0, 1, 0x74, false}, {0, 1, 0x75, false},
+    {0, 1, 0x76, false}, {0, 1, 0x77, false}, {0, 1, 0x7E, false}, {0, 1, 0x7F, false}, {0, 1, 0xC4, true},
+    {0, 1, 0xC5, true},  {0, 1, 0xD1, false}, {0, 1, 0xD2, false}, {0, 1, 0xD3, false}, {0, 1, 0xD4, false},
+    {0, 1, 0xD5, false}, {0, 1, 0xD7, false}, {0, 1, 0xD8, false}, {0, 1, 0xD9, false}, {0, 1, 0xDA, false},
+    {0, 1, 0xDB, false}, {0, 1, 0xDC, false}, {0, 1, 0xDD, false}, {0, 1, 0xDE, false}, {0, 1, 0xDF, false},
+    {0, 1, 0xE0, false}, {0, 1, 0xE1, false}, {0, 1, 0xE2, false}, {0, 1, 0xE3, false}, {0, 1, 0xE4, false},
+    {0, 1, 0xE5, false}, {0, 1, 0xE7, false}, {0, 1, 0xE8, false}, {0, 1, 0xE9, false}, {0, 1, 0xEA, false},
+    {0, 1, 0xEB, false}, {0, 1, 0xEC, false}, {0, 1, 0xED, false}, {0, 1, 0xEE, false}, {0, 1, 0xEF, false},
+    {0, 1, 0xF1, false}, {0, 1, 0xF2, false}, {0, 1, 0xF3, false}, {0, 1, 0xF4, false}, {0, 1, 0xF5, false},
+    {0, 1, 0xF6, false}, {0, 1, 0xF8, false}, {0, 1, 0xF9, false}, {0, 1, 0xFA, false}, {0, 1, 0xFB, false},
+    {0, 1, 0xFC, false}, {0, 1, 0xFD, false}, {0, 1, 0xFE, false}, {0, 1, 0x2A, false}, {0, 1, 0x2C, false},
+    {0, 1, 0x2D, false}, {0x66, 1, 0x2A, false}, {0x66, 1, 0x2C, false}, {0x66, 1, 0x2D, false},
+    {0xF3, 1, 0xD6, false}, {0xF2, 1, 0xD6, false}, {0, 2, 0x00, false}, {0, 2, 0x01, false},
+    {0, 2, 0x02, false}, {0, 2, 0x03, false}, {0, 2, 0x04, false}, {0, 2, 0x05, false}, {0, 2, 0x06, false},
+    {0, 2, 0x07, false}, {0, 2, 0x08, false}, {0, 2, 0x09, false}, {0, 2, 0x0A, false}, {0, 2, 0x0B, false},
+    {0, 2, 0x1C, false}, {0, 2, 0x1D, false}, {0, 2, 0x1E, false}, {0, 3, 0x0F, true},
+};
+
 template <size_t K>
 const Form& Pick(std::mt19937_64& rng, const Form (&forms)[K]) {
   return forms[rng() % K];
@@ -155,6 +179,31 @@ OracleCase RandomSseExtensionCase(std::mt19937_64& rng) {
                                      -0x80000000LL, 0x100000003LL, INT64_MIN};
   for (const unsigned r : {0u, 2u})
     if (rng() % 4) c.in.gpr[r] = static_cast<uint64_t>(kLengths[rng() % std::size(kLengths)]);
+  return c;
+}
+
+OracleCase RandomMmxCase(std::mt19937_64& rng) {
+  OracleCase c = RandomCase(rng);
+  c.code.clear();
+  c.mmx = true;
+  const int n = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < n;) {
+    std::vector<uint8_t> b = Encode(rng, Pick(rng, kMmx));
+    DecodedInsn insn;
+    if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk || !Usable(insn)) continue;
+    b.resize(insn.length);
+    c.code.insert(c.code.end(), b.begin(), b.end());
+    ++i;
+  }
+  static const uint64_t kEdges[] = {0, ~uint64_t{0}, 0x8000800080008000, 0x7FFF7FFF7FFF7FFF, 0x8080808080808080,
+                                    0x7F7F7F7F7F7F7F7F, 0x0000000100000001, 0x8000000080000000, 0x3F8000004F000000};
+  for (uint64_t& mm : c.in.mm) {
+    switch (rng() % 4) {
+      case 0: mm = kEdges[rng() % std::size(kEdges)]; break;
+      case 1: StringLikeVector(rng, reinterpret_cast<uint8_t*>(&mm), 8); break;
+      default: mm = rng(); break;
+    }
+  }
   return c;
 }
 
