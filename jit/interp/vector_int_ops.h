@@ -1,7 +1,9 @@
 // The two-operand integer vector instructions by mnemonic, for any register width: `r = op(a, b)`
 // on one N-byte block (jit/semantics/vector_int.h). exec_mmx.cpp runs them on MM registers
-// (N = 8) and exec_sse_ext.cpp on XMM registers (N = 16); the VEX forms will add only their
-// operand plumbing. Internal to jit/interp/.
+// (N = 8) and exec_sse_ext.cpp on XMM registers (N = 16). Every one of them is either
+// element-wise or works within 128 bits (PSHUFB, PH*, PACK*, PUNPCK*, PSADBW), so the VEX.256
+// forms are IntegerBinary<16> on each 128-bit half: AVX adds only its operand plumbing (the
+// third operand, zeroing above the destination's width). Internal to jit/interp/.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@ namespace kiln::jit::interp {
 template <unsigned N>
 bool IntegerBinary(frontend::Mnemonic m, const sem::vec::Bytes<N>& a, const sem::vec::Bytes<N>& b,
                    sem::vec::Bytes<N>& r) {
+  static_assert(N == 8 || N == 16, "one MMX or XMM block; YMM is two XMM blocks");
   namespace v = sem::vec;
   using M = frontend::Mnemonic;
   switch (m) {

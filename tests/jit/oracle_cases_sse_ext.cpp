@@ -32,7 +32,7 @@ const Form kSse3[] = {
     {0x66, 1, 0x7D, false}, {0xF2, 1, 0x7D, false}, {0xF3, 1, 0x12, false}, {0xF2, 1, 0x12, false},
     {0xF3, 1, 0x16, false}, {0x66, 1, 0xE8, false}, {0x66, 1, 0xE9, false}, {0x66, 1, 0xEC, false},
     {0x66, 1, 0xED, false}, {0x66, 1, 0xF5, false}, {0x66, 1, 0xF6, false}, {0x66, 1, 0xC4, true},
-    {0x66, 1, 0xC5, true},
+    {0x66, 1, 0xC5, true},  {0x66, 1, 0xF7, false},
 };
 const Form kSsse3[] = {
     {0x66, 2, 0x00, false}, {0x66, 2, 0x01, false}, {0x66, 2, 0x02, false}, {0x66, 2, 0x03, false},
@@ -78,7 +78,7 @@ const Form kMmx[] = {
     {0, 1, 0xEB, false}, {0, 1, 0xEC, false}, {0, 1, 0xED, false}, {0, 1, 0xEE, false}, {0, 1, 0xEF, false},
     {0, 1, 0xF1, false}, {0, 1, 0xF2, false}, {0, 1, 0xF3, false}, {0, 1, 0xF4, false}, {0, 1, 0xF5, false},
     {0, 1, 0xF6, false}, {0, 1, 0xF8, false}, {0, 1, 0xF9, false}, {0, 1, 0xFA, false}, {0, 1, 0xFB, false},
-    {0, 1, 0xFC, false}, {0, 1, 0xFD, false}, {0, 1, 0xFE, false}, {0, 1, 0x2A, false}, {0, 1, 0x2C, false},
+    {0, 1, 0xFC, false}, {0, 1, 0xFD, false}, {0, 1, 0xFE, false}, {0, 1, 0xF7, false}, {0, 1, 0x2A, false}, {0, 1, 0x2C, false},
     {0, 1, 0x2D, false}, {0x66, 1, 0x2A, false}, {0x66, 1, 0x2C, false}, {0x66, 1, 0x2D, false},
     {0xF3, 1, 0xD6, false}, {0xF2, 1, 0xD6, false}, {0, 2, 0x00, false}, {0, 2, 0x01, false},
     {0, 2, 0x02, false}, {0, 2, 0x03, false}, {0, 2, 0x04, false}, {0, 2, 0x05, false}, {0, 2, 0x06, false},
@@ -115,16 +115,18 @@ std::vector<uint8_t> Encode(std::mt19937_64& rng, const Form& f) {
   return b;
 }
 
-// Registers and [rbx + disp] memory only: RBX (the base) and RSP never as GPR operands.
+// Registers and [rbx + disp] memory only: RBX (the base), RSP and RDI (MASKMOVQ/MASKMOVDQU
+// store at [rdi], which the cases point into the data page) never as GPR operands.
 bool Usable(const DecodedInsn& insn) {
   if (insn.mnemonic == Mnemonic::INVALID || insn.encoding != frontend::Encoding::kLegacy) return false;
-  if (insn.mnemonic == Mnemonic::MASKMOVDQU || insn.mnemonic == Mnemonic::MASKMOVQ) return false;  // store at RDI
+  if ((insn.mnemonic == Mnemonic::MASKMOVDQU || insn.mnemonic == Mnemonic::MASKMOVQ) && insn.address_size != 8)
+    return false;
   for (int i = 0; i < insn.operand_count; ++i) {
     const auto& op = insn.operands[i];
     if (op.kind == OperandKind::kReg) {
       if (op.reg.cls == RegClass::kXmm || op.reg.cls == RegClass::kMmx) continue;
       if (op.reg.cls < RegClass::kGpr8 || op.reg.cls > RegClass::kGpr64) return false;
-      if (op.reg.index == 3 || op.reg.index == 4) return false;
+      if (op.reg.index == 3 || op.reg.index == 4 || op.reg.index == 7) return false;
     } else if (op.kind == OperandKind::kMem) {
       if (!op.base.valid() || op.base.index != 3 || op.index.valid()) return false;
     }
@@ -179,6 +181,7 @@ OracleCase RandomSseExtensionCase(std::mt19937_64& rng) {
                                      -0x80000000LL, 0x100000003LL, INT64_MIN};
   for (const unsigned r : {0u, 2u})
     if (rng() % 4) c.in.gpr[r] = static_cast<uint64_t>(kLengths[rng() % std::size(kLengths)]);
+  c.in.gpr[7] = kOracleDataBase + rng() % (kOracleDataSize - 16);  // MASKMOVDQU's [rdi]
   return c;
 }
 
@@ -204,6 +207,7 @@ OracleCase RandomMmxCase(std::mt19937_64& rng) {
       default: mm = rng(); break;
     }
   }
+  c.in.gpr[7] = kOracleDataBase + rng() % (kOracleDataSize - 8);  // MASKMOVQ's [rdi]
   return c;
 }
 
@@ -219,7 +223,7 @@ const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn) {
     case M::PALIGNR:
       return "sse3/ssse3";
     case M::PADDSB: case M::PADDSW: case M::PSUBSB: case M::PSUBSW: case M::PMADDWD: case M::PSADBW:
-    case M::PINSRW: case M::PEXTRW:
+    case M::PINSRW: case M::PEXTRW: case M::MASKMOVDQU:
       return insn.map == frontend::OpcodeMap::k0F ? "sse2 int (rest)" : "sse4.1";
     case M::PCMPGTQ: case M::PCMPESTRI: case M::PCMPESTRM: case M::PCMPISTRI: case M::PCMPISTRM:
       return "sse4.2";
