@@ -39,12 +39,12 @@ OracleCase RandomBranchCase(std::mt19937_64& rng);
 OracleCase RandomStringCase(std::mt19937_64& rng);
 
 /// One SSE3, SSSE3, SSE4.1, SSE4.2 or AES-NI/PCLMULQDQ instruction (the rest of SSE2's integer
-/// forms included), 64-bit mode (oracle_cases_sse_ext.cpp).
-std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng);
+/// forms included), in 64-bit or compatibility mode (oracle_cases_sse_ext.cpp).
+std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// 1-4 RandomSseExtensionInsn instructions from a RandomCase state with string-like vectors and
 /// memory (for the string compares) and small explicit lengths in RAX and RDX.
-OracleCase RandomSseExtensionCase(std::mt19937_64& rng);
+OracleCase RandomSseExtensionCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// 1-4 MMX instructions (MM-register forms of MMX, SSE, SSE2, SSSE3 and EMMS) with MM0-7 loaded
 /// (OracleCase::mmx).

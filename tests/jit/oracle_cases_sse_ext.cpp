@@ -91,10 +91,10 @@ const Form& Pick(std::mt19937_64& rng, const Form (&forms)[K]) {
   return forms[rng() % K];
 }
 
-std::vector<uint8_t> Encode(std::mt19937_64& rng, const Form& f) {
+std::vector<uint8_t> Encode(std::mt19937_64& rng, const Form& f, OracleMode mode = OracleMode::k64) {
   std::vector<uint8_t> b;
   if (f.prefix) b.push_back(f.prefix);
-  if (rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));  // REX.W/R
+  if (mode == OracleMode::k64 && rng() % 3 == 0) b.push_back(static_cast<uint8_t>(0x40 | (rng() & 0xC)));  // REX.W/R
   b.push_back(0x0F);
   if (f.map == 2) b.push_back(0x38);
   if (f.map == 3) b.push_back(0x3A);
@@ -147,29 +147,29 @@ void StringLikeVector(std::mt19937_64& rng, uint8_t* v, size_t n) {
 
 }  // namespace
 
-std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng) {
+std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng, OracleMode mode) {
   for (;;) {
     std::vector<uint8_t> b;
     switch (rng() % 6) {
-      case 0: b = Encode(rng, Pick(rng, kSse3)); break;
-      case 1: b = Encode(rng, Pick(rng, kSsse3)); break;
-      case 2: case 3: b = Encode(rng, Pick(rng, kSse41)); break;
-      case 4: b = Encode(rng, Pick(rng, kSse42)); break;
-      default: b = Encode(rng, Pick(rng, kAes)); break;
+      case 0: b = Encode(rng, Pick(rng, kSse3), mode); break;
+      case 1: b = Encode(rng, Pick(rng, kSsse3), mode); break;
+      case 2: case 3: b = Encode(rng, Pick(rng, kSse41), mode); break;
+      case 4: b = Encode(rng, Pick(rng, kSse42), mode); break;
+      default: b = Encode(rng, Pick(rng, kAes), mode); break;
     }
     DecodedInsn insn;
-    if (frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk || !Usable(insn)) continue;
+    if (frontend::Decode(b, CpuModeOf(mode), insn) != frontend::DecodeStatus::kOk || !Usable(insn)) continue;
     b.resize(insn.length);
     return b;
   }
 }
 
-OracleCase RandomSseExtensionCase(std::mt19937_64& rng) {
-  OracleCase c = RandomCase(rng);
+OracleCase RandomSseExtensionCase(std::mt19937_64& rng, OracleMode mode) {
+  OracleCase c = RandomCase(rng, mode);
   c.code.clear();
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i) {
-    const auto insn = RandomSseExtensionInsn(rng);
+    const auto insn = RandomSseExtensionInsn(rng, mode);
     c.code.insert(c.code.end(), insn.begin(), insn.end());
   }
   // String-like contents in some registers and around [rbx]; small explicit lengths (signed,
@@ -181,6 +181,8 @@ OracleCase RandomSseExtensionCase(std::mt19937_64& rng) {
                                      -0x80000000LL, 0x100000003LL, INT64_MIN};
   for (const unsigned r : {0u, 2u})
     if (rng() % 4) c.in.gpr[r] = static_cast<uint64_t>(kLengths[rng() % std::size(kLengths)]);
+  if (mode == OracleMode::k32)
+    for (uint64_t& g : c.in.gpr) g &= 0xFFFFFFFF;
   c.in.gpr[7] = kOracleDataBase + rng() % (kOracleDataSize - 16);  // MASKMOVDQU's [rdi]
   return c;
 }
@@ -216,6 +218,8 @@ const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn) {
     if (insn.operands[i].kind == OperandKind::kReg && insn.operands[i].reg.cls == RegClass::kMmx) return "mmx";
   using M = Mnemonic;
   switch (insn.mnemonic) {
+    case M::EMMS: case M::CVTPI2PS: case M::CVTPI2PD:  // no MM operand (a memory source)
+      return "mmx";
     case M::ADDSUBPS: case M::ADDSUBPD: case M::HADDPS: case M::HADDPD: case M::HSUBPS: case M::HSUBPD:
     case M::MOVSLDUP: case M::MOVSHDUP: case M::MOVDDUP: case M::PSHUFB: case M::PHADDW: case M::PHADDD:
     case M::PHADDSW: case M::PHSUBW: case M::PHSUBD: case M::PHSUBSW: case M::PMADDUBSW: case M::PMULHRSW:
