@@ -15,10 +15,13 @@ struct CpuModel {
   char brand[49] = "Kiln virtual x86-64 CPU";
   uint32_t family = 6, model = 0x55, stepping = 4;
   // Leaf 1 EDX: FPU, TSC, CX8, CMOV, FXSR, MMX, SSE, SSE2 - the x86-64 baseline that every
-  // x86-64 program may assume (the FP/vector issue completes x87, MMX and the rest of SSE).
+  // x86-64 program may assume (the FP/vector issue completes x87).
   uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
                        (1u << 25) | (1u << 26);
-  uint32_t leaf1_ecx = (1u << 13) | (1u << 22) | (1u << 23);  // CMPXCHG16B, MOVBE, POPCNT (no RDRAND: bit 30)
+  // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4.1, SSE4.2, MOVBE, POPCNT, AES (no RDRAND:
+  // bit 30; no OSXSAVE/AVX until the AVX work).
+  uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 22) |
+                       (1u << 23) | (1u << 25);
   // BMI1, BMI2, ADX, and ERMS (bit 9): REP MOVSB/STOSB run as bulk copies and fills, so glibc
   // and kernels may use them for memcpy/memset.
   uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 9) | (1u << 19);
@@ -27,20 +30,23 @@ struct CpuModel {
   uint32_t ext1_ecx = (1u << 0) | (1u << 5);
 };
 
-/// The models `-cpu NAME` accepts: "kiln" (the default: everything Kiln implements) and
-/// "x86-64" (the x86-64 baseline of the psABI, level 1: no POPCNT, MOVBE, CMPXCHG16B, LAHF in
-/// 64-bit mode, BMI, ADX, LZCNT, ERMS), which makes programs take their baseline code paths.
+/// The models `-cpu NAME` accepts: "kiln" (the default: everything Kiln implements), "x86-64"
+/// (the x86-64 baseline of the psABI, level 1: no SSE3-4.2, POPCNT, MOVBE, CMPXCHG16B, LAHF in
+/// 64-bit mode, AES, PCLMULQDQ, BMI, ADX, LZCNT, ERMS), which makes programs take their baseline
+/// code paths, and "x86-64-v2" (level 2: level 1 plus CMPXCHG16B, LAHF/SAHF, POPCNT, SSE3, SSSE3,
+/// SSE4.1, SSE4.2).
 inline bool CpuModelByName(std::string_view name, CpuModel& out) {
   out = CpuModel{};
   if (name == "kiln") return true;
-  if (name == "x86-64") {
-    out.leaf1_ecx = 0;
+  if (name == "x86-64" || name == "x86-64-v2") {
+    const bool v2 = name == "x86-64-v2";
+    out.leaf1_ecx = v2 ? (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) : 0;
     out.leaf7_ebx = 0;
-    out.ext1_ecx = 0;
+    out.ext1_ecx = v2 ? 1u : 0;  // LAHF/SAHF in 64-bit mode
     return true;
   }
   return false;
 }
-inline constexpr std::string_view kCpuModelNames = "kiln, x86-64";
+inline constexpr std::string_view kCpuModelNames = "kiln, x86-64, x86-64-v2";
 
 }  // namespace kiln::machine

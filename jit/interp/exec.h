@@ -293,6 +293,12 @@ bool ExecuteMachine(Exec& e, Step& step);  // exec_machine.cpp: trapped to machi
 bool ExecuteSystem(Exec& e, Step& step);    // exec_string.cpp: CPUID, RDTSC (user-level system)
 bool ExecuteSse(Exec& e, Step& step);       // exec_sse.cpp: SSE2 integer, logic and moves
 bool ExecuteSseFloat(Exec& e, Step& step);  // exec_sse_fp.cpp: SSE/SSE2 single and double FP
+bool ExecuteSseExtension(Exec& e, Step& step);       // exec_sse_ext.cpp: the rest of SSE2 integer,
+                                                     // SSE3 moves, SSSE3, SSE4.1 integer/blend/insert
+bool ExecuteSseFloatExtension(Exec& e, Step& step);  // exec_sse_fp_ext.cpp: SSE3/SSE4.1 FP
+bool ExecuteSseStrings(Exec& e, Step& step);         // exec_sse42.cpp: PCMPESTRI/M, PCMPISTRI/M
+bool ExecuteAes(Exec& e, Step& step);                // exec_aes.cpp: AES-NI, PCLMULQDQ
+bool ExecuteMmx(Exec& e, Step& step);                // exec_mmx.cpp: MMX and its SSE/SSSE3 forms
 bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32

@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/sse_fp_common.h"
 #include "jit/interp/vector_access.h"
 #include "jit/semantics/flags.h"
 #include "jit/semantics/sse_fp.h"
@@ -16,17 +17,6 @@ namespace {
 using frontend::Mnemonic;
 namespace fp = sem::fp;
 namespace mx = sem::fp::mxcsr;
-
-template <class T>
-fp::Bits<T> Lane(const Vec& v, unsigned i) {
-  fp::Bits<T> x;
-  std::memcpy(&x, v.data() + i * sizeof x, sizeof x);
-  return x;
-}
-template <class T>
-void SetLane(Vec& v, unsigned i, fp::Bits<T> x) {
-  std::memcpy(v.data() + i * sizeof x, &x, sizeof x);
-}
 
 /// dest = fn(dest lane, src lane) for every lane (packed, src 16 aligned bytes) or lane 0
 /// (scalar; the other lanes of dest are kept).
@@ -43,7 +33,7 @@ Step LaneWise(Exec& e, bool scalar, Fn fn) {
     flags |= x.flags;
     SetLane<T>(r, i, x.value);
   }
-  if (!CommitMxcsrFlags(e, flags, step)) return step;
+  if (!CommitFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -75,7 +65,7 @@ Step OrderedCompare(Exec& e, bool signaling) {
   Vec a, b;
   if (!ReadVec(e, 0, a, step) || !ReadVec(e, 1, b, step)) return step;
   const fp::Result<T> r = fp::OrderedCompare<T>(signaling, Lane<T>(a, 0), Lane<T>(b, 0), e.s.mxcsr);
-  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
+  if (!CommitFlags(e, r.flags, step)) return step;
   sem::UpdateFlags(e.s.flags, machine::rflags::kArith, static_cast<uint64_t>(r.value));
   return e.Next();
 }
@@ -97,7 +87,7 @@ Step ConvertFloat(Exec& e, bool scalar) {
     flags |= x.flags;
     SetLane<To>(r, i, x.value);
   }
-  if (!CommitMxcsrFlags(e, flags, step)) return step;
+  if (!CommitFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -111,7 +101,7 @@ Step ToInteger(Exec& e, bool truncate) {
   const unsigned bits = e.insn.operands[0].size * 8;
   uint64_t out = 0;
   const fp::Result<T> r = fp::ToInteger<T>(Lane<T>(b, 0), bits, truncate, e.s.mxcsr, out);
-  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
+  if (!CommitFlags(e, r.flags, step)) return step;
   e.WriteReg(e.insn.operands[0].reg, out);
   return e.Next();
 }
@@ -126,7 +116,7 @@ Step FromInteger(Exec& e) {
   const unsigned bits = e.insn.operands[1].size * 8;
   const int64_t x = bits == 64 ? static_cast<int64_t>(v) : static_cast<int32_t>(static_cast<uint32_t>(v));
   const fp::Result<T> r = fp::FromInteger<T>(x, e.s.mxcsr);
-  if (!CommitMxcsrFlags(e, r.flags, step)) return step;
+  if (!CommitFlags(e, r.flags, step)) return step;
   SetLane<T>(a, 0, r.value);
   WriteVec(e, 0, a, step);
   return e.Next();
@@ -147,7 +137,7 @@ Step PackedToInteger(Exec& e, bool truncate) {
     const auto v = static_cast<uint32_t>(out);
     std::memcpy(r.data() + 4 * i, &v, 4);
   }
-  if (!CommitMxcsrFlags(e, flags, step)) return step;
+  if (!CommitFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }
@@ -167,7 +157,7 @@ Step PackedFromInteger(Exec& e) {
     flags |= x.flags;
     SetLane<T>(r, i, x.value);
   }
-  if (!CommitMxcsrFlags(e, flags, step)) return step;
+  if (!CommitFlags(e, flags, step)) return step;
   WriteVec(e, 0, r, step);
   return e.Next();
 }

@@ -8,7 +8,7 @@
 
 #include "jit/interp/exec.h"
 #include "jit/interp/uop_operands.h"
-#include "jit/interp/vector_access.h"
+#include "jit/interp/sse_fp_common.h"
 #include "jit/semantics/sse_fp.h"
 
 namespace kiln::jit::interp {
@@ -46,7 +46,7 @@ Step SseArith(Exec& e, const Uop& u) {
   }
   if (flags) {
     Step step = Step::kNext;
-    if (!CommitMxcsrFlags(e, flags, step)) return step;
+    if (!CommitFlags(e, flags, step)) return step;
   }
   std::memcpy(s.zmm[u.r0], dst, sizeof dst);
   KILN_MUSTTAIL return Continue(e, u);

@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "jit/interp/exec.h"
-#include "jit/semantics/sse_fp.h"
 
 namespace kiln::jit::interp {
 
@@ -56,22 +55,6 @@ inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = fa
     return false;
   }
   return e.WriteBytes(addr, v.data(), op.size, step);
-}
-
-inline constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;
-
-/// Merges `flags` (of every lane) into MXCSR; an unmasked one raises #XM (or #UD without
-/// CR4.OSXMMEXCPT). An unmasked pre-computation exception (IE, DE, ZE) stops the instruction
-/// before it computes, so the post-computation flags (OE, UE, PE) are not set then (SDM Vol.1
-/// 11.5.3.2, as the host does).
-inline bool CommitMxcsrFlags(Exec& e, uint32_t flags, Step& step) {
-  const uint32_t masks = (e.s.mxcsr >> sem::fp::mxcsr::kMaskShift) & sem::fp::mxcsr::kFlags;
-  const uint32_t pre = flags & (sem::fp::mxcsr::kIe | sem::fp::mxcsr::kDe | sem::fp::mxcsr::kZe);
-  if (pre & ~masks) flags = pre;
-  e.s.mxcsr |= flags;
-  if ((flags & ~masks) == 0) return true;
-  step = e.Raise((e.s.cr4 & kCr4Osxmmexcpt) ? vec::kXm : vec::kUd);
-  return false;
 }
 
 }  // namespace kiln::jit::interp

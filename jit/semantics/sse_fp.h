@@ -420,4 +420,25 @@ Result<T> FromInteger(int64_t v, uint32_t csr) {
   return {std::bit_cast<Bits<T>>(x), FlagsFromHost(raised)};
 }
 
+/// ROUNDPS/PD/SS/SD: to an integral value in the mode imm[1:0] (nearest-even, down, up, toward
+/// zero), or MXCSR.RC when imm[2] is set; PE when inexact unless imm[3] suppresses it. An SNaN
+/// gives IE and is quieted; no DE (SDM Vol.2 ROUNDPS: #I for an SNaN, #P).
+template <class T>
+Result<T> RoundToIntegral(Bits<T> a, unsigned imm, uint32_t csr) {
+  a = DenormalsAreZero<T>(a, csr);
+  if (IsNaN<T>(a)) return {Quiet<T>(a), IsSNaN<T>(a) ? mxcsr::kIe : 0};
+  const unsigned mode = (imm & 4) ? (csr >> mxcsr::kRoundingShift) & 3 : imm & 3;
+  const T x = std::bit_cast<T>(a);
+  T r;
+  switch (mode) {
+    case 0: r = std::nearbyint(x); break;  // the host's default mode: nearest-even
+    case 1: r = std::floor(x); break;
+    case 2: r = std::ceil(x); break;
+    default: r = std::trunc(x); break;
+  }
+  Result<T> out{std::bit_cast<Bits<T>>(r), 0};
+  if (!(imm & 8) && r != x) out.flags |= mxcsr::kPe;
+  return out;
+}
+
 }  // namespace kiln::jit::sem::fp

@@ -23,6 +23,9 @@ TEST(Cpuid, DefaultModel_AdvertisesWhatKilnImplements) {
   EXPECT_TRUE(leaf1.ecx & (1u << 23));   // POPCNT
   EXPECT_TRUE(leaf1.ecx & (1u << 13));   // CMPXCHG16B
   EXPECT_FALSE(leaf1.ecx & (1u << 30));  // no RDRAND: not implemented
+  for (const unsigned bit : {0u, 1u, 9u, 19u, 20u, 25u})  // SSE3 PCLMULQDQ SSSE3 SSE4.1 SSE4.2 AES
+    EXPECT_TRUE(leaf1.ecx & (1u << bit)) << bit;
+  EXPECT_FALSE(leaf1.ecx & (1u << 27));  // no OSXSAVE (and so no AVX) yet
   EXPECT_TRUE(leaf1.edx & (1u << 8));    // CMPXCHG8B
   EXPECT_TRUE(jit::sem::Cpuid(m, 7, 0).ebx & (1u << 9));   // ERMS: bulk REP MOVSB/STOSB
   EXPECT_EQ(jit::sem::Cpuid(m, 7, 1).ebx, 0u);             // only subleaf 0 has features
@@ -36,6 +39,16 @@ TEST(Cpuid, BaselineModel_HasOnlyTheX86_64Baseline) {
   EXPECT_TRUE(leaf1.edx & (1u << 26));  // SSE2 is part of the baseline
   EXPECT_EQ(jit::sem::Cpuid(m, 7, 0).ebx, 0u);
   EXPECT_TRUE(jit::sem::Cpuid(m, 0x80000001, 0).edx & (1u << 29));  // long mode
+}
+
+TEST(Cpuid, V2Model_HasTheX86_64V2Level) {
+  machine::CpuModel m;
+  ASSERT_TRUE(machine::CpuModelByName("x86-64-v2", m));
+  const auto leaf1 = jit::sem::Cpuid(m, 1, 0);
+  // SSE3, SSSE3, CMPXCHG16B, SSE4.1, SSE4.2, POPCNT; no PCLMULQDQ, MOVBE or AES.
+  EXPECT_EQ(leaf1.ecx, (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23));
+  EXPECT_EQ(jit::sem::Cpuid(m, 0x80000001, 0).ecx, 1u);  // LAHF/SAHF in 64-bit mode
+  EXPECT_EQ(jit::sem::Cpuid(m, 7, 0).ebx, 0u);
 }
 
 TEST(Cpuid, UnknownModelName_IsRejected) {

@@ -37,6 +37,8 @@ constexpr uint64_t kXmmOut = kScratch + 0x500;    // 16 x 16 bytes
 constexpr uint64_t kMxcsrIn = kScratch + 0x600;
 constexpr uint64_t kMxcsrOut = kScratch + 0x608;
 constexpr uint64_t kMxcsrHost = kScratch + 0x610;  // the C code's MXCSR, restored after a case
+constexpr uint64_t kMmIn = kScratch + 0x700;       // 8 x u64 (MMX cases)
+constexpr uint64_t kMmOut = kScratch + 0x740;      // 8 x u64
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
 // Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
@@ -112,16 +114,28 @@ void Epilogue(Emitter& e) {
   e.Byte(0xC3);  // ret
 }
 
+// MMX cases: movq mm0-7, [in] after the prologue; movq [out], mm0-7 and EMMS (the C code may
+// use x87) before the epilogue.
+void LoadMmx(Emitter& e) {
+  for (unsigned m = 0; m < 8; ++m) e.Sse(0, 0x6F, m, kMmIn + 8 * m);
+}
+void StoreMmx(Emitter& e) {
+  for (unsigned m = 0; m < 8; ++m) e.Sse(0, 0x7F, m, kMmOut + 8 * m);
+  e.Bytes({0x0F, 0x77});
+}
+
 // prologue + case + epilogue, callable as void(*)().
-std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body) {
+std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
   Emitter e;
   Prologue(e);
+  if (mmx) LoadMmx(e);
   e.code.insert(e.code.end(), body.begin(), body.end());
   for (unsigned r = 0; r < 16; ++r) e.Store(r, kOutRegs + 8 * r);
   e.MovRspImm(kStackTop);
   e.Byte(0x9C);                 // pushfq
   e.Bytes({0x8F, 0x04, 0x25});  // pop qword [kFlagsOut]
   e.Disp32(kFlagsOut);
+  if (mmx) StoreMmx(e);
   Epilogue(e);
   return e.code;
 }
@@ -177,6 +191,8 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   if (const auto* fp = static_cast<const ucontext_t*>(context)->uc_mcontext.fpregs) {
     std::memcpy(reinterpret_cast<void*>(kXmmOut), fp->_xmm, 16 * 16);
     *reinterpret_cast<uint32_t*>(kMxcsrOut) = fp->mxcsr;
+    auto* mm = reinterpret_cast<uint64_t*>(kMmOut);
+    for (int i = 0; i < 8; ++i) std::memcpy(&mm[i], fp->_st[i].significand, 8);  // ST(i) = MMi: TOP is 0 after the MOVQ loads
   }
   g_signal = sig;
   g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
@@ -203,7 +219,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
   for (size_t i = 0; i < cases.size(); ++i) {
     const OracleCase& c = cases[i];
-    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code);
+    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code, c.mmx);
     std::memcpy(code, wrapped.data(), wrapped.size());
     __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
     std::memcpy(data, c.in.data, kOracleDataSize);
@@ -212,6 +228,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     std::memcpy(reinterpret_cast<void*>(kXmmIn), c.in.xmm, sizeof c.in.xmm);
     *reinterpret_cast<uint32_t*>(kMxcsrIn) = c.in.mxcsr;
     *reinterpret_cast<uint32_t*>(kMxcsrHost) = 0x1F80;
+    std::memcpy(reinterpret_cast<void*>(kMmIn), c.in.mm, sizeof c.in.mm);
     std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
     OracleResult& r = results[i];
     g_signal = 0;
@@ -222,6 +239,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
       // The case may have set DF, or loaded its MXCSR, before it faulted.
       const uint32_t mxcsr = 0x1F80;
       asm volatile("cld\n\tldmxcsr %0" : : "m"(mxcsr));
+      if (c.mmx) asm volatile("emms");
     }
     r.signal = g_signal;
     r.trap = g_trap;
@@ -229,6 +247,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     r.out.rflags = scratch_words[(kFlagsOut - kScratch) / 8];
     std::memcpy(r.out.xmm, reinterpret_cast<const void*>(kXmmOut), sizeof r.out.xmm);
     r.out.mxcsr = *reinterpret_cast<const uint32_t*>(kMxcsrOut);
+    if (c.mmx) std::memcpy(r.out.mm, reinterpret_cast<const void*>(kMmOut), sizeof r.out.mm);
     std::memcpy(r.out.data, data, kOracleDataSize);
   }
   _exit(0);

@@ -22,6 +22,7 @@ struct OracleState {
   uint64_t rflags = 0x202;
   alignas(16) uint8_t xmm[16][16] = {};  ///< XMM0-15, little-endian lanes
   uint32_t mxcsr = 0x1F80;
+  uint64_t mm[8] = {};  ///< MM0-7: loaded and read back only in cases with `mmx` set
   uint8_t data[kOracleDataSize] = {};
 };
 
@@ -34,6 +35,7 @@ struct OracleCase {
   std::vector<uint8_t> code;  ///< the instructions under test (no control flow out of them)
   OracleState in;
   OracleMode mode = OracleMode::k64;
+  bool mmx = false;  ///< 64-bit mode only: MM0-7 loaded from `in.mm` (the x87 unit in MMX state)
 };
 
 struct OracleResult {

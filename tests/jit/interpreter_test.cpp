@@ -154,6 +154,33 @@ TEST(Interpreter, InvalidOpcode_RaisesUd) {
   EXPECT_EQ(b.state.rip, kBase + 1);
 }
 
+TEST(Interpreter, MmxInstructions_AliasTheX87RegistersAndSetItsState) {
+  // mov eax, 0x01020304 / movq mm1, rax / paddb mm1, mm1 / hlt
+  Machine m("b80403020148" "0f6ec8" "0ffcc9" "f4");
+  m.state.fsw = 0x3800;  // TOP = 7
+  m.Run();
+  EXPECT_EQ(m.state.st[1].significand, 0x02040608u);  // MM1 is physical register R1
+  EXPECT_EQ(m.state.st[1].sign_exponent, 0xFFFF);
+  EXPECT_EQ(m.state.fsw & 0x3800, 0);  // TOP = 0
+  EXPECT_EQ(m.state.ftw, 0);           // every tag valid
+  // emms / hlt
+  Machine e("0f77f4");
+  e.state.ftw = 0;
+  e.Run();
+  EXPECT_EQ(e.state.ftw, 0xFFFF);
+}
+
+TEST(Interpreter, MmxWithCr0TsOrEm_RaisesNmOrUd) {
+  // paddb mm1, mm1
+  Machine ts("0ffcc9");
+  ts.state.cr0 |= 1u << 3;  // TS
+  EXPECT_EQ(ts.Run().vector, jit::vec::kNm);
+  Machine em("0ffcc9");
+  em.state.cr0 |= 1u << 2;  // EM
+  EXPECT_EQ(em.Run().vector, jit::vec::kUd);
+  EXPECT_EQ(em.state.st[1].sign_exponent, 0);  // nothing written
+}
+
 TEST(Interpreter, UnimplementedInstruction_RaisesUdAndIsReportedOnce) {
   // nop / fld1 (x87: decoded, not executed yet) / hlt. Run twice: one report line.
   Machine m("90d9e8f4");

@@ -433,6 +433,11 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   jit::sem::WriteRflags(s, c.in.rflags);
   for (int i = 0; i < 16; ++i) std::memcpy(s.zmm[i], c.in.xmm[i], 16);
   s.mxcsr = c.in.mxcsr;
+  if (c.mmx) {  // as the host's MOVQ loads leave it: MMi in physical register i, TOP 0, tags valid
+    for (int i = 0; i < 8; ++i) s.st[i] = {c.in.mm[i], 0xFFFF};
+    s.fsw = static_cast<uint16_t>(s.fsw & ~0x3800u);
+    s.ftw = 0;
+  }
   s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT, as the host's Linux sets them
   s.efer = machine::efer::kLme | machine::efer::kLma;
   s.cr0 |= 1;  // PE
@@ -454,7 +459,10 @@ EmulatedRun RunOnInterpreter(const OracleCase& c) {
   std::string error;
   EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
   jit::Interpreter interp(s, memory);
-  return Finish(interp.Run(100), s, memory);
+  EmulatedRun r = Finish(interp.Run(100), s, memory);
+  if (c.mmx)
+    for (int i = 0; i < 8; ++i) r.out.mm[i] = s.st[i].significand;
+  return r;
 }
 
 EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::RegionMemory& memory) {
@@ -522,6 +530,13 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
       return out;
     }
   }
+  for (int m = 0; m < 8; ++m) {
+    if (h.out.mm[m] != k.out.mm[m]) {
+      std::snprintf(buf, sizeof buf, "mm%d: host 0x%016llx kiln 0x%016llx", m, (unsigned long long)h.out.mm[m],
+                    (unsigned long long)k.out.mm[m]);
+      return buf;
+    }
+  }
   if (h.out.mxcsr != k.out.mxcsr) {
     std::snprintf(buf, sizeof buf, "mxcsr: host 0x%x kiln 0x%x", h.out.mxcsr, k.out.mxcsr);
     return buf;
@@ -540,6 +555,7 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
 }
 
 const char* GroupOf(const DecodedInsn& insn) {
+  if (const char* group = SseExtensionGroupOf(insn)) return group;
   const std::string_view name = frontend::MnemonicName(insn.mnemonic);
   // MOVSD and CMPSD are string instructions in the one-byte map, SSE2 ones in 0F.
   if (insn.map == frontend::OpcodeMap::kPrimary && (name == "movsd" || name == "cmpsd")) return "string";
@@ -590,8 +606,18 @@ std::string StartState(const OracleCase& c) {
     std::snprintf(buf, sizeof buf, " %s=0x%llx", kNames[r], static_cast<unsigned long long>(c.in.gpr[r]));
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, " rflags=0x%llx\n", static_cast<unsigned long long>(c.in.rflags));
-  return out + buf;
+  std::snprintf(buf, sizeof buf, " rflags=0x%llx mxcsr=0x%x\n", static_cast<unsigned long long>(c.in.rflags), c.in.mxcsr);
+  out += buf;
+  for (int x = 0; x < 16; ++x) {
+    std::snprintf(buf, sizeof buf, "%sxmm%d=", x % 4 ? " " : "  ", x);
+    out += buf;
+    for (int b = 15; b >= 0; --b) {
+      std::snprintf(buf, sizeof buf, "%02x", c.in.xmm[x][b]);
+      out += buf;
+    }
+    if (x % 4 == 3) out += "\n";
+  }
+  return out;
 }
 
 std::string Listing(const std::vector<uint8_t>& code, OracleMode mode) {

@@ -38,6 +38,22 @@ OracleCase RandomBranchCase(std::mt19937_64& rng);
 /// RandomCase's instructions.
 OracleCase RandomStringCase(std::mt19937_64& rng);
 
+/// One SSE3, SSSE3, SSE4.1, SSE4.2 or AES-NI/PCLMULQDQ instruction (the rest of SSE2's integer
+/// forms included), in 64-bit or compatibility mode (oracle_cases_sse_ext.cpp).
+std::vector<uint8_t> RandomSseExtensionInsn(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
+
+/// 1-4 RandomSseExtensionInsn instructions from a RandomCase state with string-like vectors and
+/// memory (for the string compares) and small explicit lengths in RAX and RDX.
+OracleCase RandomSseExtensionCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
+
+/// 1-4 MMX instructions (MM-register forms of MMX, SSE, SSE2, SSSE3 and EMMS) with MM0-7 loaded
+/// (OracleCase::mmx).
+OracleCase RandomMmxCase(std::mt19937_64& rng);
+
+/// The oracle group of an instruction of those extensions ("sse3/ssse3", "sse4.1", "sse4.2",
+/// "aes/pclmul", "mmx" for any MM-register form), or nullptr.
+const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn);
+
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
 /// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
