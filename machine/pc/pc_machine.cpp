@@ -197,7 +197,7 @@ int PcMachine::Run(std::string& message) {
     // The instruction after STI or MOV SS runs before any interrupt is taken.
     const uint64_t budget = cpu_->interrupt_shadow ? 1 : kSlice;
     const jit::Exit exit = engine_->Run(budget);
-    if (budget == 1 && state_->retired > 0) cpu_->interrupt_shadow = false;
+    if (budget == 1) cpu_->interrupt_shadow = false;  // (an emulated MOV SS/STI sets a new one below)
     since_poll += budget;
     if (since_poll >= 200000) {
       since_poll = 0;
