@@ -11,7 +11,7 @@ namespace {
 
 using GroupFn = bool (*)(Exec&, Step&);
 // The order they are tried in the first time an instruction executes.
-constexpr GroupFn kGroups[] = {ExecuteInteger, ExecuteControl, ExecuteData, ExecuteString, ExecuteSse, ExecuteSseFloat, ExecuteSystem, ExecuteLegacy, ExecuteBmi};
+constexpr GroupFn kGroups[] = {ExecuteInteger, ExecuteControl, ExecuteData, ExecuteString, ExecuteSse, ExecuteSseFloat, ExecuteSystem, ExecuteLegacy, ExecuteBmi, ExecuteX87};
 
 }  // namespace
 

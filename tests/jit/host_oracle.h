@@ -16,12 +16,22 @@ inline constexpr uint64_t kOracleDataBase = 0x20000000;
 inline constexpr uint64_t kOracleDataSize = 4096;
 inline constexpr uint64_t kOracleMaxCode = 256;  ///< bytes of test instructions per case
 
+/// The x87 state as FXSAVE stores it (SDM Vol.2 FXSAVE Table 3-56).
+struct OracleX87 {
+  uint16_t fcw = 0x037F, fsw = 0;
+  uint8_t ftw = 0;  ///< the abridged tag word: bit i set when physical register Ri is in use
+  uint16_t fop = 0;
+  uint64_t fip = 0, fdp = 0;
+  uint8_t st[8][10] = {};  ///< ST(0)..ST(7) in stack order, 64-bit significand then sign/exponent
+};
+
 /// The architectural state a case starts from and ends in.
 struct OracleState {
   uint64_t gpr[16] = {};
   uint64_t rflags = 0x202;
   alignas(16) uint8_t xmm[16][16] = {};  ///< XMM0-15, little-endian lanes
   uint32_t mxcsr = 0x1F80;
+  OracleX87 x87;
   uint8_t data[kOracleDataSize] = {};
 };
 

@@ -38,6 +38,21 @@ OracleCase RandomBranchCase(std::mt19937_64& rng);
 /// RandomCase's instructions.
 OracleCase RandomStringCase(std::mt19937_64& rng);
 
+/// Loads the x87 part of a case into `s` (tags from the abridged tag word and the contents) and
+/// reads it back in FXSAVE form.
+void LoadX87(const OracleX87& x, machine::CpuState& s);
+void StoreX87(const machine::CpuState& s, OracleX87& x);
+
+/// "" when the x87 states agree: FCW, FSW, the abridged tag word, the registers in use
+/// bit-exactly, FOP, FIP and FDP; else the first difference.
+std::string X87Difference(const OracleX87& host, const OracleX87& kiln);
+
+/// One to four random x87 instructions (loads, stores, arithmetic, compares, control words,
+/// environment, FXSAVE/FXRSTOR) from a random x87 state: edge operands in registers and memory,
+/// random control words (every rounding and precision mode, unmasked exceptions, so that #MF
+/// must match too), empty and full stacks. 64-bit mode. oracle_cases_x87.cpp.
+OracleCase RandomX87Case(std::mt19937_64& rng);
+
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
 /// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
