@@ -526,6 +526,67 @@ Step ExtractOp(Exec& e) {
   return e.Next();
 }
 
+/// FSIN, FCOS, FPTAN, FSINCOS (|x| >= 2^63: C2 = 1 and nothing else changes), F2XM1 on ST(0);
+/// FPATAN, FYL2X, FYL2XP1 on ST(1) and ST(0), popping.
+Step Transcendental(Exec& e, Mnemonic m) {
+  Fpu f(e);
+  if (!f.Begin()) return f.step;
+  const bool binary = m == Mnemonic::FPATAN || m == Mnemonic::FYL2X || m == Mnemonic::FYL2XP1;
+  const bool pushes = m == Mnemonic::FPTAN || m == Mnemonic::FSINCOS;
+  const bool trig = pushes || m == Mnemonic::FSIN || m == Mnemonic::FCOS;
+  if (f.Empty(0) || (binary && f.Empty(1)) || (pushes && !f.Empty(7))) {
+    const bool overflow = !f.Empty(0) && !(binary && f.Empty(1));
+    if (trig) e.s.fsw = static_cast<uint16_t>(e.s.fsw & ~sw::kC2);
+    if (f.StackFault(overflow)) {
+      if (binary) {
+        f.Set(1, x87::kIndefinite);
+        f.Pop();
+      } else {
+        f.Set(0, x87::kIndefinite);
+        if (pushes) f.Push(x87::kIndefinite);
+      }
+    }
+    return e.Next();
+  }
+  const Float80 a = f.Get(0);
+  if (trig && !x87::InTrigRange(a)) {
+    e.s.fsw |= sw::kC2;
+    return e.Next();
+  }
+  x87::Context c = f.NewContext();
+  Float80 r, second{};
+  switch (m) {
+    case Mnemonic::FSIN: r = x87::Sin(a, c); break;
+    case Mnemonic::FCOS: r = x87::Cos(a, c); break;
+    case Mnemonic::FPTAN: r = x87::Tan(a, c); second = x87::One(); break;
+    case Mnemonic::FSINCOS: {
+      x87::Context cc = c;
+      r = x87::Sin(a, c);
+      second = x87::Cos(a, cc);
+      c.flags |= cc.flags;
+      c.rounded_up = c.rounded_up || cc.rounded_up;
+      break;
+    }
+    case Mnemonic::F2XM1: r = x87::Exp2Minus1(a, c); break;
+    case Mnemonic::FPATAN: r = x87::Atan2(f.Get(1), a, c); break;
+    case Mnemonic::FYL2X: r = x87::YLog2X(f.Get(1), a, c); break;
+    default: r = x87::YLog2XPlus1(f.Get(1), a, c); break;
+  }
+  if (trig) e.s.fsw = static_cast<uint16_t>(e.s.fsw & ~sw::kC2);
+  if (!f.Commit(c)) return e.Next();
+  if (binary) {
+    f.Set(1, r);
+    f.Pop();
+  } else {
+    f.Set(0, r);
+    // FPTAN pushes 1.0 after a number and the NaN again after a NaN.
+    if (pushes) f.Push(m == Mnemonic::FSINCOS || x87::Classify(r) != x87::Class::kQNaN ? second : r);
+  }
+  if (trig) e.s.fsw = static_cast<uint16_t>(e.s.fsw & ~sw::kC2);
+  f.SetC1(c.rounded_up);
+  return e.Next();
+}
+
 // --- control and state --------------------------------------------------------------------------
 
 void Initialize(CpuState& s) {
@@ -816,6 +877,14 @@ bool ExecuteX87(Exec& e, Step& step) {
     case M::FPREM:
     case M::FPREM1: step = Binary01(e, m); return true;
     case M::FXTRACT: step = ExtractOp(e); return true;
+    case M::FSIN:
+    case M::FCOS:
+    case M::FPTAN:
+    case M::FSINCOS:
+    case M::F2XM1:
+    case M::FPATAN:
+    case M::FYL2X:
+    case M::FYL2XP1: step = Transcendental(e, m); return true;
     case M::FNINIT: step = Simple(e, false, true, [](Fpu& f) { Initialize(f.s); }); return true;
     case M::FNCLEX:
       step = Simple(e, false, true, [](Fpu& f) { f.s.fsw = static_cast<uint16_t>(f.s.fsw & ~(sw::kFlags | sw::kSf | sw::kEs | sw::kB)); });

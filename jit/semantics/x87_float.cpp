@@ -117,9 +117,12 @@ Packed RoundPack(bool sign, int32_t exp, u128 sig, Format f, bool reg, Context& 
         c.suppress_store = true;
         return {sign, 0, 0};
       }
-      if (inexact) c.flags |= fsw::kPe;
-      c.rounded_up = up;
-      return {sign, re - kBiasAdjust, aligned(kept)};
+      if (re - kBiasAdjust <= f.max_exp) {
+        if (inexact) c.flags |= fsw::kPe;
+        c.rounded_up = up;
+        return {sign, re - kBiasAdjust, aligned(kept)};
+      }
+      // Out of range even with the adjustment (FSCALE): the masked response, as the host does.
     }
     c.flags |= fsw::kPe;
     const bool to_infinity = rc == 0 || (rc == 1 && sign) || (rc == 2 && !sign);
@@ -135,9 +138,16 @@ Packed RoundPack(bool sign, int32_t exp, u128 sig, Format f, bool reg, Context& 
         c.suppress_store = true;
         return {sign, 0, 0};
       }
+      if (re + kBiasAdjust >= 1) {
+        if (inexact) c.flags |= fsw::kPe;
+        c.rounded_up = up;
+        return {sign, re + kBiasAdjust, aligned(kept)};
+      }
+      // Out of range even with the adjustment (FSCALE): the masked response, as the host does.
+      kept = RoundBits(sign, ShiftRightJam(sig, 1 - be), p, rc, inexact, up);
       if (inexact) c.flags |= fsw::kPe;
       c.rounded_up = up;
-      return {sign, re + kBiasAdjust, aligned(kept)};
+      return {sign, (kept >> (p - 1)) ? 1 : 0, aligned(kept)};
     }
     // Masked: the denormal, rounded at the fixed positions of the format's smallest exponent.
     kept = RoundBits(sign, ShiftRightJam(sig, 1 - be), p, rc, inexact, up);
@@ -424,7 +434,13 @@ Float80 Remainder(Float80 a, Float80 b, bool ieee, Context& c, uint16_t& status)
   if (ca == Class::kInfinity || cb == Class::kZero) return Invalid(c);
   CheckDenormals(ca, cb, c);
   status = 0;
-  if (ca == Class::kZero || cb == Class::kInfinity) return a;
+  // An unchanged dividend comes back normalized (a pseudo-denormal as the normal it equals).
+  auto unchanged = [&] {
+    if (ca != Class::kDenormal) return a;
+    const Unpacked u = Unpack(a);
+    return RoundRegister(u.sign, u.exp, u128{u.sig} << 64, c, 64);
+  };
+  if (ca == Class::kZero || cb == Class::kInfinity) return unchanged();
   const Unpacked x = Unpack(a);
   Unpacked y = Unpack(b);
   int32_t diff = x.exp - y.exp;
@@ -446,7 +462,7 @@ Float80 Remainder(Float80 a, Float80 b, bool ieee, Context& c, uint16_t& status)
       status = fsw::kC1;
       return RoundRegister(!sign, y.exp - 1, (2 * u128{y.sig} - x.sig) << 64, c, 64);
     }
-    return a;
+    return unchanged();
   }
   for (int32_t i = diff; i >= 0; --i) {
     q <<= 1;
@@ -497,6 +513,10 @@ void Extract(Float80 a, Context& c, Float80& exponent, Float80& significand) {
   const Unpacked x = Unpack(a);
   exponent = FromInt(x.exp);
   significand = {x.sig, static_cast<uint16_t>((x.sign ? 0x8000 : 0) | kBias)};
+}
+
+Float80 RoundExtended(bool sign, int exponent, uint64_t hi, uint64_t lo, Context& c) {
+  return RoundRegister(sign, exponent, (u128{hi} << 64) | lo, c, 64);
 }
 
 Float80 RoundConstant(uint64_t sig_hi, uint64_t sig_lo, int exponent, unsigned rounding) {

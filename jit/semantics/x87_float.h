@@ -91,6 +91,24 @@ void Extract(Float80 a, Context& c, Float80& exponent, Float80& significand);
 /// `sig_hi` and `sig_lo` are the first 128 bits of the significand, no flags.
 Float80 RoundConstant(uint64_t sig_hi, uint64_t sig_lo, int exponent, unsigned rounding);
 
+/// A register result of (hi:lo) / 2^127 * 2^exponent (hi:lo != 0; a sticky bit in lo's bit 0
+/// for an inexact value), rounded to 64 bits by the context's rounding mode with x87's flags.
+Float80 RoundExtended(bool sign, int exponent, uint64_t hi, uint64_t lo, Context& c);
+
+// --- transcendentals (x87_transcendental.cpp: computed with MPFR, correctly rounded) ---------
+/// FSIN/FCOS/FPTAN/FSINCOS take |x| < 2^63 (else C2 = 1 and ST(0) is left alone).
+bool InTrigRange(Float80 x);
+Float80 Sin(Float80 a, Context& c);
+Float80 Cos(Float80 a, Context& c);
+Float80 Tan(Float80 a, Context& c);
+/// FPATAN: arctan(y / x) in the quadrant of (x, y).
+Float80 Atan2(Float80 y, Float80 x, Context& c);
+/// F2XM1: 2^x - 1.
+Float80 Exp2Minus1(Float80 x, Context& c);
+/// FYL2X: y * log2(x); FYL2XP1: y * log2(x + 1).
+Float80 YLog2X(Float80 y, Float80 x, Context& c);
+Float80 YLog2XPlus1(Float80 y, Float80 x, Context& c);
+
 // --- compares -------------------------------------------------------------------------------
 enum class Order : uint8_t { kLess, kEqual, kGreater, kUnordered };
 /// FCOM (quiet = false: any NaN is invalid) and FUCOM (quiet: only SNaNs and unsupported).

@@ -44,6 +44,9 @@ struct OracleCase {
   std::vector<uint8_t> code;  ///< the instructions under test (no control flow out of them)
   OracleState in;
   OracleMode mode = OracleMode::k64;
+  /// Nonzero when the case ends in an x87 transcendental: its results may differ from the host
+  /// by this many units in the last place (and C1, the rounding direction, may differ).
+  int x87_ulps = 0;
 };
 
 struct OracleResult {

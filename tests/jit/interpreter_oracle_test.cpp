@@ -37,7 +37,7 @@ std::string FirstDifferingPrefix(const OracleCase& c) {
   std::string error;
   if (prefixes.size() < 2 || !RunOnHost(prefixes, host, error)) return "";
   for (size_t i = 0; i < prefixes.size(); ++i) {
-    const std::string why = Difference(host[i], RunOnInterpreter(prefixes[i]), c.mode);
+    const std::string why = Difference(host[i], RunOnInterpreter(prefixes[i]), c.mode, c.x87_ulps);
     if (why.empty()) continue;
     std::string out = "  first differing prefix: " + why + "\n" + Listing(prefixes[i].code);
     const OracleState& before = i ? host[i - 1].out : c.in;
@@ -107,7 +107,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
       const EmulatedRun k = RunOnInterpreter(c);
       CountGroups(c.code, per_group);
       if (host[i].signal != 0 || k.vector >= 0) ++faults;
-      const std::string why = Difference(host[i], k);
+      const std::string why = Difference(host[i], k, c.mode, c.x87_ulps);
       if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code) << StartState(c) << FirstDifferingPrefix(c);
     }
     done += batch;

@@ -45,7 +45,8 @@ void StoreX87(const machine::CpuState& s, OracleX87& x);
 
 /// "" when the x87 states agree: FCW, FSW, the abridged tag word, the registers in use
 /// bit-exactly, FOP, FIP and FDP; else the first difference.
-std::string X87Difference(const OracleX87& host, const OracleX87& kiln);
+/// With `ulps`, registers may differ by that many units in the last place and C1 is ignored.
+std::string X87Difference(const OracleX87& host, const OracleX87& kiln, int ulps = 0);
 
 /// One to four random x87 instructions (loads, stores, arithmetic, compares, control words,
 /// environment, FXSAVE/FXRSTOR) from a random x87 state: edge operands in registers and memory,
@@ -69,7 +70,8 @@ EmulatedRun RunOnInterpreter(const OracleCase& c);
 
 /// "" when Kiln agrees with the host (GPRs - EAX..EDI in 32-bit mode -, arithmetic flags and DF,
 /// the data page, or the same exception vector); else the first difference.
-std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64);
+std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64,
+                       int x87_ulps = 0);
 
 /// Adds the case's instructions to `counts`, by instruction group ("alu", "string", ...).
 void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& counts);

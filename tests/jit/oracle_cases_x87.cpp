@@ -13,6 +13,7 @@ constexpr uint64_t kRbx = kOracleDataBase + 2048;  // RandomCase's memory base
 constexpr int kOperandLow = -128;                  // memory operands: [rbx - 128, rbx + 128)
 constexpr int kFxDisp = -1024;                     // FXSAVE/FXRSTOR area: [rbx - 1024, rbx - 512)
 constexpr int kEnvDisp = -1536;                    // FNSAVE/FRSTOR/FNSTENV/FLDENV area
+constexpr int kTranscendentalUlps = 2;             // see docs/floating_point.md
 
 struct Ext {
   uint16_t se;
@@ -170,6 +171,37 @@ void Scrub(std::vector<uint8_t>& code, int32_t disp, unsigned size) {
   if (size != 2) code.insert(code.end(), {0, 0});
 }
 
+// One transcendental on operands in its defined domain (outside it the hardware's results are
+// implementation-specific: F2XM1 returns the operand, FYL2XP1 does not report IE), compared with
+// a tolerance of kTranscendentalUlps: Kiln rounds the exact value once, the hardware is within
+// one ulp of it. Special operands (zeros, denormals, infinities, NaNs, empty registers) too.
+OracleCase TranscendentalCase(std::mt19937_64& rng, OracleCase& c) {
+  static const uint8_t kOps[] = {0xF0, 0xF1, 0xF2, 0xF3, 0xF9, 0xFB, 0xFE, 0xFF};
+  const uint8_t op = kOps[rng() % std::size(kOps)];
+  c.code = {0xD9, op};
+  c.x87_ulps = kTranscendentalUlps;
+  OracleX87& x = c.in.x87;
+  const unsigned top = (x.fsw >> 11) & 7;
+  Ext v;
+  if (rng() % 5 == 0) {
+    static const Ext kSpecial[] = {{0x0000, 0}, {0x0000, 5}, {0x0000, 0x8000000000000001}, {0x7FFF, 0xC000000000000001},
+                                   {0x7FFF, 0x8000000000000001}, {0x3F00, 0x8000000000000000}, {0x7FFF, 0x8000000000000000}};
+    v = kSpecial[rng() % std::size(kSpecial)];
+    if (op == 0xF0 && v.se == 0x7FFF && v.sig == 0x8000000000000000) v.se = 0;  // F2XM1(+inf): in domain
+  } else {
+    const int max_exp = op == 0xF0 ? -1 : op == 0xF9 ? -3 : op == 0xF1 || op == 0xF3 ? 60 : 20;
+    const int e = max_exp - static_cast<int>(rng() % 40);
+    v = {static_cast<uint16_t>(0x3FFF + e), rng() | 0x8000000000000000};
+    if (op == 0xF0 && rng() % 8 == 0) v = {0x3FFF, 0x8000000000000000};  // exactly 1
+  }
+  if (rng() % 2 && op != 0xF1) v.se |= 0x8000;  // FYL2X: positive x
+  PutExt(x.st[0], v);
+  x.ftw = static_cast<uint8_t>(x.ftw | 1u << top | 1u << ((top + 1) & 7));
+  if (rng() % 6 == 0) x.ftw = static_cast<uint8_t>(x.ftw & ~(1u << ((top + rng() % 2) & 7)));
+  if ((op == 0xF2 || op == 0xFB) && rng() % 2) x.ftw = static_cast<uint8_t>(x.ftw & ~(1u << ((top + 7) & 7)));
+  return c;
+}
+
 }  // namespace
 
 OracleCase RandomX87Case(std::mt19937_64& rng) {
@@ -205,6 +237,7 @@ OracleCase RandomX87Case(std::mt19937_64& rng) {
     std::memcpy(env + 2 * step, &tags, 2);
     for (int i = 0; i < 8; ++i) std::memcpy(env + (small ? 14 : 28) + 10 * i, st.x87.st[i], 10);
   }
+  if (rng() % 10 == 0) return TranscendentalCase(rng, c);
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int k = 0; k < n; ++k) {
     std::vector<uint8_t> b;
@@ -228,15 +261,16 @@ OracleCase RandomX87Case(std::mt19937_64& rng) {
         b.push_back(static_cast<uint8_t>(kOperandLow + 16 * static_cast<int>(rng() % 16)));
       }
     } else if (kind < 85) {
-      // A register form. The transcendentals are not implemented yet.
+      // A register form. A transcendental ends the case: its result may differ from the host's
+      // in the last place (compared with a tolerance), which later instructions would amplify.
       const uint8_t op = static_cast<uint8_t>(0xD8 + rng() % 8);
       const uint8_t modrm = static_cast<uint8_t>(0xC0 | rng());
+      b = {op, modrm};
       if (op == 0xD9 && (modrm == 0xF0 || modrm == 0xF1 || modrm == 0xF2 || modrm == 0xF3 || modrm == 0xF9 ||
                          modrm == 0xFB || modrm == 0xFE || modrm == 0xFF)) {
         --k;
         continue;
       }
-      b = {op, modrm};
     } else if (kind < 89) {
       b = {0x9B};  // fwait
     } else if (kind < 95) {
