@@ -143,11 +143,11 @@ Packed RoundPack(bool sign, int32_t exp, u128 sig, Format f, bool reg, Context& 
         c.rounded_up = up;
         return {sign, re + kBiasAdjust, aligned(kept)};
       }
-      // Out of range even with the adjustment (FSCALE): the masked response, as the host does.
-      kept = RoundBits(sign, ShiftRightJam(sig, 1 - be), p, rc, inexact, up);
-      if (inexact) c.flags |= fsw::kPe;
-      c.rounded_up = up;
-      return {sign, (kept >> (p - 1)) ? 1 : 0, aligned(kept)};
+      // Out of range even with the adjustment (FSCALE): a zero of the sign with PE, in every
+      // rounding mode, as the host does.
+      c.flags |= fsw::kPe;
+      c.rounded_up = false;
+      return {sign, 0, 0};
     }
     // Masked: the denormal, rounded at the fixed positions of the format's smallest exponent.
     kept = RoundBits(sign, ShiftRightJam(sig, 1 - be), p, rc, inexact, up);

@@ -233,9 +233,9 @@ Float80 YLog2X(Float80 y, Float80 x, Context& c) {
   if (cy == Class::kInfinity) mpfr_set_inf(by.v, y.sign() ? -1 : 1);
   mpfr_log2(bx.v, bx.v, MPFR_RNDN);
   mpfr_mul(r.v, by.v, bx.v, MPFR_RNDZ);
-  // The host reports PE for every nonzero result, exact ones (x a power of two) included.
-  if (mpfr_number_p(r.v) && !mpfr_zero_p(r.v)) c.flags |= fsw::kPe;
-  return FromBig(r, false, c);
+  // The host treats every nonzero result as inexact (PE, and UE when tiny), exact ones (x a
+  // power of two) included.
+  return FromBig(r, mpfr_number_p(r.v) && !mpfr_zero_p(r.v), c);
 }
 
 Float80 YLog2XPlus1(Float80 y, Float80 x, Context& c) {

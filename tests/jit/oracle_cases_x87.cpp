@@ -187,7 +187,8 @@ OracleCase TranscendentalCase(std::mt19937_64& rng, OracleCase& c) {
     static const Ext kSpecial[] = {{0x0000, 0}, {0x0000, 5}, {0x0000, 0x8000000000000001}, {0x7FFF, 0xC000000000000001},
                                    {0x7FFF, 0x8000000000000001}, {0x3F00, 0x8000000000000000}, {0x7FFF, 0x8000000000000000}};
     v = kSpecial[rng() % std::size(kSpecial)];
-    if (op == 0xF0 && v.se == 0x7FFF && v.sig == 0x8000000000000000) v.se = 0;  // F2XM1(+inf): in domain
+    // F2XM1(+inf) lies outside the defined domain: a pseudo-denormal instead.
+    if (op == 0xF0 && v.se == 0x7FFF && v.sig == 0x8000000000000000) v.se = 0;
   } else {
     const int max_exp = op == 0xF0 ? -1 : op == 0xF9 ? -3 : op == 0xF1 || op == 0xF3 ? 60 : 20;
     const int e = max_exp - static_cast<int>(rng() % 40);
