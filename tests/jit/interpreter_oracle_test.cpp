@@ -39,7 +39,7 @@ std::string FirstDifferingPrefix(const OracleCase& c) {
   for (size_t i = 0; i < prefixes.size(); ++i) {
     const std::string why = Difference(host[i], RunOnInterpreter(prefixes[i]), c.mode, c.x87_ulps);
     if (why.empty()) continue;
-    std::string out = "  first differing prefix: " + why + "\n" + Listing(prefixes[i].code);
+    std::string out = "  first differing prefix: " + why + "\n" + Listing(prefixes[i].code, c.mode);
     const OracleState& before = i ? host[i - 1].out : c.in;
     char buf[128];
     std::snprintf(buf, sizeof buf, "  before it (host): fcw=%04x fsw=%04x ftw=%02x", before.x87.fcw, before.x87.fsw,
@@ -89,7 +89,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
     for (long i = 0; i < batch; ++i)
-      cases.push_back(x87_only || i % 8 == 5 ? RandomX87Case(rng)
+      cases.push_back(x87_only || i % 8 == 5 ? RandomX87Case(rng, (i / 8) % 4 == 1 ? OracleMode::k32 : OracleMode::k64)
                       : i % 4 == 3           ? RandomBranchCase(rng)
                       : i % 8 == 1           ? RandomStringCase(rng)
                                              : RandomCase(rng));
@@ -108,7 +108,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
       CountGroups(c.code, per_group);
       if (host[i].signal != 0 || k.vector >= 0) ++faults;
       const std::string why = Difference(host[i], k, c.mode, c.x87_ulps);
-      if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code) << StartState(c) << FirstDifferingPrefix(c);
+      if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code, c.mode) << StartState(c) << FirstDifferingPrefix(c);
     }
     done += batch;
   }

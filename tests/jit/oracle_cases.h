@@ -51,8 +51,9 @@ std::string X87Difference(const OracleX87& host, const OracleX87& kiln, int ulps
 /// One to four random x87 instructions (loads, stores, arithmetic, compares, control words,
 /// environment, FXSAVE/FXRSTOR) from a random x87 state: edge operands in registers and memory,
 /// random control words (every rounding and precision mode, unmasked exceptions, so that #MF
-/// must match too), empty and full stacks. 64-bit mode. oracle_cases_x87.cpp.
-OracleCase RandomX87Case(std::mt19937_64& rng);
+/// must match too), empty and full stacks. 64-bit or 32-bit (compatibility) mode.
+/// oracle_cases_x87.cpp.
+OracleCase RandomX87Case(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
 /// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.

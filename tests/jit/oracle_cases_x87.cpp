@@ -160,11 +160,10 @@ void PushDisp32(std::vector<uint8_t>& b, int32_t d) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(static_cast<uint32_t>(d) >> (8 * i)));
 }
 
-// mov word/qword/dword [rbx + disp32], 0: overwrites bytes of a stored image that the two sides
-// store differently by design (see below) with zeros.
+// mov word/dword [rbx + disp32], 0 (valid in 64-bit and 32-bit code): overwrites bytes of a
+// stored image that the two sides store differently by design (see below) with zeros.
 void Scrub(std::vector<uint8_t>& code, int32_t disp, unsigned size) {
   if (size == 2) code.push_back(0x66);
-  if (size == 8) code.push_back(0x48);
   code.insert(code.end(), {0xC7, 0x83});
   PushDisp32(code, disp);
   code.insert(code.end(), {0, 0});
@@ -205,8 +204,9 @@ OracleCase TranscendentalCase(std::mt19937_64& rng, OracleCase& c) {
 
 }  // namespace
 
-OracleCase RandomX87Case(std::mt19937_64& rng) {
-  OracleCase c = RandomCase(rng);
+OracleCase RandomX87Case(std::mt19937_64& rng, OracleMode mode) {
+  OracleCase c = RandomCase(rng, mode);
+  const bool compat = mode == OracleMode::k32;
   c.code.clear();
   RandomX87State(rng, c.in.x87);
   uint8_t* rbx = c.in.data + (kRbx - kOracleDataBase);
@@ -254,8 +254,12 @@ OracleCase RandomX87Case(std::mt19937_64& rng) {
         b.push_back(op);
         b.push_back(static_cast<uint8_t>(0x83 | reg << 3));
         PushDisp32(b, kEnvDisp);
-        // FIP: natively the case runs behind the oracle's prologue, at another address.
-        if (reg == 6) Scrub(b, kEnvDisp + (small ? 6 : 12), small ? 2 : 4);
+        // FIP: natively the case runs behind the oracle's prologue, at another address. FDS:
+        // the oracle child keeps DS = 2Bh after its first 32-bit case, also for 64-bit ones.
+        if (reg == 6) {
+          Scrub(b, kEnvDisp + (small ? 6 : 12), small ? 2 : 4);
+          Scrub(b, kEnvDisp + (small ? 12 : 24), 2);
+        }
       } else {
         b.push_back(op);
         b.push_back(static_cast<uint8_t>(0x43 | reg << 3));
@@ -278,16 +282,14 @@ OracleCase RandomX87Case(std::mt19937_64& rng) {
       // fxsave/fxrstor (REX.W: 64-bit FIP/FDP), now and then misaligned (#GP).
       const bool save = rng() % 2;
       const int32_t disp = kFxDisp + (rng() % 16 == 0 ? 8 : 0);
-      if (rng() % 3) b.push_back(0x48);
+      if (!compat && rng() % 3) b.push_back(0x48);  // REX.W (48 is DEC EAX in 32-bit mode)
       b.insert(b.end(), {0x0F, 0xAE, static_cast<uint8_t>(save ? 0x83 : 0x8B)});
       PushDisp32(b, disp);
       if (save) {
         // FOP/FIP/FDP: an AMD host stores them only while an exception is pending, Kiln always
         // (as Intel does); MXCSR_MASK: the host's includes bit 17 (MM). Overwritten on both sides.
         Scrub(b, disp + 6, 2);
-        Scrub(b, disp + 8, 8);
-        Scrub(b, disp + 16, 8);
-        Scrub(b, disp + 28, 4);
+        for (const int at : {8, 12, 16, 20, 28}) Scrub(b, disp + at, 4);
       }
     } else {
       // fldcw / fnstcw / fnstsw m16 / fnstsw ax / fnclex / fninit
