@@ -582,7 +582,6 @@ Step Transcendental(Exec& e, Mnemonic m) {
     // FPTAN pushes 1.0 after a number and the NaN again after a NaN.
     if (pushes) f.Push(m == Mnemonic::FSINCOS || x87::Classify(r) != x87::Class::kQNaN ? second : r);
   }
-  if (trig) e.s.fsw = static_cast<uint16_t>(e.s.fsw & ~sw::kC2);
   f.SetC1(c.rounded_up);
   return e.Next();
 }

@@ -122,7 +122,11 @@ Packed RoundPack(bool sign, int32_t exp, u128 sig, Format f, bool reg, Context& 
         c.rounded_up = up;
         return {sign, re - kBiasAdjust, aligned(kept)};
       }
-      // Out of range even with the adjustment (FSCALE): the masked response, as the host does.
+      // Out of range even with the adjustment (FSCALE): an infinity of the sign with PE, in
+      // every rounding mode, as the host does.
+      c.flags |= fsw::kPe;
+      c.rounded_up = true;
+      return {sign, f.max_exp + 1, uint64_t{1} << 63};
     }
     c.flags |= fsw::kPe;
     const bool to_infinity = rc == 0 || (rc == 1 && sign) || (rc == 2 && !sign);
