@@ -1,8 +1,9 @@
 // The interpreter against the host CPU on random instruction sequences: every general-purpose
 // form the generator (oracle_cases.h) produces runs natively in a sandboxed child (host_oracle.h)
 // and on the interpreter from the same registers, flags and memory, and every GPR, the arithmetic
-// flags, DF, the memory page and any exception must agree. The default run checks a CI-sized
-// sample; KILN_ORACLE_CASES=N (the `long` test) runs more.
+// flags, DF, XMM0-15 and MXCSR, the x87 state, the memory page and any exception must agree. The
+// default run checks a CI-sized sample; KILN_ORACLE_CASES=N (the `long` test) runs more, and
+// KILN_ORACLE_MIX=x87 only x87 cases (a quarter of them in 32-bit compatibility mode).
 #include <gtest/gtest.h>
 
 #include <cstdio>
