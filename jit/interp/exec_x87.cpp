@@ -633,12 +633,38 @@ void Put32(uint8_t* p, uint64_t v) {
 uint64_t Get16(const uint8_t* p) { return p[0] | p[1] << 8; }
 uint64_t Get32(const uint8_t* p) { return Get16(p) | Get16(p + 2) << 16; }
 
-/// The protected-mode environment image (SDM Vol.1 Figures 8-9 and 8-10): 28 bytes with a 32-bit
-/// operand size, 14 with a 16-bit one; reserved halves read as 1s.
+/// The environment image (SDM Vol.1 Figures 8-9 to 8-12): 28 bytes with a 32-bit operand size,
+/// 14 with a 16-bit one, in the protected-mode or the real-mode layout; reserved halves read as
+/// 1s.
 unsigned EnvironmentSize(const Exec& e) { return e.insn.operand_size == 2 ? 14 : 28; }
+
+/// Real mode (and virtual-8086 mode) store FIP and FDP as 20/32-bit linear addresses split
+/// around FOP (SDM Vol.1 Figures 8-10 and 8-12).
+bool RealModeLayout(const Fpu& f) { return (f.s.cr0 & 1) == 0 || (f.s.rflags_rest & (1u << 17)) != 0; }
 
 void StoreEnvironment(const Fpu& f, uint8_t* b, bool small) {
   const CpuState& s = f.s;
+  if (RealModeLayout(f)) {
+    const uint64_t ip = (uint64_t{s.fcs} << 4) + s.fip, dp = (uint64_t{s.fds} << 4) + s.fdp;
+    if (small) {
+      Put16(b + 0, s.fcw);
+      Put16(b + 2, s.fsw);
+      Put16(b + 4, f.FullTags());
+      Put16(b + 6, ip);
+      Put16(b + 8, ((ip >> 16) & 0xF) << 12 | (s.fop & 0x7FF));
+      Put16(b + 10, dp);
+      Put16(b + 12, ((dp >> 16) & 0xF) << 12);
+    } else {
+      Put32(b + 0, 0xFFFF0000u | s.fcw);
+      Put32(b + 4, 0xFFFF0000u | s.fsw);
+      Put32(b + 8, 0xFFFF0000u | f.FullTags());
+      Put32(b + 12, 0xFFFF0000u | (ip & 0xFFFF));
+      Put32(b + 16, ((ip >> 16) & 0xFFFF) << 12 | (s.fop & 0x7FF));
+      Put32(b + 20, 0xFFFF0000u | (dp & 0xFFFF));
+      Put32(b + 24, ((dp >> 16) & 0xFFFF) << 12);
+    }
+    return;
+  }
   if (small) {
     Put16(b + 0, s.fcw);
     Put16(b + 2, s.fsw);
@@ -663,6 +689,21 @@ void LoadEnvironment(Fpu& f, const uint8_t* b, bool small) {
   s.fcw = ControlWord(Get16(b));
   s.fsw = static_cast<uint16_t>(Get16(b + (small ? 2 : 4)));
   const uint16_t tags = static_cast<uint16_t>(Get16(b + (small ? 4 : 8)));
+  if (RealModeLayout(f)) {
+    // Linear pointers: kept as offsets with zero selectors.
+    s.fcs = s.fds = 0;
+    if (small) {
+      s.fip = Get16(b + 6) | (Get16(b + 8) >> 12) << 16;
+      s.fop = static_cast<uint16_t>(Get16(b + 8) & 0x7FF);
+      s.fdp = Get16(b + 10) | (Get16(b + 12) >> 12) << 16;
+    } else {
+      s.fip = Get16(b + 12) | ((Get32(b + 16) >> 12) & 0xFFFF) << 16;
+      s.fop = static_cast<uint16_t>(Get32(b + 16) & 0x7FF);
+      s.fdp = Get16(b + 20) | ((Get32(b + 24) >> 12) & 0xFFFF) << 16;
+    }
+    f.LoadTags(tags);
+    return;
+  }
   if (small) {
     s.fip = Get16(b + 6);
     s.fcs = static_cast<uint16_t>(Get16(b + 8));

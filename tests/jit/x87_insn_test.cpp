@@ -81,5 +81,30 @@ TEST(X87Insn, IntegerAndDoubleRoundTrip) {
   EXPECT_EQ(m.state.fsw, 0);
 }
 
+TEST(X87Insn, RealModeEnvironmentHasLinearPointers) {
+  // Real mode, DS = 0x2000 (base 0x20000), code at CS:IP 0:0: mov bx, 0x100 / fld dword [bx] /
+  // fnstenv [bx+0x10] (16-bit operand size: the 14-byte real-mode image) / hlt.
+  machine::FlatMemory memory{0, 1 << 20};
+  machine::CpuState state;
+  const auto code = Hex("bb0001d907d97710f4");
+  ASSERT_TRUE(memory.Load(0, code.data(), code.size()));
+  const uint8_t one[4] = {0, 0, 0x80, 0x3F};
+  ASSERT_TRUE(memory.Load(0x20100, one, 4));
+  state.seg[machine::kDs] = {0x2000, 0, 0xFFFF, 0x20000};
+  state.rip = 0;
+  jit::Interpreter interp{state, memory};
+  ASSERT_EQ(interp.Run(100).reason, jit::ExitReason::kHalt);
+  uint8_t env[14];
+  ASSERT_TRUE(memory.Read(0x20110, env, 14) == jit::MemStatus::kOk);
+  auto word = [&](int at) { return env[at] | env[at + 1] << 8; };
+  EXPECT_EQ(word(0), 0x037F);
+  EXPECT_EQ(word(2), 0x3800);           // TOP = 7
+  EXPECT_EQ(word(4), 0x3FFF);           // R7 valid
+  EXPECT_EQ(word(6), 0x0003);           // FIP = 0:3, linear, bits 15:0
+  EXPECT_EQ(word(8), 0x0107);           // FIP bits 19:16 (0), FOP = D9 07
+  EXPECT_EQ(word(10), 0x0100);          // FDP = 0x20100 (linear), bits 15:0
+  EXPECT_EQ(word(12), 0x2000);          // FDP bits 19:16 in bits 15:12
+}
+
 }  // namespace
 }  // namespace kiln::test
