@@ -116,8 +116,11 @@ struct alignas(64) CpuState {
   uint8_t cpl = 0;
 
   // --- x87, SSE, AVX (completed by the floating-point issue) ----------------------------------
+  /// The physical x87 registers R0-R7 (ST(i) is R((TOP + i) & 7)); fsw holds TOP in bits 11-13;
+  /// ftw is the full tag word, 2 bits per physical register (11 = empty). FIP/FDP are offsets;
+  /// fcs/fds the selectors of the last non-control x87 instruction and its memory operand.
   X87Reg st[8];
-  uint16_t fcw = 0x037F, fsw = 0, ftw = 0xFFFF, fop = 0;
+  uint16_t fcw = 0x037F, fsw = 0, ftw = 0xFFFF, fop = 0, fcs = 0, fds = 0;
   uint64_t fip = 0, fdp = 0;
   uint32_t mxcsr = 0x1F80;
   uint64_t xcr0 = 1;

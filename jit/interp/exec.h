@@ -302,6 +302,7 @@ bool ExecuteMmx(Exec& e, Step& step);                // exec_mmx.cpp: MMX and it
 bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32
+bool ExecuteX87(Exec& e, Step& step);       // exec_x87.cpp: the x87 FPU, FXSAVE/FXRSTOR
 
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.

@@ -171,6 +171,8 @@ Step ToIntegers(Exec& e, bool truncate) {
     flags |= fp::ToInteger<T>(Lane<T>(b, i), 32, truncate, e.s.mxcsr, x).flags;
     out |= (x & 0xFFFFFFFF) << (32 * i);
   }
+  // The x87 unit enters the MMX state even when the conversion then raises #XM (as the host does).
+  EnterMmxState(e.s);
   if (!CommitFlags(e, flags, step)) return step;
   WriteMm(e.s, e.insn.operands[0].reg.index, out);
   return Done(e);

@@ -116,7 +116,8 @@ std::unique_ptr<LinuxProcess> LinuxProcess::Load(std::span<const uint8_t> elf_by
   s.efer = efer::kLme | efer::kLma | efer::kSce;
   s.seg[kCs].attributes = seg_attr::kLong;
   s.cpu_model = &p->options_.cpu_model;
-  s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT: as Linux runs user programs (#XM -> SIGFPE)  // options_ lives as long as the process
+  s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT: as Linux runs user programs (#XM -> SIGFPE)
+  s.cr0 |= 1u << 5;                 // NE: x87 errors raise #MF (SIGFPE), as under Linux
   s.rip = p->entry_;
   p->interp_ = std::make_unique<jit::Interpreter>(p->state_, p->memory_);
   p->noted_syscalls_.assign(512, false);

@@ -39,6 +39,8 @@ constexpr uint64_t kMxcsrOut = kScratch + 0x608;
 constexpr uint64_t kMxcsrHost = kScratch + 0x610;  // the C code's MXCSR, restored after a case
 constexpr uint64_t kMmIn = kScratch + 0x700;       // 8 x u64 (MMX cases)
 constexpr uint64_t kMmOut = kScratch + 0x740;      // 8 x u64
+constexpr uint64_t kFxIn = kScratch + 0x800;   // FXRSTOR64 image of the case's x87/SSE state
+constexpr uint64_t kFxOut = kScratch + 0xA00;  // FXSAVE64 image after the case
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
 // Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
@@ -95,6 +97,8 @@ void Prologue(Emitter& e) {
   e.Bytes({0xFF, 0x34, 0x25});  // push qword [kFlagsIn]
   e.Disp32(kFlagsIn);
   e.Byte(0x9D);  // popfq
+  e.Bytes({0x48, 0x0F, 0xAE, 0x0C, 0x25});  // fxrstor64 [kFxIn]
+  e.Disp32(kFxIn);
   for (unsigned x = 0; x < 16; ++x) e.Sse(0xF3, 0x6F, x, kXmmIn + 16 * x);  // movdqu xmmN, [in]
   e.Sse(0, 0xAE, 2, kMxcsrIn);                                             // ldmxcsr [in]
   for (unsigned r = 0; r < 16; ++r)
@@ -105,6 +109,9 @@ void Prologue(Emitter& e) {
 // 64-bit: store the case's XMM registers and MXCSR (no instruction between the case and here
 // touches them), restore the host's registers and return.
 void Epilogue(Emitter& e) {
+  e.Bytes({0x48, 0x0F, 0xAE, 0x04, 0x25});  // fxsave64 [kFxOut] (does not wait: a pending
+  e.Disp32(kFxOut);                          // unmasked x87 exception stays pending in FSW)
+  e.Bytes({0xDB, 0xE3});                     // fninit: the C code after us finds a clean x87
   for (unsigned x = 0; x < 16; ++x) e.Sse(0xF3, 0x7F, x, kXmmOut + 16 * x);  // movdqu [out], xmmN
   e.Sse(0, 0xAE, 3, kMxcsrOut);                                              // stmxcsr [out]
   e.Sse(0, 0xAE, 2, kMxcsrHost);                                             // ldmxcsr [host]
@@ -174,6 +181,31 @@ std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
   return e.code;
 }
 
+// The FXSAVE64 layout: FCW, FSW, abridged FTW, FOP, FIP, FDP, MXCSR, ST0-7 (16 bytes each),
+// XMM0-15.
+void WriteFxImage(const OracleState& st, uint8_t* b) {
+  std::memset(b, 0, 512);
+  std::memcpy(b + 0, &st.x87.fcw, 2);
+  std::memcpy(b + 2, &st.x87.fsw, 2);
+  b[4] = st.x87.ftw;
+  std::memcpy(b + 6, &st.x87.fop, 2);
+  std::memcpy(b + 8, &st.x87.fip, 8);
+  std::memcpy(b + 16, &st.x87.fdp, 8);
+  std::memcpy(b + 24, &st.mxcsr, 4);
+  for (int i = 0; i < 8; ++i) std::memcpy(b + 32 + 16 * i, st.x87.st[i], 10);
+  std::memcpy(b + 160, st.xmm, sizeof st.xmm);
+}
+
+void ReadFxImage(const uint8_t* b, OracleX87& x) {
+  std::memcpy(&x.fcw, b + 0, 2);
+  std::memcpy(&x.fsw, b + 2, 2);
+  x.ftw = b[4];
+  std::memcpy(&x.fop, b + 6, 2);
+  std::memcpy(&x.fip, b + 8, 8);
+  std::memcpy(&x.fdp, b + 16, 8);
+  for (int i = 0; i < 8; ++i) std::memcpy(x.st[i], b + 32 + 16 * i, 10);
+}
+
 sigjmp_buf g_jump;  // the child's own copy; the parent never touches it
 volatile sig_atomic_t g_signal = 0;
 volatile sig_atomic_t g_trap = -1;
@@ -193,6 +225,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     *reinterpret_cast<uint32_t*>(kMxcsrOut) = fp->mxcsr;
     auto* mm = reinterpret_cast<uint64_t*>(kMmOut);
     for (int i = 0; i < 8; ++i) std::memcpy(&mm[i], fp->_st[i].significand, 8);  // ST(i) = MMi: TOP is 0 after the MOVQ loads
+    std::memcpy(reinterpret_cast<void*>(kFxOut), fp, 512);  // the x87 state at the fault
   }
   g_signal = sig;
   g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
@@ -227,6 +260,8 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     scratch_words[(kFlagsIn - kScratch) / 8] = c.in.rflags;
     std::memcpy(reinterpret_cast<void*>(kXmmIn), c.in.xmm, sizeof c.in.xmm);
     *reinterpret_cast<uint32_t*>(kMxcsrIn) = c.in.mxcsr;
+    WriteFxImage(c.in, reinterpret_cast<uint8_t*>(kFxIn));
+    std::memset(reinterpret_cast<void*>(kFxOut), 0, 512);
     *reinterpret_cast<uint32_t*>(kMxcsrHost) = 0x1F80;
     std::memcpy(reinterpret_cast<void*>(kMmIn), c.in.mm, sizeof c.in.mm);
     std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
@@ -238,8 +273,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     } else {
       // The case may have set DF, or loaded its MXCSR, before it faulted.
       const uint32_t mxcsr = 0x1F80;
-      asm volatile("cld\n\tldmxcsr %0" : : "m"(mxcsr));
-      if (c.mmx) asm volatile("emms");
+      asm volatile("cld\n\tfninit\n\tldmxcsr %0" : : "m"(mxcsr));
     }
     r.signal = g_signal;
     r.trap = g_trap;
@@ -248,6 +282,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     std::memcpy(r.out.xmm, reinterpret_cast<const void*>(kXmmOut), sizeof r.out.xmm);
     r.out.mxcsr = *reinterpret_cast<const uint32_t*>(kMxcsrOut);
     if (c.mmx) std::memcpy(r.out.mm, reinterpret_cast<const void*>(kMmOut), sizeof r.out.mm);
+    ReadFxImage(reinterpret_cast<const uint8_t*>(kFxOut), r.out.x87);
     std::memcpy(r.out.data, data, kOracleDataSize);
   }
   _exit(0);

@@ -16,6 +16,15 @@ inline constexpr uint64_t kOracleDataBase = 0x20000000;
 inline constexpr uint64_t kOracleDataSize = 4096;
 inline constexpr uint64_t kOracleMaxCode = 256;  ///< bytes of test instructions per case
 
+/// The x87 state as FXSAVE stores it (SDM Vol.2 FXSAVE Table 3-56).
+struct OracleX87 {
+  uint16_t fcw = 0x037F, fsw = 0;
+  uint8_t ftw = 0;  ///< the abridged tag word: bit i set when physical register Ri is in use
+  uint16_t fop = 0;
+  uint64_t fip = 0, fdp = 0;
+  uint8_t st[8][10] = {};  ///< ST(0)..ST(7) in stack order, 64-bit significand then sign/exponent
+};
+
 /// The architectural state a case starts from and ends in.
 struct OracleState {
   uint64_t gpr[16] = {};
@@ -23,6 +32,7 @@ struct OracleState {
   alignas(16) uint8_t xmm[16][16] = {};  ///< XMM0-15, little-endian lanes
   uint32_t mxcsr = 0x1F80;
   uint64_t mm[8] = {};  ///< MM0-7: loaded and read back only in cases with `mmx` set
+  OracleX87 x87;
   uint8_t data[kOracleDataSize] = {};
 };
 
@@ -36,6 +46,9 @@ struct OracleCase {
   OracleState in;
   OracleMode mode = OracleMode::k64;
   bool mmx = false;  ///< 64-bit mode only: MM0-7 loaded from `in.mm` (the x87 unit in MMX state)
+  /// Nonzero when the case ends in an x87 transcendental: its results may differ from the host
+  /// by this many units in the last place (and C1, the rounding direction, may differ).
+  int x87_ulps = 0;
 };
 
 struct OracleResult {

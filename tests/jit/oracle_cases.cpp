@@ -12,6 +12,7 @@
 #include "frontend/decoder.h"
 #include "frontend/disasm/printer.h"
 #include "jit/semantics/flags.h"
+#include "jit/semantics/x87_float.h"
 
 namespace kiln::test {
 namespace {
@@ -422,6 +423,42 @@ OracleCase RandomStringCase(std::mt19937_64& rng) {
   return c;
 }
 
+void LoadX87(const OracleX87& x, machine::CpuState& s) {
+  s.fcw = x.fcw;
+  s.fsw = x.fsw;
+  s.fop = x.fop;
+  s.fip = x.fip;
+  s.fdp = x.fdp;
+  const unsigned top = (x.fsw >> 11) & 7;
+  for (unsigned i = 0; i < 8; ++i) {
+    machine::X87Reg& r = s.st[(top + i) & 7];
+    std::memcpy(&r.significand, x.st[i], 8);
+    std::memcpy(&r.sign_exponent, x.st[i] + 8, 2);
+  }
+  s.ftw = 0;
+  for (unsigned p = 0; p < 8; ++p) {
+    const unsigned tag = (x.ftw >> p) & 1 ? jit::sem::x87::TagOf({s.st[p].significand, s.st[p].sign_exponent}) : 3;
+    s.ftw = static_cast<uint16_t>(s.ftw | tag << (2 * p));
+  }
+}
+
+void StoreX87(const machine::CpuState& s, OracleX87& x) {
+  x.fcw = s.fcw;
+  x.fsw = s.fsw;
+  x.fop = s.fop;
+  x.fip = s.fip;
+  x.fdp = s.fdp;
+  x.ftw = 0;
+  for (unsigned p = 0; p < 8; ++p)
+    if (((s.ftw >> (2 * p)) & 3) != 3) x.ftw = static_cast<uint8_t>(x.ftw | 1u << p);
+  const unsigned top = (s.fsw >> 11) & 7;
+  for (unsigned i = 0; i < 8; ++i) {
+    const machine::X87Reg& r = s.st[(top + i) & 7];
+    std::memcpy(x.st[i], &r.significand, 8);
+    std::memcpy(x.st[i] + 8, &r.sign_exponent, 2);
+  }
+}
+
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error) {
   if (!memory.AddRegion(kOracleCodeBase, 0x10000, error) || !memory.AddRegion(kOracleDataBase, kOracleDataSize, error))
     return false;
@@ -433,12 +470,14 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
   jit::sem::WriteRflags(s, c.in.rflags);
   for (int i = 0; i < 16; ++i) std::memcpy(s.zmm[i], c.in.xmm[i], 16);
   s.mxcsr = c.in.mxcsr;
+  LoadX87(c.in.x87, s);
   if (c.mmx) {  // as the host's MOVQ loads leave it: MMi in physical register i, TOP 0, tags valid
     for (int i = 0; i < 8; ++i) s.st[i] = {c.in.mm[i], 0xFFFF};
     s.fsw = static_cast<uint16_t>(s.fsw & ~0x3800u);
     s.ftw = 0;
   }
   s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT, as the host's Linux sets them
+  s.cr0 |= 1u << 5;                // NE: x87 errors raise #MF, as the host's Linux sets it
   s.efer = machine::efer::kLme | machine::efer::kLma;
   s.cr0 |= 1;  // PE
   if (c.mode == OracleMode::k32) {
@@ -459,9 +498,14 @@ EmulatedRun RunOnInterpreter(const OracleCase& c) {
   std::string error;
   EXPECT_TRUE(PrepareKiln(c, memory, s, error)) << error;
   jit::Interpreter interp(s, memory);
-  EmulatedRun r = Finish(interp.Run(100), s, memory);
-  if (c.mmx)
-    for (int i = 0; i < 8; ++i) r.out.mm[i] = s.st[i].significand;
+  const jit::Exit exit = interp.Run(100);
+  uint64_t mm[8];
+  for (int i = 0; i < 8; ++i) mm[i] = s.st[i].significand;
+  // The host's epilogue stores MM0-7 and runs EMMS after an MMX case that completes (not after
+  // a fault, whose state comes from the signal frame).
+  if (c.mmx && exit.reason != jit::ExitReason::kException) s.ftw = 0xFFFF;
+  EmulatedRun r = Finish(exit, s, memory);
+  if (c.mmx) std::memcpy(r.out.mm, mm, sizeof mm);
   return r;
 }
 
@@ -472,6 +516,7 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
   r.out.rflags = jit::sem::ReadRflags(s);
   for (int i = 0; i < 16; ++i) std::memcpy(r.out.xmm[i], s.zmm[i], 16);
   r.out.mxcsr = s.mxcsr;
+  StoreX87(s, r.out.x87);
   memory.CopyOut(kOracleDataBase, r.out.data, kOracleDataSize);
   return r;
 }
@@ -490,7 +535,49 @@ int HostVector(const OracleResult& h) {
 }
 }  // namespace
 
-std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode mode) {
+std::string X87Difference(const OracleX87& h, const OracleX87& k, int ulps) {
+  char buf[160];
+  const uint16_t fsw_mask = ulps ? 0xFDFF : 0xFFFF;  // C1 says which way the result was rounded
+  if (h.fcw != k.fcw || ((h.fsw ^ k.fsw) & fsw_mask) || h.ftw != k.ftw) {
+    std::snprintf(buf, sizeof buf, "x87 fcw/fsw/ftw: host %04x %04x %02x kiln %04x %04x %02x", h.fcw, h.fsw, h.ftw, k.fcw,
+                  k.fsw, k.ftw);
+    return buf;
+  }
+  // Only registers in use are compared (empty ones hold whatever was there).
+  const unsigned top = (h.fsw >> 11) & 7;
+  for (unsigned i = 0; i < 8; ++i) {
+    if (!((h.ftw >> ((top + i) & 7)) & 1) || std::memcmp(h.st[i], k.st[i], 10) == 0) continue;
+    uint64_t hs, ks;
+    uint16_t he, ke;
+    std::memcpy(&hs, h.st[i], 8);
+    std::memcpy(&he, h.st[i] + 8, 2);
+    std::memcpy(&ks, k.st[i], 8);
+    std::memcpy(&ke, k.st[i] + 8, 2);
+    if (ulps && he == ke && (hs >> 63) == (ks >> 63) && (hs > ks ? hs - ks : ks - hs) <= static_cast<uint64_t>(ulps))
+      continue;
+    // Across a power of two: the larger significand of the lower binade against 2^e.
+    if (ulps && (he ^ ke) == 0 ? false
+        : ulps && ((he & 0x8000) == (ke & 0x8000)) && ((he & 0x7FFF) + 1 == (ke & 0x7FFF) || (ke & 0x7FFF) + 1 == (he & 0x7FFF))) {
+      const bool h_low = (he & 0x7FFF) < (ke & 0x7FFF);
+      const uint64_t low = h_low ? hs : ks, high = h_low ? ks : hs;
+      if (high == 0x8000000000000000 && (~low >> 0) <= static_cast<uint64_t>(2 * ulps)) continue;
+    }
+    std::snprintf(buf, sizeof buf, "st(%u): host %04x:%016llx kiln %04x:%016llx", i, he, (unsigned long long)hs, ke,
+                  (unsigned long long)ks);
+    return buf;
+  }
+  // FOP and FDP: an AMD host's FXSAVE stores them only while an exception is pending (ES), so
+  // only then. FIP is not compared: natively the case runs behind the oracle's prologue, at
+  // another address than in Kiln.
+  if ((h.fsw & 0x80) && (h.fop != k.fop || h.fdp != k.fdp)) {
+    std::snprintf(buf, sizeof buf, "x87 fop/fdp: host %03x %llx kiln %03x %llx", h.fop, (unsigned long long)h.fdp,
+                  k.fop, (unsigned long long)k.fdp);
+    return buf;
+  }
+  return "";
+}
+
+std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode mode, int x87_ulps) {
   // At an exception both sides hold the state at the start of the faulting instruction (with a
   // REP string instruction's registers after the elements it completed): compared like the rest.
   const int host_vector = h.signal != 0 ? HostVector(h) : -1;
@@ -541,6 +628,14 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
     std::snprintf(buf, sizeof buf, "mxcsr: host 0x%x kiln 0x%x", h.out.mxcsr, k.out.mxcsr);
     return buf;
   }
+  // At a host signal the x87 state comes from the kernel's signal frame, where an AMD host's FDP
+  // is not that of the last instruction (0 seen): FOP and FDP are then not compared.
+  OracleX87 kiln_x87 = k.out.x87;
+  if (h.signal != 0) {
+    kiln_x87.fop = h.out.x87.fop;
+    kiln_x87.fdp = h.out.x87.fdp;
+  }
+  if (std::string x87 = X87Difference(h.out.x87, kiln_x87, x87_ulps); !x87.empty()) return x87;
   for (size_t i = 0; i < kOracleDataSize; ++i) {
     if (h.out.data[i] != k.out.data[i]) {
       size_t last = i;
@@ -565,6 +660,8 @@ const char* GroupOf(const DecodedInsn& insn) {
     return false;
   };
   auto starts = [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; };
+  if (is({"fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"})) return "x87 transcendental";
+  if (starts("f")) return "x87";
   if (is({"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test", "inc", "dec", "neg", "not"})) return "alu";
   if (is({"rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd"})) return "shift/rotate";
   if (is({"mul", "imul", "div", "idiv"})) return "mul/div";
@@ -617,7 +714,19 @@ std::string StartState(const OracleCase& c) {
     }
     if (x % 4 == 3) out += "\n";
   }
-  return out;
+  const OracleX87& x = c.in.x87;
+  if (x.fcw == 0x037F && x.fsw == 0 && x.ftw == 0) return out;
+  std::snprintf(buf, sizeof buf, "  x87 fcw=%04x fsw=%04x ftw=%02x", x.fcw, x.fsw, x.ftw);
+  out += buf;
+  for (int i = 0; i < 8; ++i) {
+    uint64_t sig;
+    uint16_t se;
+    std::memcpy(&sig, x.st[i], 8);
+    std::memcpy(&se, x.st[i] + 8, 2);
+    std::snprintf(buf, sizeof buf, " st%d=%04x:%016llx", i, se, static_cast<unsigned long long>(sig));
+    out += buf;
+  }
+  return out + "\n";
 }
 
 std::string Listing(const std::vector<uint8_t>& code, OracleMode mode) {

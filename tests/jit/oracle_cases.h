@@ -54,6 +54,23 @@ OracleCase RandomMmxCase(std::mt19937_64& rng);
 /// "aes/pclmul", "mmx" for any MM-register form), or nullptr.
 const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn);
 
+/// Loads the x87 part of a case into `s` (tags from the abridged tag word and the contents) and
+/// reads it back in FXSAVE form.
+void LoadX87(const OracleX87& x, machine::CpuState& s);
+void StoreX87(const machine::CpuState& s, OracleX87& x);
+
+/// "" when the x87 states agree: FCW, FSW, the abridged tag word, the registers in use
+/// bit-exactly, FOP, FIP and FDP; else the first difference.
+/// With `ulps`, registers may differ by that many units in the last place and C1 is ignored.
+std::string X87Difference(const OracleX87& host, const OracleX87& kiln, int ulps = 0);
+
+/// One to four random x87 instructions (loads, stores, arithmetic, compares, control words,
+/// environment, FXSAVE/FXRSTOR) from a random x87 state: edge operands in registers and memory,
+/// random control words (every rounding and precision mode, unmasked exceptions, so that #MF
+/// must match too), empty and full stacks. 64-bit or 32-bit (compatibility) mode.
+/// oracle_cases_x87.cpp.
+OracleCase RandomX87Case(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
+
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
 /// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);
@@ -70,7 +87,8 @@ EmulatedRun RunOnInterpreter(const OracleCase& c);
 
 /// "" when Kiln agrees with the host (GPRs - EAX..EDI in 32-bit mode -, arithmetic flags and DF,
 /// the data page, or the same exception vector); else the first difference.
-std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64);
+std::string Difference(const OracleResult& host, const EmulatedRun& kiln, OracleMode mode = OracleMode::k64,
+                       int x87_ulps = 0);
 
 /// Adds the case's instructions to `counts`, by instruction group ("alu", "string", ...).
 void CountGroups(const std::vector<uint8_t>& code, std::map<std::string, long>& counts);
