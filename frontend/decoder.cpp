@@ -1556,6 +1556,359 @@ template <bool kPrefixes, bool kIs64>
   return FastResult::kDone;
 }
 
+// --- the hot path --------------------------------------------------------------------------
+//
+// 64-bit mode, no legacy prefix (REX allowed), one- and two-byte opcodes, at most two operands
+// of the commonest methods (E G Z I Is J V W M Ev Wv, fixed GPRs, the constant 1): nine in ten
+// of libc's instructions. It reads tables computed at compile time and selects rather than
+// branches where the choice varies from one instruction to the next: the instruction form comes
+// from the opcode cell and the ModRM byte (read whether or not there is one: the window is
+// readable), the memory operand from a table per ModRM byte (SIB forms are computed), the
+// operands and the header from per-form words. It writes the DecodedInsn only once every check
+// has passed, so when it declines (prefixes, other maps and forms, anything invalid) nothing
+// has been written, and the fast path below and the general decoder decode as before.
+
+enum HotFlags : uint8_t {
+  kHotOk = 1,          // the hot path decodes this form
+  kHotModRm = 2,       // the form has a ModRM byte
+  kHotOsz64 = 4,       // operand size 64 without REX.W (d64/f64)
+  kHotNeedsMem = 8,    // an operand is memory only (M): the register form is #UD
+  kHotImmSigned = 16,  // the immediate is sign-extended (Is, J)
+};
+
+// One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes).
+struct HotSlot {
+  uint64_t reg_word[2] = {};  // word 0 of a register or immediate operand, register number 0
+  uint32_t mem_word[2] = {};  // kind and size bits of word 0 of a memory operand
+  uint8_t shift = 16;         // register number: (packed >> shift) & 15 (16: none), see DecodeHot64
+  uint8_t fixed = 0;          // a fixed register's number, packed above the others
+  uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
+  uint8_t from_imm = 0;       // the immediate (word 2)
+  uint8_t constant = 0;       // word 2 of a constant operand (the 1 of D0/D1 shifts)
+  uint8_t high[2] = {};       // a byte register 4-7 is AH..BH without REX
+};
+struct HotRec {
+  Mnemonic mnemonic = Mnemonic::INVALID;
+  uint8_t num_ops = 0;
+  uint8_t flags = 0;
+  uint8_t imm_len[2] = {};    // immediate bytes, per operand size
+  uint8_t imm_shift[2] = {};  // 64 - 8 * imm_len (0 when there is none or it is 8 bytes)
+  HotSlot slot[2];
+};
+
+constexpr uint64_t RegWord(OperandKind kind, unsigned bytes, RegClass cls) {
+  return static_cast<uint64_t>(kind) | kSegNoneBits | static_cast<uint64_t>(bytes) << 16 |
+         static_cast<uint64_t>(cls) << 32;
+}
+
+constexpr HotRec HotRecOf(const InsnDef& def) {
+  HotRec r;
+  constexpr uint32_t kNotHot = attr::kVex | attr::kEvex | attr::kVsibOperand | attr::kSibMem | attr::kDistinct |
+                               attr::kDistinctDst | attr::kMandatory | attr::kForceReg;
+  if ((def.attrs & kNotHot) || def.num_ops > 2) return r;
+  r.mnemonic = def.mnemonic;
+  r.num_ops = def.num_ops;
+  uint8_t flags = kHotOk;
+  if (def.attrs & attr::kHasModRm) flags |= kHotModRm;
+  if (def.attrs & (attr::kDefault64 | attr::kForce64)) flags |= kHotOsz64;
+  int immediates = 0;
+  for (int i = 0; i < def.num_ops; ++i) {
+    const OperandSpec& spec = def.ops[i];
+    HotSlot& s = r.slot[i];
+    for (int o = 0; o < 2; ++o) {
+      const unsigned osz = o ? 8 : 4;
+      const auto size = [&](OperandSize z) -> unsigned {
+        return z == OperandSize::k_adr ? 8 : ComputeSize(z, true, osz, 16);
+      };
+      const unsigned mem_bytes = size(spec.size);
+      unsigned bytes = mem_bytes, imm = 0;
+      enum { kGpr, kGprNoHigh, kVec, kImm } cls = kGpr;
+      OperandKind kind = OperandKind::kReg;
+      switch (spec.method) {
+        case OperandMethod::kE: s.from_rm = 1; s.shift = 0; break;
+        case OperandMethod::kEv: s.from_rm = 1; s.shift = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kM: s.from_rm = 1; s.shift = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kG: s.shift = 4; break;
+        case OperandMethod::kZ: s.shift = 8; break;
+        case OperandMethod::kFixed: s.shift = 12; s.fixed = spec.extra; cls = kGprNoHigh; break;
+        case OperandMethod::kV: s.shift = 4; cls = kVec; break;
+        case OperandMethod::kW: s.from_rm = 1; s.shift = 0; cls = kVec; break;
+        case OperandMethod::kWv:
+          s.from_rm = 1; s.shift = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kI:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
+          imm = bytes = spec.size == OperandSize::k_z ? 4 : bytes;
+          break;
+        case OperandMethod::kIs:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm; flags |= kHotImmSigned;
+          imm = spec.size == OperandSize::k_b ? 1 : 4;
+          bytes = osz;
+          break;
+        case OperandMethod::kJ:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kRel; flags |= kHotImmSigned;
+          imm = bytes = spec.size == OperandSize::k_b ? 1 : 4;
+          break;
+        case OperandMethod::kOne: s.constant = 1; cls = kImm; kind = OperandKind::kImm; bytes = 1; break;
+        default: return HotRec{};
+      }
+      if (bytes > 16 || mem_bytes > 0xFFFF) return HotRec{};
+      s.mem_word[o] = static_cast<uint32_t>(OperandKind::kMem) | mem_bytes << 16;
+      switch (cls) {
+        case kImm:
+          s.reg_word[o] = RegWord(kind, bytes, RegClass::kNone);
+          r.imm_len[o] = static_cast<uint8_t>(imm);
+          r.imm_shift[o] = static_cast<uint8_t>(imm == 0 || imm == 8 ? 0 : 64 - 8 * imm);
+          break;
+        case kVec:
+          s.reg_word[o] = RegWord(kind, bytes, bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm);
+          break;
+        case kGprNoHigh:
+          s.reg_word[o] = RegWord(kind, bytes, bytes == 1 ? RegClass::kGpr8 : kGprClassBySize[bytes & 15]);
+          break;
+        case kGpr:
+          s.reg_word[o] = RegWord(kind, bytes, kGprClassBySize[bytes & 15]);
+          s.high[o] = bytes == 1;
+          break;
+      }
+    }
+    immediates += s.from_imm;
+  }
+  if (immediates > 1) return HotRec{};
+  r.flags = flags;
+  return r;
+}
+
+constexpr size_t kNumInsnDefs = std::size(detail::kInsnDefs);
+// kHotRecs[kNumInsnDefs] is the record of every cell the hot path does not decode.
+constexpr auto kHotRecs = [] {
+  std::array<HotRec, kNumInsnDefs + 1> t{};
+  for (size_t i = 0; i < kNumInsnDefs; ++i) t[i] = HotRecOf(detail::kInsnDefs[i]);
+  return t;
+}();
+
+// The instruction form of a cell of map 00 or 0F in 64-bit mode without legacy prefixes, for a
+// ModRM byte of register form `reg_form` and ModRM.reg `reg`; -1 when it depends on anything
+// else (REX, ModRM.rm) or is invalid. `modrm_sel` is set when a selector reads ModRM.
+constexpr int ResolveHot(DecodeNode node, bool reg_form, unsigned reg, bool& modrm_sel) {
+  for (;;) {
+    switch (node.kind) {
+      case NodeKind::kLeaf: return node.arg;
+      case NodeKind::kSel_mode: node = detail::kNodes[node.arg + 1]; break;
+      case NodeKind::kSel_pfx: node = detail::kNodes[node.arg + 0]; break;
+      case NodeKind::kSel_asz: node = detail::kNodes[node.arg + 2]; break;
+      case NodeKind::kSel_l: node = detail::kNodes[node.arg + 0]; break;
+      case NodeKind::kSel_mod: modrm_sel = true; node = detail::kNodes[node.arg + (reg_form ? 1 : 0)]; break;
+      case NodeKind::kSel_reg: modrm_sel = true; node = detail::kNodes[node.arg + reg]; break;
+      default: return -1;
+    }
+  }
+}
+
+// An entry of the cell tables below: the kHotRecs index in bits 0-15 and, so that the length is
+// known after one table load, the bits below.
+enum : uint32_t {
+  kIdxHot = 1u << 16,       // the hot path decodes it
+  kIdxModRm = 1u << 17,     // it has a ModRM byte
+  kIdxImmShift0 = 20,       // immediate bytes with operand size 4 (bits 20-23) ...
+  kIdxImmShift1 = 24,       // ... and 8 (bits 24-27)
+  kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
+};
+constexpr uint32_t HotIdxEntry(size_t def) {
+  const HotRec& r = kHotRecs[def];
+  if (!(r.flags & kHotOk)) return static_cast<uint32_t>(kNumInsnDefs);
+  return static_cast<uint32_t>(def) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
+         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
+         static_cast<uint32_t>(r.imm_len[1]) << kIdxImmShift1;
+}
+constexpr uint32_t kIdxSel = 1u << 29;  // kHotCells: look the form up in kHotSel by ModRM
+
+// Cells whose form depends on ModRM.mod or .reg, numbered in order.
+constexpr auto kHotSelCells = [] {
+  std::array<uint16_t, 512> t{};
+  unsigned n = 0;
+  for (unsigned cell = 0; cell < 512; ++cell) {
+    const DecodeNode root = detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
+    bool modrm_sel = false;
+    ResolveHot(root, false, 0, modrm_sel);
+    bool any_sel = modrm_sel;
+    for (unsigned sel = 1; sel < 16; ++sel) ResolveHot(root, sel >= 8, sel & 7, any_sel);
+    t[cell] = any_sel ? static_cast<uint16_t>(++n) : 0;
+  }
+  return t;
+}();
+constexpr size_t kNumHotSelCells = *std::max_element(kHotSelCells.begin(), kHotSelCells.end());
+
+constexpr uint32_t HotEntry(unsigned cell, unsigned sel) {
+  const DecodeNode root = detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
+  bool modrm_sel = false;
+  const int def = ResolveHot(root, sel >= 8, sel & 7, modrm_sel);
+  const bool hot = def >= 0 && (kHotRecs[static_cast<size_t>(def)].flags & kHotOk) &&
+                   (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm));
+  return hot ? HotIdxEntry(static_cast<size_t>(def)) : static_cast<uint32_t>(kNumInsnDefs);
+}
+
+// kHotCells[map * 256 + opcode]: the entry of a cell whose form does not depend on ModRM, else
+// kIdxSel and its number n in kHotSelCells; kHotSel[n * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg]
+// is then the entry.
+constexpr auto kHotCells = [] {
+  std::array<uint32_t, 512> t{};
+  for (unsigned cell = 0; cell < 512; ++cell)
+    t[cell] = kHotSelCells[cell] ? kIdxSel | kHotSelCells[cell] : HotEntry(cell, 0);
+  return t;
+}();
+constexpr auto kHotSel = [] {
+  std::array<uint32_t, (kNumHotSelCells + 1) * 16> t{};
+  for (unsigned cell = 0; cell < 512; ++cell)
+    if (kHotSelCells[cell])
+      for (unsigned sel = 0; sel < 16; ++sel) t[kHotSelCells[cell] * 16u + sel] = HotEntry(cell, sel);
+  return t;
+}();
+
+// What a ModRM byte says about a memory operand with 64-bit addressing, without SIB (SDM Vol.2
+// Table 2-2): word 0 of the operand (base, default segment) without REX.B, what REX.B flips in
+// it, and the bytes from the ModRM byte to the end of the displacement.
+struct HotModRm {
+  uint64_t w0 = 0;
+  uint64_t rexb_flip = 0;
+  uint8_t end = 1;         // 1 + displacement bytes (SIB forms: see DecodeHot64)
+  uint8_t disp_shift = 0;  // the displacement is (int32)(load32 << shift) >> shift ...
+  uint8_t disp_mask = 0;   // ... when this is 0xFF, else 0
+  uint8_t sib = 0;         // a SIB byte follows
+};
+constexpr auto kHotModRmTable = [] {
+  std::array<HotModRm, 256> t{};
+  for (unsigned m = 0; m < 192; ++m) {
+    const unsigned mod = m >> 6, rm = m & 7;
+    HotModRm& e = t[m];
+    const unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+    e.end = static_cast<uint8_t>(1 + disp);
+    e.disp_shift = disp == 1 ? 24 : 0;
+    e.disp_mask = disp ? 0xFF : 0;
+    e.sib = rm == 4;
+    if (rm == 4) continue;
+    if (mod == 0 && rm == 5) {
+      e.w0 = RegBits({RegClass::kIp, 0}) << 48 | static_cast<uint64_t>(Seg::kDs) << 8;
+      continue;
+    }
+    const Seg seg = rm == 5 ? Seg::kSs : Seg::kDs;  // RBP (not R13) defaults to SS
+    e.w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(rm)}) << 48 | static_cast<uint64_t>(seg) << 8;
+    e.rexb_flip = uint64_t{8} << 56 | static_cast<uint64_t>(static_cast<unsigned>(seg) ^
+                                                           static_cast<unsigned>(Seg::kDs)) << 8;
+  }
+  return t;
+}();
+
+// The DecodedInsn header as four 64-bit words (little-endian hosts; checked here).
+static_assert(offsetof(DecodedInsn, mnemonic) == 0 && offsetof(DecodedInsn, length) == 2 &&
+              offsetof(DecodedInsn, operand_count) == 3 && offsetof(DecodedInsn, mode) == 4 &&
+              offsetof(DecodedInsn, encoding) == 5 && offsetof(DecodedInsn, map) == 6 &&
+              offsetof(DecodedInsn, opcode) == 7 && offsetof(DecodedInsn, modrm) == 8 &&
+              offsetof(DecodedInsn, operand_size) == 9 && offsetof(DecodedInsn, address_size) == 10 &&
+              offsetof(DecodedInsn, has_modrm) == 11 && offsetof(DecodedInsn, prefixes) == 12 &&
+              offsetof(DecodedInsn, operands) == 32 && sizeof(Mnemonic) == 2);
+static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && offsetof(Prefixes, repne) == 2 &&
+              offsetof(Prefixes, operand_size) == 3 && offsetof(Prefixes, address_size) == 4 &&
+              offsetof(Prefixes, segment) == 5 && offsetof(Prefixes, rex) == 6 &&
+              offsetof(Prefixes, mandatory) == 7 && offsetof(Prefixes, vex_l) == 8 &&
+              offsetof(Prefixes, vex_w) == 9 && sizeof(Prefixes) == 17);
+
+// Decodes one instruction in 64-bit mode from a window of kWindow readable bytes of which
+// `available` (at most 15) are the caller's. True: `insn` holds what the general decoder gives
+// (status kOk). False: nothing was written.
+[[gnu::always_inline]] inline bool DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  // The first bytes in one load, taken apart with shifts: the length, which the caller needs
+  // before it can decode the next instruction, then waits for one load, not one per byte.
+  const uint64_t head = LoadLe(bytes, 8);
+  const unsigned is_rex = (head & 0xF0) == 0x40;
+  const unsigned rex = is_rex ? head & 0xFF : 0;
+  const uint64_t at_b = head >> (8 * is_rex);
+  const unsigned b = at_b & 0xFF;
+  const unsigned is0f = b == 0x0F;
+  const uint64_t at_op = at_b >> (8 * is0f);
+  const unsigned opcode = at_op & 0xFF;
+  const unsigned modrm = (at_op >> 8) & 0xFF;
+  const unsigned sib = (at_op >> 16) & 0xFF;
+  const unsigned p = is_rex + is0f + 1;  // where the ModRM byte is, if there is one
+  if (kPrefixClasses[b] != kNotPrefix) return false;  // a legacy prefix, or a second REX
+  uint32_t entry = kHotCells[is0f * 256 + opcode];
+  if (entry & kIdxSel) entry = kHotSel[(entry & 0xFFFF) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
+  if (!(entry & kIdxHot)) return false;
+  const bool has_modrm = (entry & kIdxModRm) != 0;
+  const bool is_mem = has_modrm && modrm < 0xC0;
+  const unsigned o = ((rex >> 3) & 1) | ((entry & kIdxOsz64) ? 1 : 0);
+  const unsigned imm_len = (entry >> (o ? kIdxImmShift1 : kIdxImmShift0)) & 15;
+
+  // The memory operand (SDM Vol.2 Tables 2-2 and 2-3).
+  const HotModRm& m = kHotModRmTable[modrm];
+  unsigned end = m.end;  // past the ModRM byte and the displacement (and SIB, added below)
+  if (m.sib && (sib & 7) == 5 && modrm < 0x40) end = 5;  // SIB without base: disp32
+  end += m.sib;
+  const unsigned imm_at = p + (is_mem ? end : has_modrm);
+  const unsigned length = imm_at + imm_len;
+  if (length > available) return false;  // the general decoder reports it
+
+  const HotRec& rec = kHotRecs[entry & 0xFFFF];
+  const unsigned flags = rec.flags;
+  if ((flags & kHotNeedsMem) && !is_mem) return false;
+  uint64_t mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
+  uint64_t mem_w1 = 0;
+  unsigned disp_shift = m.disp_shift, disp_mask = m.disp_mask;
+  if (m.sib) {
+    const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
+    if (index != 4) {
+      mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
+    }
+    const unsigned base = (sib & 7) | (rex & 1) << 3;
+    if ((sib & 7) == 5 && modrm < 0x40) {  // no base: disp32
+      mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;
+      disp_mask = 0xFF;
+    } else {
+      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
+      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
+    }
+  }
+  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
+  const int64_t disp = static_cast<int32_t>(disp_raw << disp_shift) >> disp_shift & -static_cast<int64_t>(disp_mask & 1);
+
+  const unsigned imm_shift = rec.imm_shift[o];
+  const uint64_t imm_raw = LoadLe(bytes + imm_at, 8) << imm_shift;
+  const uint64_t imm = (flags & kHotImmSigned) ? static_cast<uint64_t>(static_cast<int64_t>(imm_raw) >> imm_shift)
+                                               : imm_raw >> imm_shift;
+
+  const unsigned num_ops = rec.num_ops;
+  const uint64_t header[4] = {
+      static_cast<uint64_t>(rec.mnemonic) | static_cast<uint64_t>(length) << 16 |
+          static_cast<uint64_t>(num_ops) << 24 | static_cast<uint64_t>(CpuMode::k64) << 32 |
+          static_cast<uint64_t>(is0f) << 48 | static_cast<uint64_t>(opcode) << 56,
+      (has_modrm ? modrm : 0u) | (o ? 8ull : 4ull) << 8 | 8ull << 16 | static_cast<uint64_t>(has_modrm) << 24,
+      static_cast<uint64_t>(Seg::kNone) << 8 | static_cast<uint64_t>(rex) << 16 |
+          static_cast<uint64_t>((rex >> 3) & 1) << 40,
+      0};
+  std::memcpy(static_cast<void*>(&insn), header, sizeof header);
+
+  // Operands: register numbers packed so that a slot picks its own with a shift.
+  const unsigned packed = ((modrm & 7) | (rex & 1) << 3) | (((modrm >> 3) & 7) | (rex & 4) << 1) << 4 |
+                          ((opcode & 7) | (rex & 1) << 3) << 8;
+  Operand* ops = insn.operands.data();
+  for (unsigned i = 0; i < 2; ++i) {
+    if (i >= num_ops) break;
+    const HotSlot& s = rec.slot[i];
+    uint64_t idx = ((packed | static_cast<unsigned>(s.fixed) << 12) >> s.shift) & 15;
+    uint64_t reg_w0 = s.reg_word[o];
+    if (s.high[o] && rex == 0 && (idx & 4)) {
+      reg_w0 += (static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32;
+      idx -= 4;
+    }
+    reg_w0 |= idx << 40;
+    const bool from_mem = s.from_rm && is_mem;
+    const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
+                           from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
+    std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
+  }
+  return true;
+}
+
 // The general decoder, from a window of kWindow readable bytes. Out of line, so that the fast
 // path's caller keeps a small frame.
 [[gnu::noinline]] DecodeStatus DecodeGeneral(const uint8_t* window, size_t size, CpuMode mode,
@@ -1591,8 +1944,11 @@ template <bool kIs64>
 }
 
 // `available` is min(size, 15), passed by the callers so that it is a constant for full windows.
+// kTryHot: try the hot path first (Decode() tries it before it calls here for full windows).
+template <bool kTryHot>
 [[gnu::always_inline]] inline DecodeStatus DecodeWindow(const uint8_t* window, size_t size, size_t available,
                                                         CpuMode mode, DecodedInsn& insn) {
+  if (kTryHot && mode == CpuMode::k64 && DecodeHot64(window, available, insn)) return DecodeStatus::kOk;
   const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
                                             : RunFast<false>(window, available, mode, insn);
   if (r == FastResult::kDone) return DecodeStatus::kOk;
@@ -1603,7 +1959,13 @@ template <bool kIs64>
 [[gnu::noinline]] DecodeStatus DecodeShort(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   alignas(16) uint8_t padded[kWindow] = {};
   if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
-  return DecodeWindow(padded, bytes.size(), std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+  return DecodeWindow<true>(padded, bytes.size(), std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+}
+
+// A full window that the hot path did not decode (out of line: Decode() stays a small function
+// around the hot path).
+[[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, DecodedInsn& insn) {
+  return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 
 }  // namespace
@@ -1620,7 +1982,8 @@ DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMo
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
-  return DecodeWindow(bytes.data(), bytes.size(), kMaxInsnLength, mode, insn);
+  if (mode == CpuMode::k64 && DecodeHot64(bytes.data(), kMaxInsnLength, insn)) return DecodeStatus::kOk;
+  return DecodeFullWindow(bytes.data(), bytes.size(), mode, insn);
 }
 
 }  // namespace kiln::frontend
