@@ -1573,15 +1573,14 @@ enum HotFlags : uint8_t {
   kHotModRm = 2,       // the form has a ModRM byte
   kHotOsz64 = 4,       // operand size 64 without REX.W (d64/f64)
   kHotNeedsMem = 8,    // an operand is memory only (M): the register form is #UD
-  kHotImmSigned = 16,  // the immediate is sign-extended (Is, J)
 };
 
 // One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes).
 struct HotSlot {
   uint64_t reg_word[2] = {};  // word 0 of a register or immediate operand, register number 0
   uint32_t mem_word[2] = {};  // kind and size bits of word 0 of a memory operand
-  uint8_t shift = 16;         // register number: (packed >> shift) & 15 (16: none), see DecodeHot64
-  uint8_t fixed = 0;          // a fixed register's number, packed above the others
+  uint8_t src = 3;            // register number: 0 ModRM.rm, 1 ModRM.reg, 2 opcode bits, 3 `fixed`
+  uint8_t fixed = 0;          // a fixed register's number (0 for other operands)
   uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
   uint8_t from_imm = 0;       // the immediate (word 2)
   uint8_t constant = 0;       // word 2 of a constant operand (the 1 of D0/D1 shifts)
@@ -1592,7 +1591,11 @@ struct HotRec {
   uint8_t num_ops = 0;
   uint8_t flags = 0;
   uint8_t imm_len[2] = {};    // immediate bytes, per operand size
-  uint8_t imm_shift[2] = {};  // 64 - 8 * imm_len (0 when there is none or it is 8 bytes)
+  uint64_t imm_mask[2] = {};  // the immediate is ((load64 & imm_mask) ^ imm_sign) - imm_sign
+  uint64_t imm_sign[2] = {};  // (its sign bit when sign-extended, else 0)
+  uint8_t modrm_mask = 0;     // DecodedInsn::modrm is the ModRM byte and this
+  uint64_t header0 = 0;       // DecodedInsn bytes 0-7 but the length, map and opcode
+  uint64_t header1[2] = {};   // bytes 8-15 but the ModRM byte, per operand size
   HotSlot slot[2];
 };
 
@@ -1625,27 +1628,27 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
       enum { kGpr, kGprNoHigh, kVec, kImm } cls = kGpr;
       OperandKind kind = OperandKind::kReg;
       switch (spec.method) {
-        case OperandMethod::kE: s.from_rm = 1; s.shift = 0; break;
-        case OperandMethod::kEv: s.from_rm = 1; s.shift = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
-        case OperandMethod::kM: s.from_rm = 1; s.shift = 0; flags |= kHotNeedsMem; break;
-        case OperandMethod::kG: s.shift = 4; break;
-        case OperandMethod::kZ: s.shift = 8; break;
-        case OperandMethod::kFixed: s.shift = 12; s.fixed = spec.extra; cls = kGprNoHigh; break;
-        case OperandMethod::kV: s.shift = 4; cls = kVec; break;
-        case OperandMethod::kW: s.from_rm = 1; s.shift = 0; cls = kVec; break;
+        case OperandMethod::kE: s.from_rm = 1; s.src = 0; break;
+        case OperandMethod::kEv: s.from_rm = 1; s.src = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kM: s.from_rm = 1; s.src = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kG: s.src = 1; break;
+        case OperandMethod::kZ: s.src = 2; break;
+        case OperandMethod::kFixed: s.src = 3; s.fixed = spec.extra; cls = kGprNoHigh; break;
+        case OperandMethod::kV: s.src = 1; cls = kVec; break;
+        case OperandMethod::kW: s.from_rm = 1; s.src = 0; cls = kVec; break;
         case OperandMethod::kWv:
-          s.from_rm = 1; s.shift = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+          s.from_rm = 1; s.src = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
         case OperandMethod::kI:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
           imm = bytes = spec.size == OperandSize::k_z ? 4 : bytes;
           break;
         case OperandMethod::kIs:
-          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm; flags |= kHotImmSigned;
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
           imm = spec.size == OperandSize::k_b ? 1 : 4;
           bytes = osz;
           break;
         case OperandMethod::kJ:
-          s.from_imm = 1; cls = kImm; kind = OperandKind::kRel; flags |= kHotImmSigned;
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kRel;
           imm = bytes = spec.size == OperandSize::k_b ? 1 : 4;
           break;
         case OperandMethod::kOne: s.constant = 1; cls = kImm; kind = OperandKind::kImm; bytes = 1; break;
@@ -1657,7 +1660,9 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
         case kImm:
           s.reg_word[o] = RegWord(kind, bytes, RegClass::kNone);
           r.imm_len[o] = static_cast<uint8_t>(imm);
-          r.imm_shift[o] = static_cast<uint8_t>(imm == 0 || imm == 8 ? 0 : 64 - 8 * imm);
+          r.imm_mask[o] = imm == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * imm)) - 1;
+          r.imm_sign[o] = kind == OperandKind::kReg || spec.method == OperandMethod::kI || imm == 0
+                              ? 0 : uint64_t{1} << (8 * imm - 1);
           break;
         case kVec:
           s.reg_word[o] = RegWord(kind, bytes, bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm);
@@ -1675,6 +1680,11 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
   }
   if (immediates > 1) return HotRec{};
   r.flags = flags;
+  const uint64_t has_modrm = (flags & kHotModRm) ? 1 : 0;
+  r.modrm_mask = has_modrm ? 0xFF : 0;
+  r.header0 = static_cast<uint64_t>(def.mnemonic) | static_cast<uint64_t>(def.num_ops) << 24 |
+              static_cast<uint64_t>(CpuMode::k64) << 32;
+  for (int o = 0; o < 2; ++o) r.header1[o] = (o ? 8ull : 4ull) << 8 | 8ull << 16 | has_modrm << 24;
   return r;
 }
 
@@ -1710,7 +1720,7 @@ enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
   kIdxImmShift0 = 20,       // immediate bytes with operand size 4 (bits 20-23) ...
-  kIdxImmShift1 = 24,       // ... and 8 (bits 24-27)
+  kIdxImmShift1 = 24,       // ... and how many more with operand size 8 (bits 24-27)
   kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
 };
 constexpr uint32_t HotIdxEntry(size_t def) {
@@ -1718,7 +1728,7 @@ constexpr uint32_t HotIdxEntry(size_t def) {
   if (!(r.flags & kHotOk)) return static_cast<uint32_t>(kNumInsnDefs);
   return static_cast<uint32_t>(def) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
          ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
-         static_cast<uint32_t>(r.imm_len[1]) << kIdxImmShift1;
+         static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
 }
 constexpr uint32_t kIdxSel = 1u << 29;  // kHotCells: look the form up in kHotSel by ModRM
 
@@ -1770,10 +1780,11 @@ constexpr auto kHotSel = [] {
 struct HotModRm {
   uint64_t w0 = 0;
   uint64_t rexb_flip = 0;
-  uint8_t end = 1;         // 1 + displacement bytes (SIB forms: see DecodeHot64)
-  uint8_t disp_shift = 0;  // the displacement is (int32)(load32 << shift) >> shift ...
-  uint8_t disp_mask = 0;   // ... when this is 0xFF, else 0
-  uint8_t sib = 0;         // a SIB byte follows
+  uint8_t end = 1;       // bytes from the ModRM byte to the end of the displacement (SIB included)
+  uint8_t end_sib5 = 1;  // the same when SIB.base is 101b (no base with mod = 00b)
+  uint8_t disp = 0;      // displacement bytes: 0, 1 or 4
+  uint8_t disp_sib5 = 0; // the same when SIB.base is 101b
+  uint8_t sib = 0;       // a SIB byte follows
 };
 constexpr auto kHotModRmTable = [] {
   std::array<HotModRm, 256> t{};
@@ -1781,10 +1792,11 @@ constexpr auto kHotModRmTable = [] {
     const unsigned mod = m >> 6, rm = m & 7;
     HotModRm& e = t[m];
     const unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
-    e.end = static_cast<uint8_t>(1 + disp);
-    e.disp_shift = disp == 1 ? 24 : 0;
-    e.disp_mask = disp ? 0xFF : 0;
     e.sib = rm == 4;
+    e.disp = e.disp_sib5 = static_cast<uint8_t>(disp);
+    if (rm == 4 && mod == 0) e.disp_sib5 = 4;
+    e.end = static_cast<uint8_t>(1 + e.sib + e.disp);
+    e.end_sib5 = static_cast<uint8_t>(1 + e.sib + e.disp_sib5);
     if (rm == 4) continue;
     if (mod == 0 && rm == 5) {
       e.w0 = RegBits({RegClass::kIp, 0}) << 48 | static_cast<uint64_t>(Seg::kDs) << 8;
@@ -1820,87 +1832,83 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
   // before it can decode the next instruction, then waits for one load, not one per byte.
   const uint64_t head = LoadLe(bytes, 8);
-  const unsigned is_rex = (head & 0xF0) == 0x40;
+  const bool is_rex = (head & 0xF0) == 0x40;
   const unsigned rex = is_rex ? head & 0xFF : 0;
-  const uint64_t at_b = head >> (8 * is_rex);
+  const uint64_t at_b = is_rex ? head >> 8 : head;
   const unsigned b = at_b & 0xFF;
-  const unsigned is0f = b == 0x0F;
-  const uint64_t at_op = at_b >> (8 * is0f);
+  const bool is0f = b == 0x0F;
+  const uint64_t at_op = is0f ? at_b >> 8 : at_b;
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned p = is_rex + is0f + 1;  // where the ModRM byte is, if there is one
   if (kPrefixClasses[b] != kNotPrefix) return false;  // a legacy prefix, or a second REX
-  uint32_t entry = kHotCells[is0f * 256 + opcode];
+  uint32_t entry = kHotCells[(is0f ? 256 : 0) + opcode];
   if (entry & kIdxSel) entry = kHotSel[(entry & 0xFFFF) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
   if (!(entry & kIdxHot)) return false;
   const bool has_modrm = (entry & kIdxModRm) != 0;
   const bool is_mem = has_modrm && modrm < 0xC0;
-  const unsigned o = ((rex >> 3) & 1) | ((entry & kIdxOsz64) ? 1 : 0);
-  const unsigned imm_len = (entry >> (o ? kIdxImmShift1 : kIdxImmShift0)) & 15;
+  const bool o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
+  const unsigned imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
 
-  // The memory operand (SDM Vol.2 Tables 2-2 and 2-3).
+  // The length: ModRM, SIB and displacement, then the immediate (SDM Vol.2 Tables 2-2, 2-3).
   const HotModRm& m = kHotModRmTable[modrm];
-  unsigned end = m.end;  // past the ModRM byte and the displacement (and SIB, added below)
-  if (m.sib && (sib & 7) == 5 && modrm < 0x40) end = 5;  // SIB without base: disp32
-  end += m.sib;
-  const unsigned imm_at = p + (is_mem ? end : has_modrm);
+  const bool sib_base5 = (sib & 7) == 5;
+  const unsigned end = sib_base5 ? m.end_sib5 : m.end;
+  const unsigned imm_at = p + (has_modrm ? end : 0);
   const unsigned length = imm_at + imm_len;
   if (length > available) return false;  // the general decoder reports it
 
   const HotRec& rec = kHotRecs[entry & 0xFFFF];
   const unsigned flags = rec.flags;
   if ((flags & kHotNeedsMem) && !is_mem) return false;
+
+  const uint64_t header[4] = {
+      rec.header0 | static_cast<uint64_t>(length) << 16 | static_cast<uint64_t>(is0f) << 48 |
+          static_cast<uint64_t>(opcode) << 56,
+      rec.header1[o] | (modrm & rec.modrm_mask),
+      static_cast<uint64_t>(Seg::kNone) << 8 | static_cast<uint64_t>(rex) << 16 | static_cast<uint64_t>(rex & 8) << 37,
+      0};
+  std::memcpy(static_cast<void*>(&insn), header, sizeof header);
+
+  // The memory operand's words.
   uint64_t mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
   uint64_t mem_w1 = 0;
-  unsigned disp_shift = m.disp_shift, disp_mask = m.disp_mask;
   if (m.sib) {
     const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
     if (index != 4) {
       mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
     }
     const unsigned base = (sib & 7) | (rex & 1) << 3;
-    if ((sib & 7) == 5 && modrm < 0x40) {  // no base: disp32
-      mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;
-      disp_mask = 0xFF;
-    } else {
-      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
-      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
-    }
+    const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
+    mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
+    if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
   }
+  const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
   const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
-  const int64_t disp = static_cast<int32_t>(disp_raw << disp_shift) >> disp_shift & -static_cast<int64_t>(disp_mask & 1);
+  static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
+  static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
+  const int64_t disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
 
-  const unsigned imm_shift = rec.imm_shift[o];
-  const uint64_t imm_raw = LoadLe(bytes + imm_at, 8) << imm_shift;
-  const uint64_t imm = (flags & kHotImmSigned) ? static_cast<uint64_t>(static_cast<int64_t>(imm_raw) >> imm_shift)
-                                               : imm_raw >> imm_shift;
-
+  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & rec.imm_mask[o]) ^ rec.imm_sign[o]) - rec.imm_sign[o];
   const unsigned num_ops = rec.num_ops;
-  const uint64_t header[4] = {
-      static_cast<uint64_t>(rec.mnemonic) | static_cast<uint64_t>(length) << 16 |
-          static_cast<uint64_t>(num_ops) << 24 | static_cast<uint64_t>(CpuMode::k64) << 32 |
-          static_cast<uint64_t>(is0f) << 48 | static_cast<uint64_t>(opcode) << 56,
-      (has_modrm ? modrm : 0u) | (o ? 8ull : 4ull) << 8 | 8ull << 16 | static_cast<uint64_t>(has_modrm) << 24,
-      static_cast<uint64_t>(Seg::kNone) << 8 | static_cast<uint64_t>(rex) << 16 |
-          static_cast<uint64_t>((rex >> 3) & 1) << 40,
-      0};
-  std::memcpy(static_cast<void*>(&insn), header, sizeof header);
 
-  // Operands: register numbers packed so that a slot picks its own with a shift.
-  const unsigned packed = ((modrm & 7) | (rex & 1) << 3) | (((modrm >> 3) & 7) | (rex & 4) << 1) << 4 |
-                          ((opcode & 7) | (rex & 1) << 3) << 8;
+  // Operands. The register numbers a slot may name, so that it picks its own with a load.
+  const unsigned rexb = (rex & 1) << 3;
+  const uint8_t regs[4] = {static_cast<uint8_t>((modrm & 7) | rexb),
+                           static_cast<uint8_t>(((modrm >> 3) & 7) | (rex & 4) << 1),
+                           static_cast<uint8_t>((opcode & 7) | rexb), 0};
+  const uint64_t no_rex = rex == 0;
   Operand* ops = insn.operands.data();
   for (unsigned i = 0; i < 2; ++i) {
     if (i >= num_ops) break;
     const HotSlot& s = rec.slot[i];
-    uint64_t idx = ((packed | static_cast<unsigned>(s.fixed) << 12) >> s.shift) & 15;
-    uint64_t reg_w0 = s.reg_word[o];
-    if (s.high[o] && rex == 0 && (idx & 4)) {
-      reg_w0 += (static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32;
-      idx -= 4;
-    }
-    reg_w0 |= idx << 40;
+    const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
+    // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
+    const uint64_t high = (idx >> 2) & s.high[o] & no_rex;
+    const uint64_t reg_w0 = s.reg_word[o] + (high << 32) * (static_cast<uint64_t>(RegClass::kGpr8High) -
+                                                             static_cast<uint64_t>(RegClass::kGpr8)) +
+                            ((idx - 4 * high) << 40);
     const bool from_mem = s.from_rm && is_mem;
     const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
                            from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
