@@ -1573,29 +1573,31 @@ enum HotFlags : uint8_t {
   kHotModRm = 2,       // the form has a ModRM byte
   kHotOsz64 = 4,       // operand size 64 without REX.W (d64/f64)
   kHotNeedsMem = 8,    // an operand is memory only (M): the register form is #UD
+  kHotMandatory = 16,  // selected by a 66/F3/F2 prefix (only reached with that prefix)
+  kHotForce64 = 32,    // f64: operand size 64, 66 ignored
+  kHotDefault64 = 64,  // d64: operand size 64 unless 66
+  kHotImmSigned = 128, // the immediate is sign-extended (Is, J)
 };
 
-// One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes).
+// One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes, 2: 2 bytes).
 struct HotSlot {
-  uint64_t reg_word[2] = {};  // word 0 of a register or immediate operand, register number 0
-  uint32_t mem_word[2] = {};  // kind and size bits of word 0 of a memory operand
+  uint64_t reg_word[3] = {};  // word 0 of a register or immediate operand, register number 0
+  uint32_t mem_word[3] = {};  // kind and size bits of word 0 of a memory operand
   uint8_t src = 3;            // register number: 0 ModRM.rm, 1 ModRM.reg, 2 opcode bits, 3 `fixed`
   uint8_t fixed = 0;          // a fixed register's number (0 for other operands)
   uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
   uint8_t from_imm = 0;       // the immediate (word 2)
   uint8_t constant = 0;       // word 2 of a constant operand (the 1 of D0/D1 shifts)
-  uint8_t high[2] = {};       // a byte register 4-7 is AH..BH without REX
+  uint8_t high[3] = {};       // a byte register 4-7 is AH..BH without REX
 };
 struct HotRec {
   Mnemonic mnemonic = Mnemonic::INVALID;
   uint8_t num_ops = 0;
   uint8_t flags = 0;
-  uint8_t imm_len[2] = {};    // immediate bytes, per operand size
-  uint64_t imm_mask[2] = {};  // the immediate is ((load64 & imm_mask) ^ imm_sign) - imm_sign
-  uint64_t imm_sign[2] = {};  // (its sign bit when sign-extended, else 0)
+  uint8_t imm_len[3] = {};    // immediate bytes, per operand size
   uint8_t modrm_mask = 0;     // DecodedInsn::modrm is the ModRM byte and this
   uint64_t header0 = 0;       // DecodedInsn bytes 0-7 but the length, map and opcode
-  uint64_t header1[2] = {};   // bytes 8-15 but the ModRM byte, per operand size
+  uint64_t header1[3] = {};   // bytes 8-15 but the ModRM byte, per operand size
   HotSlot slot[2];
 };
 
@@ -1607,19 +1609,22 @@ constexpr uint64_t RegWord(OperandKind kind, unsigned bytes, RegClass cls) {
 constexpr HotRec HotRecOf(const InsnDef& def) {
   HotRec r;
   constexpr uint32_t kNotHot = attr::kVex | attr::kEvex | attr::kVsibOperand | attr::kSibMem | attr::kDistinct |
-                               attr::kDistinctDst | attr::kMandatory | attr::kForceReg;
+                               attr::kDistinctDst | attr::kForceReg;
   if ((def.attrs & kNotHot) || def.num_ops > 2) return r;
   r.mnemonic = def.mnemonic;
   r.num_ops = def.num_ops;
   uint8_t flags = kHotOk;
   if (def.attrs & attr::kHasModRm) flags |= kHotModRm;
   if (def.attrs & (attr::kDefault64 | attr::kForce64)) flags |= kHotOsz64;
+  if (def.attrs & attr::kDefault64) flags |= kHotDefault64;
+  if (def.attrs & attr::kForce64) flags |= kHotForce64;
+  if (def.attrs & attr::kMandatory) flags |= kHotMandatory;
   int immediates = 0;
   for (int i = 0; i < def.num_ops; ++i) {
     const OperandSpec& spec = def.ops[i];
     HotSlot& s = r.slot[i];
-    for (int o = 0; o < 2; ++o) {
-      const unsigned osz = o ? 8 : 4;
+    for (int o = 0; o < 3; ++o) {
+      const unsigned osz = o == 0 ? 4 : o == 1 ? 8 : 2;
       const auto size = [&](OperandSize z) -> unsigned {
         return z == OperandSize::k_adr ? 8 : ComputeSize(z, true, osz, 16);
       };
@@ -1640,16 +1645,16 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
           s.from_rm = 1; s.src = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
         case OperandMethod::kI:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
-          imm = bytes = spec.size == OperandSize::k_z ? 4 : bytes;
+          imm = bytes = spec.size == OperandSize::k_z ? (osz == 2 ? 2 : 4) : bytes;
           break;
         case OperandMethod::kIs:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
-          imm = spec.size == OperandSize::k_b ? 1 : 4;
+          imm = spec.size == OperandSize::k_b ? 1 : (osz == 2 ? 2 : 4);
           bytes = osz;
           break;
         case OperandMethod::kJ:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kRel;
-          imm = bytes = spec.size == OperandSize::k_b ? 1 : 4;
+          imm = bytes = spec.size == OperandSize::k_b ? 1 : (osz == 2 ? 2 : 4);
           break;
         case OperandMethod::kOne: s.constant = 1; cls = kImm; kind = OperandKind::kImm; bytes = 1; break;
         default: return HotRec{};
@@ -1660,9 +1665,7 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
         case kImm:
           s.reg_word[o] = RegWord(kind, bytes, RegClass::kNone);
           r.imm_len[o] = static_cast<uint8_t>(imm);
-          r.imm_mask[o] = imm == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * imm)) - 1;
-          r.imm_sign[o] = kind == OperandKind::kReg || spec.method == OperandMethod::kI || imm == 0
-                              ? 0 : uint64_t{1} << (8 * imm - 1);
+          if (spec.method != OperandMethod::kI && imm != 0) flags |= kHotImmSigned;
           break;
         case kVec:
           s.reg_word[o] = RegWord(kind, bytes, bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm);
@@ -1684,27 +1687,47 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
   r.modrm_mask = has_modrm ? 0xFF : 0;
   r.header0 = static_cast<uint64_t>(def.mnemonic) | static_cast<uint64_t>(def.num_ops) << 24 |
               static_cast<uint64_t>(CpuMode::k64) << 32;
-  for (int o = 0; o < 2; ++o) r.header1[o] = (o ? 8ull : 4ull) << 8 | 8ull << 16 | has_modrm << 24;
+  for (int o = 0; o < 3; ++o) r.header1[o] = uint64_t{o == 0 ? 4u : o == 1 ? 8u : 2u} << 8 | 8ull << 16 | has_modrm << 24;
   return r;
 }
 
 constexpr size_t kNumInsnDefs = std::size(detail::kInsnDefs);
-// kHotRecs[kNumInsnDefs] is the record of every cell the hot path does not decode.
-constexpr auto kHotRecs = [] {
-  std::array<HotRec, kNumInsnDefs + 1> t{};
+// The record of every form, for the tables below (only evaluated by the compiler).
+constexpr auto kAllHotRecs = [] {
+  std::array<HotRec, kNumInsnDefs> t{};
   for (size_t i = 0; i < kNumInsnDefs; ++i) t[i] = HotRecOf(detail::kInsnDefs[i]);
   return t;
 }();
+constexpr size_t kNumHotRecs = [] {
+  size_t n = 0;
+  for (const HotRec& r : kAllHotRecs) n += (r.flags & kHotOk) != 0;
+  return n;
+}();
+// The forms the hot path decodes, numbered in kInsnDefs order, and their records.
+constexpr auto kHotRecIndex = [] {
+  std::array<uint16_t, kNumInsnDefs> t{};
+  uint16_t n = 0;
+  for (size_t i = 0; i < kNumInsnDefs; ++i)
+    if (kAllHotRecs[i].flags & kHotOk) t[i] = n++;
+  return t;
+}();
+constexpr auto kHotRecs = [] {
+  std::array<HotRec, kNumHotRecs> t{};
+  for (size_t i = 0; i < kNumInsnDefs; ++i)
+    if (kAllHotRecs[i].flags & kHotOk) t[kHotRecIndex[i]] = kAllHotRecs[i];
+  return t;
+}();
 
-// The instruction form of a cell of map 00 or 0F in 64-bit mode without legacy prefixes, for a
-// ModRM byte of register form `reg_form` and ModRM.reg `reg`; -1 when it depends on anything
-// else (REX, ModRM.rm) or is invalid. `modrm_sel` is set when a selector reads ModRM.
-constexpr int ResolveHot(DecodeNode node, bool reg_form, unsigned reg, bool& modrm_sel) {
+// The instruction form of a cell of map 00 or 0F in 64-bit mode without REX.W-, 67- or
+// ModRM.rm-dependent selection, for the mandatory-prefix column `pfx` (0 none, 1 66, 2 F3, 3 F2),
+// a ModRM byte of register form `reg_form` and ModRM.reg `reg`; -1 when it depends on anything
+// else or is invalid. `modrm_sel` is set when a selector reads ModRM.
+constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned reg, bool& modrm_sel) {
   for (;;) {
     switch (node.kind) {
       case NodeKind::kLeaf: return node.arg;
       case NodeKind::kSel_mode: node = detail::kNodes[node.arg + 1]; break;
-      case NodeKind::kSel_pfx: node = detail::kNodes[node.arg + 0]; break;
+      case NodeKind::kSel_pfx: node = detail::kNodes[node.arg + pfx]; break;
       case NodeKind::kSel_asz: node = detail::kNodes[node.arg + 2]; break;
       case NodeKind::kSel_l: node = detail::kNodes[node.arg + 0]; break;
       case NodeKind::kSel_mod: modrm_sel = true; node = detail::kNodes[node.arg + (reg_form ? 1 : 0)]; break;
@@ -1714,8 +1737,8 @@ constexpr int ResolveHot(DecodeNode node, bool reg_form, unsigned reg, bool& mod
   }
 }
 
-// An entry of the cell tables below: the kHotRecs index in bits 0-15 and, so that the length is
-// known after one table load, the bits below.
+// An entry of the cell tables below (0: not decoded by the hot path): the kHotRecs index in
+// bits 0-15 and, so that the length is known after one table load, the bits below.
 enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
@@ -1724,53 +1747,59 @@ enum : uint32_t {
   kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
 };
 constexpr uint32_t HotIdxEntry(size_t def) {
-  const HotRec& r = kHotRecs[def];
-  if (!(r.flags & kHotOk)) return static_cast<uint32_t>(kNumInsnDefs);
-  return static_cast<uint32_t>(def) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
+  const HotRec& r = kAllHotRecs[def];
+  if (!(r.flags & kHotOk)) return 0;
+  return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
          ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
          static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
 }
 constexpr uint32_t kIdxSel = 1u << 29;  // kHotCells: look the form up in kHotSel by ModRM
 
-// Cells whose form depends on ModRM.mod or .reg, numbered in order.
+constexpr DecodeNode HotRoot(unsigned cell) {
+  return detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
+}
+
+// Cells (per mandatory-prefix column: index pfx * 512 + cell) whose form depends on ModRM.mod
+// or .reg, numbered in order.
 constexpr auto kHotSelCells = [] {
-  std::array<uint16_t, 512> t{};
+  std::array<uint16_t, 4 * 512> t{};
   unsigned n = 0;
-  for (unsigned cell = 0; cell < 512; ++cell) {
-    const DecodeNode root = detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
-    bool modrm_sel = false;
-    ResolveHot(root, false, 0, modrm_sel);
-    bool any_sel = modrm_sel;
-    for (unsigned sel = 1; sel < 16; ++sel) ResolveHot(root, sel >= 8, sel & 7, any_sel);
-    t[cell] = any_sel ? static_cast<uint16_t>(++n) : 0;
+  for (unsigned i = 0; i < t.size(); ++i) {
+    bool any_sel = false;
+    for (unsigned sel = 0; sel < 16; ++sel) ResolveHot(HotRoot(i & 511), i >> 9, sel >= 8, sel & 7, any_sel);
+    t[i] = any_sel ? static_cast<uint16_t>(++n) : 0;
   }
   return t;
 }();
 constexpr size_t kNumHotSelCells = *std::max_element(kHotSelCells.begin(), kHotSelCells.end());
 
-constexpr uint32_t HotEntry(unsigned cell, unsigned sel) {
-  const DecodeNode root = detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
+constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
   bool modrm_sel = false;
-  const int def = ResolveHot(root, sel >= 8, sel & 7, modrm_sel);
-  const bool hot = def >= 0 && (kHotRecs[static_cast<size_t>(def)].flags & kHotOk) &&
-                   (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm));
-  return hot ? HotIdxEntry(static_cast<size_t>(def)) : static_cast<uint32_t>(kNumInsnDefs);
+  const int def = ResolveHot(HotRoot(cell), pfx, sel >= 8, sel & 7, modrm_sel);
+  if (def < 0) return 0;
+  const HotRec& r = kAllHotRecs[static_cast<size_t>(def)];
+  // Without 66/F2/F3 no form is mandatory-prefixed; F2/F3 forms that are not (REP/REPNE and the
+  // forms where they are invalid or hints) are left to the general decoder.
+  const bool mandatory = (r.flags & kHotMandatory) != 0;
+  const bool hot = (r.flags & kHotOk) && (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm)) &&
+                   (pfx == 0 ? !mandatory : pfx == 1 || mandatory);
+  return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
 }
 
-// kHotCells[map * 256 + opcode]: the entry of a cell whose form does not depend on ModRM, else
-// kIdxSel and its number n in kHotSelCells; kHotSel[n * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg]
-// is then the entry.
+// kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell whose form does not depend on
+// ModRM, else kIdxSel and its number n in kHotSelCells; kHotSel[n * 16 + (ModRM.mod == 11b) * 8 +
+// ModRM.reg] is then the entry.
 constexpr auto kHotCells = [] {
-  std::array<uint32_t, 512> t{};
-  for (unsigned cell = 0; cell < 512; ++cell)
-    t[cell] = kHotSelCells[cell] ? kIdxSel | kHotSelCells[cell] : HotEntry(cell, 0);
+  std::array<uint32_t, 4 * 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i)
+    t[i] = kHotSelCells[i] ? kIdxSel | kHotSelCells[i] : HotEntry(i >> 9, i & 511, 0);
   return t;
 }();
 constexpr auto kHotSel = [] {
   std::array<uint32_t, (kNumHotSelCells + 1) * 16> t{};
-  for (unsigned cell = 0; cell < 512; ++cell)
-    if (kHotSelCells[cell])
-      for (unsigned sel = 0; sel < 16; ++sel) t[kHotSelCells[cell] * 16u + sel] = HotEntry(cell, sel);
+  for (unsigned i = 0; i < 4 * 512; ++i)
+    if (kHotSelCells[i])
+      for (unsigned sel = 0; sel < 16; ++sel) t[kHotSelCells[i] * 16u + sel] = HotEntry(i >> 9, i & 511, sel);
   return t;
 }();
 
@@ -1824,14 +1853,48 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
               offsetof(Prefixes, mandatory) == 7 && offsetof(Prefixes, vex_l) == 8 &&
               offsetof(Prefixes, vex_w) == 9 && sizeof(Prefixes) == 17);
 
+enum class HotResult : uint8_t {
+  kDone,      // `insn` holds what the general decoder gives (status kOk)
+  kDeclined,  // nothing was written
+  kPrefixed,  // nothing was written: a legacy prefix, for DecodeHot64<true>
+};
+
 // Decodes one instruction in 64-bit mode from a window of kWindow readable bytes of which
-// `available` (at most 15) are the caller's. True: `insn` holds what the general decoder gives
-// (status kOk). False: nothing was written.
-[[gnu::always_inline]] inline bool DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
-  if constexpr (std::endian::native != std::endian::little) return false;
+// `available` (at most 15) are the caller's. kPrefixes = false: no legacy prefix (REX aside);
+// true: up to four of 66, F2, F3 and segment overrides, where F2/F3 select a form.
+template <bool kPrefixes>
+[[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
+  if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
+  unsigned start = 0;  // where REX or the opcode is
+  bool opsize = false;
+  unsigned last_rep = 0;
+  Seg seg_last = Seg::kNone, seg_eff = Seg::kNone;
+  if constexpr (kPrefixes) {
+    for (;;) {
+      const unsigned c = bytes[start];
+      const unsigned cls = kPrefixClasses[c];
+      if (cls == kNotPrefix) break;
+      if (cls == kRexPrefix) {
+        // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
+        // prefix is ignored.
+        if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
+      } else if (cls == kRepPrefix) {
+        last_rep = c;
+      } else if (cls == kOpsizePrefix) {
+        opsize = true;
+      } else if (cls == kSegPrefix) {
+        seg_last = SegOfPrefix(static_cast<uint8_t>(c));
+        // In 64-bit mode ES/CS/SS/DS overrides are null prefixes (see Decoder::SegmentPrefix).
+        if (seg_last == Seg::kFs || seg_last == Seg::kGs) seg_eff = seg_last;
+      } else {
+        return HotResult::kDeclined;  // LOCK, 67
+      }
+      if (++start > 4) return HotResult::kDeclined;
+    }
+  }
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
   // before it can decode the next instruction, then waits for one load, not one per byte.
-  const uint64_t head = LoadLe(bytes, 8);
+  const uint64_t head = LoadLe(bytes + start, 8);
   const bool is_rex = (head & 0xF0) == 0x40;
   const unsigned rex = is_rex ? head & 0xFF : 0;
   const uint64_t at_b = is_rex ? head >> 8 : head;
@@ -1841,15 +1904,30 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
-  const unsigned p = is_rex + is0f + 1;  // where the ModRM byte is, if there is one
-  if (kPrefixClasses[b] != kNotPrefix) return false;  // a legacy prefix, or a second REX
-  uint32_t entry = kHotCells[(is0f ? 256 : 0) + opcode];
+  const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
+  if (kPrefixClasses[b] != kNotPrefix) return kPrefixes ? HotResult::kDeclined : HotResult::kPrefixed;
+  const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
+  uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
   if (entry & kIdxSel) entry = kHotSel[(entry & 0xFFFF) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
-  if (!(entry & kIdxHot)) return false;
+  if (!(entry & kIdxHot)) return HotResult::kDeclined;
   const bool has_modrm = (entry & kIdxModRm) != 0;
   const bool is_mem = has_modrm && modrm < 0xC0;
-  const bool o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
-  const unsigned imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
+  const HotRec& rec = kHotRecs[entry & 0xFFFF];
+  const unsigned flags = rec.flags;
+  // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
+  // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
+  unsigned o;
+  unsigned imm_len;
+  uint8_t mandatory = 0;
+  if constexpr (kPrefixes) {
+    if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
+    const bool osz16 = opsize && mandatory != 0x66;
+    o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
+    imm_len = rec.imm_len[o];
+  } else {
+    o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
+    imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
+  }
 
   // The length: ModRM, SIB and displacement, then the immediate (SDM Vol.2 Tables 2-2, 2-3).
   const HotModRm& m = kHotModRmTable[modrm];
@@ -1857,17 +1935,15 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
   const unsigned end = sib_base5 ? m.end_sib5 : m.end;
   const unsigned imm_at = p + (has_modrm ? end : 0);
   const unsigned length = imm_at + imm_len;
-  if (length > available) return false;  // the general decoder reports it
-
-  const HotRec& rec = kHotRecs[entry & 0xFFFF];
-  const unsigned flags = rec.flags;
-  if ((flags & kHotNeedsMem) && !is_mem) return false;
+  if (length > available) return HotResult::kDeclined;  // the general decoder reports it
+  if ((flags & kHotNeedsMem) && !is_mem) return HotResult::kDeclined;
 
   const uint64_t header[4] = {
       rec.header0 | static_cast<uint64_t>(length) << 16 | static_cast<uint64_t>(is0f) << 48 |
           static_cast<uint64_t>(opcode) << 56,
-      rec.header1[o] | (modrm & rec.modrm_mask),
-      static_cast<uint64_t>(Seg::kNone) << 8 | static_cast<uint64_t>(rex) << 16 | static_cast<uint64_t>(rex & 8) << 37,
+      rec.header1[o] | (modrm & rec.modrm_mask) | static_cast<uint64_t>(opsize) << 56,
+      static_cast<uint64_t>(seg_last) << 8 | static_cast<uint64_t>(rex) << 16 |
+          static_cast<uint64_t>(mandatory) << 24 | static_cast<uint64_t>(rex & 8) << 37,
       0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
 
@@ -1884,13 +1960,18 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
     mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
     if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
   }
+  if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
   const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
   const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
   static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
   static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
   const int64_t disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
 
-  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & rec.imm_mask[o]) ^ rec.imm_sign[o]) - rec.imm_sign[o];
+  // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
+  static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
+  static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
+  const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
+  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
   const unsigned num_ops = rec.num_ops;
 
   // Operands. The register numbers a slot may name, so that it picks its own with a load.
@@ -1914,7 +1995,7 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
                            from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
   }
-  return true;
+  return HotResult::kDone;
 }
 
 // The general decoder, from a window of kWindow readable bytes. Out of line, so that the fast
@@ -1956,7 +2037,12 @@ template <bool kIs64>
 template <bool kTryHot>
 [[gnu::always_inline]] inline DecodeStatus DecodeWindow(const uint8_t* window, size_t size, size_t available,
                                                         CpuMode mode, DecodedInsn& insn) {
-  if (kTryHot && mode == CpuMode::k64 && DecodeHot64(window, available, insn)) return DecodeStatus::kOk;
+  if (kTryHot && mode == CpuMode::k64) {
+    const HotResult h = DecodeHot64<false>(window, available, insn);
+    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
+      return DecodeStatus::kOk;
+  }
   const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
                                             : RunFast<false>(window, available, mode, insn);
   if (r == FastResult::kDone) return DecodeStatus::kOk;
@@ -1972,7 +2058,10 @@ template <bool kTryHot>
 
 // A full window that the hot path did not decode (out of line: Decode() stays a small function
 // around the hot path).
-[[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, DecodedInsn& insn) {
+// `prefixed`: the hot path stopped at a legacy prefix.
+[[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
+                                                DecodedInsn& insn) {
+  if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
   return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 
@@ -1990,8 +2079,13 @@ DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMo
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
-  if (mode == CpuMode::k64 && DecodeHot64(bytes.data(), kMaxInsnLength, insn)) return DecodeStatus::kOk;
-  return DecodeFullWindow(bytes.data(), bytes.size(), mode, insn);
+  bool prefixed = false;
+  if (mode == CpuMode::k64) {
+    const HotResult h = DecodeHot64<false>(bytes.data(), kMaxInsnLength, insn);
+    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    prefixed = h == HotResult::kPrefixed;
+  }
+  return DecodeFullWindow(bytes.data(), bytes.size(), mode, prefixed, insn);
 }
 
 }  // namespace kiln::frontend
