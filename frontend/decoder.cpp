@@ -1760,13 +1760,16 @@ constexpr DecodeNode HotRoot(unsigned cell) {
 }
 
 // Cells (per mandatory-prefix column: index pfx * 512 + cell) whose form depends on ModRM.mod
-// or .reg, numbered in order.
+// or .reg, or whose register form is invalid (M operands), numbered in order.
 constexpr auto kHotSelCells = [] {
   std::array<uint16_t, 4 * 512> t{};
   unsigned n = 0;
   for (unsigned i = 0; i < t.size(); ++i) {
     bool any_sel = false;
-    for (unsigned sel = 0; sel < 16; ++sel) ResolveHot(HotRoot(i & 511), i >> 9, sel >= 8, sel & 7, any_sel);
+    for (unsigned sel = 0; sel < 16; ++sel) {
+      const int def = ResolveHot(HotRoot(i & 511), i >> 9, sel >= 8, sel & 7, any_sel);
+      if (def >= 0 && (kAllHotRecs[static_cast<size_t>(def)].flags & kHotNeedsMem)) any_sel = true;
+    }
     t[i] = any_sel ? static_cast<uint16_t>(++n) : 0;
   }
   return t;
@@ -1782,7 +1785,8 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
   // forms where they are invalid or hints) are left to the general decoder.
   const bool mandatory = (r.flags & kHotMandatory) != 0;
   const bool hot = (r.flags & kHotOk) && (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm)) &&
-                   (pfx == 0 ? !mandatory : pfx == 1 || mandatory);
+                   (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
+                   !(sel >= 8 && (r.flags & kHotNeedsMem));  // M with a register: #UD
   return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
 }
 
@@ -1795,6 +1799,13 @@ constexpr auto kHotCells = [] {
     t[i] = kHotSelCells[i] ? kIdxSel | kHotSelCells[i] : HotEntry(i >> 9, i & 511, 0);
   return t;
 }();
+// DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
+static_assert([] {
+  for (unsigned b = 0; b < 256; ++b)
+    for (unsigned pfx = 0; pfx < 4; ++pfx)
+      if (kPrefixClasses[b] != kNotPrefix && kHotCells[pfx * 512 + b] != 0) return false;
+  return true;
+}());
 constexpr auto kHotSel = [] {
   std::array<uint32_t, (kNumHotSelCells + 1) * 16> t{};
   for (unsigned i = 0; i < 4 * 512; ++i)
@@ -1905,11 +1916,15 @@ template <bool kPrefixes>
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
-  if (kPrefixClasses[b] != kNotPrefix) return kPrefixes ? HotResult::kDeclined : HotResult::kPrefixed;
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
   uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
   if (entry & kIdxSel) entry = kHotSel[(entry & 0xFFFF) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
-  if (!(entry & kIdxHot)) return HotResult::kDeclined;
+  if (!(entry & kIdxHot)) {
+    // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
+    // second REX, is told apart here, off the common path.
+    if (!kPrefixes && kPrefixClasses[b] != kNotPrefix) return HotResult::kPrefixed;
+    return HotResult::kDeclined;
+  }
   const bool has_modrm = (entry & kIdxModRm) != 0;
   const bool is_mem = has_modrm && modrm < 0xC0;
   const HotRec& rec = kHotRecs[entry & 0xFFFF];
@@ -1936,7 +1951,6 @@ template <bool kPrefixes>
   const unsigned imm_at = p + (has_modrm ? end : 0);
   const unsigned length = imm_at + imm_len;
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
-  if ((flags & kHotNeedsMem) && !is_mem) return HotResult::kDeclined;
 
   const uint64_t header[4] = {
       rec.header0 | static_cast<uint64_t>(length) << 16 | static_cast<uint64_t>(is0f) << 48 |
