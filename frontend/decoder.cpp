@@ -1961,32 +1961,37 @@ template <bool kPrefixes>
       0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
 
-  // The memory operand's words.
-  uint64_t mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
-  uint64_t mem_w1 = 0;
-  if (m.sib) {
-    const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
-    if (index != 4) {
-      mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
+  const unsigned num_ops = rec.num_ops;
+  if (num_ops == 0) return HotResult::kDone;
+
+  // The memory operand's words, when there is one.
+  uint64_t mem_w0 = 0, mem_w1 = 0;
+  int64_t disp = 0;
+  if (is_mem) {
+    mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
+    if (m.sib) {
+      const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
+      if (index != 4) {
+        mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
+      }
+      const unsigned base = (sib & 7) | (rex & 1) << 3;
+      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
+      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
+      if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
     }
-    const unsigned base = (sib & 7) | (rex & 1) << 3;
-    const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
-    mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
-    if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
+    if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
+    const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
+    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
+    static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
+    static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
+    disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
   }
-  if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
-  const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
-  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
-  static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
-  static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
-  const int64_t disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
 
   // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
   static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
   static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
   const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
-  const unsigned num_ops = rec.num_ops;
 
   // Operands. The register numbers a slot may name, so that it picks its own with a load.
   const unsigned rexb = (rex & 1) << 3;
@@ -1999,11 +2004,12 @@ template <bool kPrefixes>
     if (i >= num_ops) break;
     const HotSlot& s = rec.slot[i];
     const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
-    // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
-    const uint64_t high = (idx >> 2) & s.high[o] & no_rex;
-    const uint64_t reg_w0 = s.reg_word[o] + (high << 32) * (static_cast<uint64_t>(RegClass::kGpr8High) -
-                                                             static_cast<uint64_t>(RegClass::kGpr8)) +
-                            ((idx - 4 * high) << 40);
+    uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
+    if (s.high[o] & no_rex & (idx >> 2)) [[unlikely]] {
+      // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
+      reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
+                (uint64_t{4} << 40);
+    }
     const bool from_mem = s.from_rm && is_mem;
     const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
                            from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
