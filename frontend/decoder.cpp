@@ -1568,7 +1568,7 @@ template <bool kPrefixes, bool kIs64>
 // has passed, so when it declines (prefixes, other maps and forms, anything invalid) nothing
 // has been written, and the fast path below and the general decoder decode as before.
 
-enum HotFlags : uint8_t {
+enum HotFlags : uint16_t {
   kHotOk = 1,          // the hot path decodes this form
   kHotModRm = 2,       // the form has a ModRM byte
   kHotOsz64 = 4,       // operand size 64 without REX.W (d64/f64)
@@ -1577,6 +1577,7 @@ enum HotFlags : uint8_t {
   kHotForce64 = 32,    // f64: operand size 64, 66 ignored
   kHotDefault64 = 64,  // d64: operand size 64 unless 66
   kHotImmSigned = 128, // the immediate is sign-extended (Is, J)
+  kHotNeedsReg = 256,  // an operand is register only (R, U): the memory form is #UD
 };
 
 // One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes, 2: 2 bytes).
@@ -1593,7 +1594,7 @@ struct HotSlot {
 struct HotRec {
   Mnemonic mnemonic = Mnemonic::INVALID;
   uint8_t num_ops = 0;
-  uint8_t flags = 0;
+  uint16_t flags = 0;
   uint8_t imm_len[3] = {};    // immediate bytes, per operand size
   uint8_t modrm_mask = 0;     // DecodedInsn::modrm is the ModRM byte and this
   uint64_t header0 = 0;       // DecodedInsn bytes 0-7 but the length, map and opcode
@@ -1613,7 +1614,7 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
   if ((def.attrs & kNotHot) || def.num_ops > 2) return r;
   r.mnemonic = def.mnemonic;
   r.num_ops = def.num_ops;
-  uint8_t flags = kHotOk;
+  uint16_t flags = kHotOk;
   if (def.attrs & attr::kHasModRm) flags |= kHotModRm;
   if (def.attrs & (attr::kDefault64 | attr::kForce64)) flags |= kHotOsz64;
   if (def.attrs & attr::kDefault64) flags |= kHotDefault64;
@@ -1636,6 +1637,8 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
         case OperandMethod::kE: s.from_rm = 1; s.src = 0; break;
         case OperandMethod::kEv: s.from_rm = 1; s.src = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
         case OperandMethod::kM: s.from_rm = 1; s.src = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kR: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; break;
+        case OperandMethod::kU: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; cls = kVec; break;
         case OperandMethod::kG: s.src = 1; break;
         case OperandMethod::kZ: s.src = 2; break;
         case OperandMethod::kFixed: s.src = 3; s.fixed = spec.extra; cls = kGprNoHigh; break;
@@ -1720,9 +1723,11 @@ constexpr auto kHotRecs = [] {
 
 // The instruction form of a cell of map 00 or 0F in 64-bit mode without REX.W-, 67- or
 // ModRM.rm-dependent selection, for the mandatory-prefix column `pfx` (0 none, 1 66, 2 F3, 3 F2),
-// a ModRM byte of register form `reg_form` and ModRM.reg `reg`; -1 when it depends on anything
-// else or is invalid. `modrm_sel` is set when a selector reads ModRM.
-constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned reg, bool& modrm_sel) {
+// a ModRM byte of register form `reg_form` and ModRM.reg `reg`, and REX.B `rexb`; -1 when it
+// depends on anything else or is invalid. `modrm_sel` is set when a selector reads ModRM,
+// `rexb_sel` when one reads REX.B (90: NOP or XCHG R8, RAX).
+constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned reg, unsigned rexb, bool& modrm_sel,
+                         bool& rexb_sel) {
   for (;;) {
     switch (node.kind) {
       case NodeKind::kLeaf: return node.arg;
@@ -1732,6 +1737,7 @@ constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned 
       case NodeKind::kSel_l: node = detail::kNodes[node.arg + 0]; break;
       case NodeKind::kSel_mod: modrm_sel = true; node = detail::kNodes[node.arg + (reg_form ? 1 : 0)]; break;
       case NodeKind::kSel_reg: modrm_sel = true; node = detail::kNodes[node.arg + reg]; break;
+      case NodeKind::kSel_rexb: rexb_sel = true; node = detail::kNodes[node.arg + rexb]; break;
       default: return -1;
     }
   }
@@ -1753,50 +1759,94 @@ constexpr uint32_t HotIdxEntry(size_t def) {
          ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
          static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
 }
-constexpr uint32_t kIdxSel = 1u << 29;  // kHotCells: look the form up in kHotSel by ModRM
+constexpr uint32_t kIdxSel = 1u << 29;      // kHotCells: look the form up in kHotSel by ModRM ...
+constexpr uint32_t kIdxSelRexB = 1u << 30;  // ... and by REX.B
 
 constexpr DecodeNode HotRoot(unsigned cell) {
   return detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
 }
 
-// Cells (per mandatory-prefix column: index pfx * 512 + cell) whose form depends on ModRM.mod
-// or .reg, or whose register form is invalid (M operands), numbered in order.
-constexpr auto kHotSelCells = [] {
-  std::array<uint16_t, 4 * 512> t{};
-  unsigned n = 0;
-  for (unsigned i = 0; i < t.size(); ++i) {
-    bool any_sel = false;
-    for (unsigned sel = 0; sel < 16; ++sel) {
-      const int def = ResolveHot(HotRoot(i & 511), i >> 9, sel >= 8, sel & 7, any_sel);
-      if (def >= 0 && (kAllHotRecs[static_cast<size_t>(def)].flags & kHotNeedsMem)) any_sel = true;
-    }
-    t[i] = any_sel ? static_cast<uint16_t>(++n) : 0;
+// Whether a cell (per mandatory-prefix column: index pfx * 512 + cell) needs kHotSel: its form
+// depends on ModRM.mod or .reg, or on REX.B, or one of its forms is valid only with a memory
+// operand (M) or only with a register (R, U).
+struct HotSelUse {
+  bool modrm = false;
+  bool rexb = false;
+};
+constexpr HotSelUse HotSelUseOf(unsigned i) {
+  HotSelUse u;
+  for (unsigned sel = 0; sel < 32; ++sel) {
+    if (sel == 16 && !u.rexb) break;  // REX.B = 1 only matters where a selector reads it
+    bool modrm_sel = false, rexb_sel = false;
+    const int def = ResolveHot(HotRoot(i & 511), i >> 9, (sel & 8) != 0, sel & 7, sel >> 4, modrm_sel, rexb_sel);
+    if (def >= 0 && (kAllHotRecs[static_cast<size_t>(def)].flags & (kHotNeedsMem | kHotNeedsReg))) modrm_sel = true;
+    u.modrm |= modrm_sel;
+    u.rexb |= rexb_sel;
+  }
+  return u;
+}
+// One mandatory-prefix column per constant (each evaluation has its own step budget).
+template <unsigned kPfx>
+constexpr auto kHotSelUseColumn = [] {
+  std::array<HotSelUse, 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i) t[i] = HotSelUseOf(kPfx * 512 + i);
+  return t;
+}();
+constexpr auto kHotSelUse = [] {
+  std::array<HotSelUse, 4 * 512> t{};
+  for (unsigned i = 0; i < 512; ++i) {
+    t[i] = kHotSelUseColumn<0>[i];
+    t[512 + i] = kHotSelUseColumn<1>[i];
+    t[1024 + i] = kHotSelUseColumn<2>[i];
+    t[1536 + i] = kHotSelUseColumn<3>[i];
   }
   return t;
 }();
-constexpr size_t kNumHotSelCells = *std::max_element(kHotSelCells.begin(), kHotSelCells.end());
+// The first unit of 16 kHotSel entries of each cell that needs them (0: none); a cell whose form
+// depends on REX.B has two units, the second for REX.B = 1.
+constexpr auto kHotSelUnits = [] {
+  std::array<uint16_t, 4 * 512> t{};
+  unsigned n = 1;
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const HotSelUse u = kHotSelUse[i];
+    if (!u.modrm && !u.rexb) continue;
+    t[i] = static_cast<uint16_t>(n);
+    n += u.rexb ? 2 : 1;
+  }
+  return t;
+}();
+constexpr size_t kNumHotSelUnits = [] {
+  size_t n = 1;
+  for (unsigned i = 0; i < 4 * 512; ++i)
+    if (kHotSelUnits[i]) n += kHotSelUse[i].rexb ? 2 : 1;
+  return n;
+}();
 
+// `sel`: bit 4 REX.B, bit 3 ModRM.mod == 11b, bits 2-0 ModRM.reg.
 constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
-  bool modrm_sel = false;
-  const int def = ResolveHot(HotRoot(cell), pfx, sel >= 8, sel & 7, modrm_sel);
+  bool modrm_sel = false, rexb_sel = false;
+  const int def = ResolveHot(HotRoot(cell), pfx, (sel & 8) != 0, sel & 7, sel >> 4, modrm_sel, rexb_sel);
   if (def < 0) return 0;
   const HotRec& r = kAllHotRecs[static_cast<size_t>(def)];
   // Without 66/F2/F3 no form is mandatory-prefixed; F2/F3 forms that are not (REP/REPNE and the
   // forms where they are invalid or hints) are left to the general decoder.
   const bool mandatory = (r.flags & kHotMandatory) != 0;
+  const bool reg_form = (sel & 8) != 0;
   const bool hot = (r.flags & kHotOk) && (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm)) &&
                    (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
-                   !(sel >= 8 && (r.flags & kHotNeedsMem));  // M with a register: #UD
+                   !(reg_form && (r.flags & kHotNeedsMem)) &&   // M with a register: #UD
+                   !(!reg_form && (r.flags & kHotNeedsReg));    // R, U with memory: #UD
   return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
 }
 
-// kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell whose form does not depend on
-// ModRM, else kIdxSel and its number n in kHotSelCells; kHotSel[n * 16 + (ModRM.mod == 11b) * 8 +
-// ModRM.reg] is then the entry.
+// kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
+// else kIdxSel (and kIdxSelRexB) and its first unit u in kHotSelUnits; the entry is then
+// kHotSel[(u + REX.B if kIdxSelRexB) * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg].
 constexpr auto kHotCells = [] {
   std::array<uint32_t, 4 * 512> t{};
   for (unsigned i = 0; i < t.size(); ++i)
-    t[i] = kHotSelCells[i] ? kIdxSel | kHotSelCells[i] : HotEntry(i >> 9, i & 511, 0);
+    t[i] = kHotSelUnits[i] ? kIdxSel | (kHotSelUse[i].rexb ? kIdxSelRexB : 0) | kHotSelUnits[i]
+                           : HotEntry(i >> 9, i & 511, 0);
   return t;
 }();
 // DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
@@ -1807,10 +1857,14 @@ static_assert([] {
   return true;
 }());
 constexpr auto kHotSel = [] {
-  std::array<uint32_t, (kNumHotSelCells + 1) * 16> t{};
-  for (unsigned i = 0; i < 4 * 512; ++i)
-    if (kHotSelCells[i])
-      for (unsigned sel = 0; sel < 16; ++sel) t[kHotSelCells[i] * 16u + sel] = HotEntry(i >> 9, i & 511, sel);
+  std::array<uint32_t, kNumHotSelUnits * 16> t{};
+  for (unsigned i = 0; i < 4 * 512; ++i) {
+    if (!kHotSelUnits[i]) continue;
+    const unsigned units = (kHotCells[i] & kIdxSelRexB) ? 2 : 1;
+    for (unsigned u = 0; u < units; ++u)
+      for (unsigned sel = 0; sel < 16; ++sel)
+        t[(kHotSelUnits[i] + u) * 16u + sel] = HotEntry(i >> 9, i & 511, sel | u << 4);
+  }
   return t;
 }();
 
@@ -1918,7 +1972,9 @@ template <bool kPrefixes>
   const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
   uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
-  if (entry & kIdxSel) entry = kHotSel[(entry & 0xFFFF) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
+  if (entry & kIdxSel) {
+    entry = kHotSel[((entry & 0xFFFF) + ((entry >> 30) & rex & 1)) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
+  }
   if (!(entry & kIdxHot)) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
     // second REX, is told apart here, off the common path.
