@@ -1591,16 +1591,17 @@ struct HotSlot {
   uint8_t constant = 0;       // word 2 of a constant operand (the 1 of D0/D1 shifts)
   uint8_t high[3] = {};       // a byte register 4-7 is AH..BH without REX
 };
-struct HotRec {
+struct alignas(128) HotRec {
   Mnemonic mnemonic = Mnemonic::INVALID;
   uint8_t num_ops = 0;
   uint16_t flags = 0;
   uint8_t imm_len[3] = {};    // immediate bytes, per operand size
-  uint8_t modrm_mask = 0;     // DecodedInsn::modrm is the ModRM byte and this
+  uint32_t modrm_word = 0;    // DecodedInsn::modrm and ::has_modrm in place: 0x10000FF or 0
   uint64_t header0 = 0;       // DecodedInsn bytes 0-7 but the length, map and opcode
-  uint64_t header1[3] = {};   // bytes 8-15 but the ModRM byte, per operand size
   HotSlot slot[2];
 };
+
+static_assert(sizeof(HotRec) == 128, "one record is indexed with a shift");
 
 constexpr uint64_t RegWord(OperandKind kind, unsigned bytes, RegClass cls) {
   return static_cast<uint64_t>(kind) | kSegNoneBits | static_cast<uint64_t>(bytes) << 16 |
@@ -1686,11 +1687,9 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
   }
   if (immediates > 1) return HotRec{};
   r.flags = flags;
-  const uint64_t has_modrm = (flags & kHotModRm) ? 1 : 0;
-  r.modrm_mask = has_modrm ? 0xFF : 0;
+  r.modrm_word = (flags & kHotModRm) ? 0x10000FF : 0;
   r.header0 = static_cast<uint64_t>(def.mnemonic) | static_cast<uint64_t>(def.num_ops) << 24 |
               static_cast<uint64_t>(CpuMode::k64) << 32;
-  for (int o = 0; o < 3; ++o) r.header1[o] = uint64_t{o == 0 ? 4u : o == 1 ? 8u : 2u} << 8 | 8ull << 16 | has_modrm << 24;
   return r;
 }
 
@@ -1918,6 +1917,9 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
               offsetof(Prefixes, mandatory) == 7 && offsetof(Prefixes, vex_l) == 8 &&
               offsetof(Prefixes, vex_w) == 9 && sizeof(Prefixes) == 17);
 
+// DecodedInsn bytes 8-15 per operand-size index: operand size 4, 8 or 2, address size 8.
+constexpr uint64_t kHeader1[3] = {4ull << 8 | 8ull << 16, 8ull << 8 | 8ull << 16, 2ull << 8 | 8ull << 16};
+
 enum class HotResult : uint8_t {
   kDone,      // `insn` holds what the general decoder gives (status kOk)
   kDeclined,  // nothing was written
@@ -1970,6 +1972,8 @@ template <bool kPrefixes>
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
+  // DecodedInsn::map and ::opcode, in place in header word 0.
+  const uint64_t map_opcode = (at_op << 56) | static_cast<uint64_t>(is0f) << 48;
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
   uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
   if (entry & kIdxSel) {
@@ -2009,9 +2013,8 @@ template <bool kPrefixes>
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
 
   const uint64_t header[4] = {
-      rec.header0 | static_cast<uint64_t>(length) << 16 | static_cast<uint64_t>(is0f) << 48 |
-          static_cast<uint64_t>(opcode) << 56,
-      rec.header1[o] | (modrm & rec.modrm_mask) | static_cast<uint64_t>(opsize) << 56,
+      rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
+      kHeader1[o] | (rec.modrm_word & (modrm | uint64_t{1} << 24)) | static_cast<uint64_t>(opsize) << 56,
       static_cast<uint64_t>(seg_last) << 8 | static_cast<uint64_t>(rex) << 16 |
           static_cast<uint64_t>(mandatory) << 24 | static_cast<uint64_t>(rex & 8) << 37,
       0};
