@@ -2059,8 +2059,7 @@ template <bool kPrefixes>
                            static_cast<uint8_t>((opcode & 7) | rexb), 0};
   const uint64_t no_rex = rex == 0;
   Operand* ops = insn.operands.data();
-  for (unsigned i = 0; i < 2; ++i) {
-    if (i >= num_ops) break;
+  const auto build = [&](unsigned i) __attribute__((always_inline)) {
     const HotSlot& s = rec.slot[i];
     const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
     uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
@@ -2073,7 +2072,9 @@ template <bool kPrefixes>
     const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
                            from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
-  }
+  };
+  build(0);
+  if (num_ops > 1) build(1);
   return HotResult::kDone;
 }
 
