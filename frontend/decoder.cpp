@@ -1558,15 +1558,17 @@ template <bool kPrefixes, bool kIs64>
 
 // --- the hot path --------------------------------------------------------------------------
 //
-// 64-bit mode, no legacy prefix (REX allowed), one- and two-byte opcodes, at most two operands
-// of the commonest methods (E G Z I Is J V W M Ev Wv, fixed GPRs, the constant 1): nine in ten
-// of libc's instructions. It reads tables computed at compile time and selects rather than
-// branches where the choice varies from one instruction to the next: the instruction form comes
-// from the opcode cell and the ModRM byte (read whether or not there is one: the window is
-// readable), the memory operand from a table per ModRM byte (SIB forms are computed), the
-// operands and the header from per-form words. It writes the DecodedInsn only once every check
-// has passed, so when it declines (prefixes, other maps and forms, anything invalid) nothing
-// has been written, and the fast path below and the general decoder decode as before.
+// 64-bit mode, one- and two-byte opcodes, at most two operands of the commonest methods (E G Z I
+// Is J V W M R U Ev Wv, fixed GPRs, the constant 1), without legacy prefixes (REX allowed) or
+// with up to four of 66, F2/F3 selecting the form, and segment overrides: 96% of libc's
+// instructions. It reads tables computed at compile time and selects rather than branches where
+// the choice varies from one instruction to the next: the instruction form and what the length
+// needs come from one entry per opcode cell (and ModRM byte where the form depends on it; the
+// ModRM byte is read whether or not there is one: the window is readable), the memory operand
+// from a table per ModRM byte (SIB forms are computed), the operands and the header from
+// per-form words. It writes the DecodedInsn only once every check has passed, so when it
+// declines (other prefixes, maps and forms, anything invalid) nothing has been written, and the
+// fast path below and the general decoder decode as before.
 
 enum HotFlags : uint16_t {
   kHotOk = 1,          // the hot path decodes this form
