@@ -1556,6 +1556,530 @@ template <bool kPrefixes, bool kIs64>
   return FastResult::kDone;
 }
 
+// --- the hot path --------------------------------------------------------------------------
+//
+// 64-bit mode, one- and two-byte opcodes, at most two operands of the commonest methods (E G Z I
+// Is J V W M R U Ev Wv, fixed GPRs, the constant 1), without legacy prefixes (REX allowed) or
+// with up to four of 66, F2/F3 selecting the form, and segment overrides: 96% of libc's
+// instructions. It reads tables computed at compile time and selects rather than branches where
+// the choice varies from one instruction to the next: the instruction form and what the length
+// needs come from one entry per opcode cell (and ModRM byte where the form depends on it; the
+// ModRM byte is read whether or not there is one: the window is readable), the memory operand
+// from a table per ModRM byte (SIB forms are computed), the operands and the header from
+// per-form words. It writes the DecodedInsn only once every check has passed, so when it
+// declines (other prefixes, maps and forms, anything invalid) nothing has been written, and the
+// fast path below and the general decoder decode as before.
+
+enum HotFlags : uint16_t {
+  kHotOk = 1,          // the hot path decodes this form
+  kHotModRm = 2,       // the form has a ModRM byte
+  kHotOsz64 = 4,       // operand size 64 without REX.W (d64/f64)
+  kHotNeedsMem = 8,    // an operand is memory only (M): the register form is #UD
+  kHotMandatory = 16,  // selected by a 66/F3/F2 prefix (only reached with that prefix)
+  kHotForce64 = 32,    // f64: operand size 64, 66 ignored
+  kHotDefault64 = 64,  // d64: operand size 64 unless 66
+  kHotImmSigned = 128, // the immediate is sign-extended (Is, J)
+  kHotNeedsReg = 256,  // an operand is register only (R, U): the memory form is #UD
+};
+
+// One operand slot, with its words per operand size (index 0: 4 bytes, 1: 8 bytes, 2: 2 bytes).
+struct HotSlot {
+  uint64_t reg_word[3] = {};  // word 0 of a register or immediate operand, register number 0
+  uint32_t mem_word[3] = {};  // kind and size bits of word 0 of a memory operand
+  uint8_t src = 3;            // register number: 0 ModRM.rm, 1 ModRM.reg, 2 opcode bits, 3 `fixed`
+  uint8_t fixed = 0;          // a fixed register's number (0 for other operands)
+  uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
+  uint8_t from_imm = 0;       // the immediate (word 2)
+  uint8_t constant = 0;       // word 2 of a constant operand (the 1 of D0/D1 shifts)
+  uint8_t high[3] = {};       // a byte register 4-7 is AH..BH without REX
+};
+struct alignas(128) HotRec {
+  Mnemonic mnemonic = Mnemonic::INVALID;
+  uint8_t num_ops = 0;
+  uint16_t flags = 0;
+  uint8_t imm_len[3] = {};    // immediate bytes, per operand size
+  uint32_t modrm_word = 0;    // DecodedInsn::modrm and ::has_modrm in place: 0x10000FF or 0
+  uint64_t header0 = 0;       // DecodedInsn bytes 0-7 but the length, map and opcode
+  HotSlot slot[2];
+};
+
+static_assert(sizeof(HotRec) == 128, "one record is indexed with a shift");
+
+constexpr uint64_t RegWord(OperandKind kind, unsigned bytes, RegClass cls) {
+  return static_cast<uint64_t>(kind) | kSegNoneBits | static_cast<uint64_t>(bytes) << 16 |
+         static_cast<uint64_t>(cls) << 32;
+}
+
+constexpr HotRec HotRecOf(const InsnDef& def) {
+  HotRec r;
+  constexpr uint32_t kNotHot = attr::kVex | attr::kEvex | attr::kVsibOperand | attr::kSibMem | attr::kDistinct |
+                               attr::kDistinctDst | attr::kForceReg;
+  if ((def.attrs & kNotHot) || def.num_ops > 2) return r;
+  r.mnemonic = def.mnemonic;
+  r.num_ops = def.num_ops;
+  uint16_t flags = kHotOk;
+  if (def.attrs & attr::kHasModRm) flags |= kHotModRm;
+  if (def.attrs & (attr::kDefault64 | attr::kForce64)) flags |= kHotOsz64;
+  if (def.attrs & attr::kDefault64) flags |= kHotDefault64;
+  if (def.attrs & attr::kForce64) flags |= kHotForce64;
+  if (def.attrs & attr::kMandatory) flags |= kHotMandatory;
+  int immediates = 0;
+  for (int i = 0; i < def.num_ops; ++i) {
+    const OperandSpec& spec = def.ops[i];
+    HotSlot& s = r.slot[i];
+    for (int o = 0; o < 3; ++o) {
+      const unsigned osz = o == 0 ? 4 : o == 1 ? 8 : 2;
+      const auto size = [&](OperandSize z) -> unsigned {
+        return z == OperandSize::k_adr ? 8 : ComputeSize(z, true, osz, 16);
+      };
+      const unsigned mem_bytes = size(spec.size);
+      unsigned bytes = mem_bytes, imm = 0;
+      enum { kGpr, kGprNoHigh, kVec, kImm } cls = kGpr;
+      OperandKind kind = OperandKind::kReg;
+      switch (spec.method) {
+        case OperandMethod::kE: s.from_rm = 1; s.src = 0; break;
+        case OperandMethod::kEv: s.from_rm = 1; s.src = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kM: s.from_rm = 1; s.src = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kR: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; break;
+        case OperandMethod::kU: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; cls = kVec; break;
+        case OperandMethod::kG: s.src = 1; break;
+        case OperandMethod::kZ: s.src = 2; break;
+        case OperandMethod::kFixed: s.src = 3; s.fixed = spec.extra; cls = kGprNoHigh; break;
+        case OperandMethod::kV: s.src = 1; cls = kVec; break;
+        case OperandMethod::kW: s.from_rm = 1; s.src = 0; cls = kVec; break;
+        case OperandMethod::kWv:
+          s.from_rm = 1; s.src = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kI:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
+          imm = bytes = spec.size == OperandSize::k_z ? (osz == 2 ? 2 : 4) : bytes;
+          break;
+        case OperandMethod::kIs:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
+          imm = spec.size == OperandSize::k_b ? 1 : (osz == 2 ? 2 : 4);
+          bytes = osz;
+          break;
+        case OperandMethod::kJ:
+          s.from_imm = 1; cls = kImm; kind = OperandKind::kRel;
+          imm = bytes = spec.size == OperandSize::k_b ? 1 : (osz == 2 ? 2 : 4);
+          break;
+        case OperandMethod::kOne: s.constant = 1; cls = kImm; kind = OperandKind::kImm; bytes = 1; break;
+        default: return HotRec{};
+      }
+      if (bytes > 16 || mem_bytes > 0xFFFF) return HotRec{};
+      s.mem_word[o] = static_cast<uint32_t>(OperandKind::kMem) | mem_bytes << 16;
+      switch (cls) {
+        case kImm:
+          s.reg_word[o] = RegWord(kind, bytes, RegClass::kNone);
+          r.imm_len[o] = static_cast<uint8_t>(imm);
+          if (spec.method != OperandMethod::kI && imm != 0) flags |= kHotImmSigned;
+          break;
+        case kVec:
+          s.reg_word[o] = RegWord(kind, bytes, bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm);
+          break;
+        case kGprNoHigh:
+          s.reg_word[o] = RegWord(kind, bytes, bytes == 1 ? RegClass::kGpr8 : kGprClassBySize[bytes & 15]);
+          break;
+        case kGpr:
+          s.reg_word[o] = RegWord(kind, bytes, kGprClassBySize[bytes & 15]);
+          s.high[o] = bytes == 1;
+          break;
+      }
+    }
+    immediates += s.from_imm;
+  }
+  if (immediates > 1) return HotRec{};
+  r.flags = flags;
+  r.modrm_word = (flags & kHotModRm) ? 0x10000FF : 0;
+  r.header0 = static_cast<uint64_t>(def.mnemonic) | static_cast<uint64_t>(def.num_ops) << 24 |
+              static_cast<uint64_t>(CpuMode::k64) << 32;
+  return r;
+}
+
+constexpr size_t kNumInsnDefs = std::size(detail::kInsnDefs);
+// The record of every form, for the tables below (only evaluated by the compiler).
+constexpr auto kAllHotRecs = [] {
+  std::array<HotRec, kNumInsnDefs> t{};
+  for (size_t i = 0; i < kNumInsnDefs; ++i) t[i] = HotRecOf(detail::kInsnDefs[i]);
+  return t;
+}();
+constexpr size_t kNumHotRecs = [] {
+  size_t n = 0;
+  for (const HotRec& r : kAllHotRecs) n += (r.flags & kHotOk) != 0;
+  return n;
+}();
+// The forms the hot path decodes, numbered in kInsnDefs order, and their records.
+constexpr auto kHotRecIndex = [] {
+  std::array<uint16_t, kNumInsnDefs> t{};
+  uint16_t n = 0;
+  for (size_t i = 0; i < kNumInsnDefs; ++i)
+    if (kAllHotRecs[i].flags & kHotOk) t[i] = n++;
+  return t;
+}();
+constexpr auto kHotRecs = [] {
+  std::array<HotRec, kNumHotRecs> t{};
+  for (size_t i = 0; i < kNumInsnDefs; ++i)
+    if (kAllHotRecs[i].flags & kHotOk) t[kHotRecIndex[i]] = kAllHotRecs[i];
+  return t;
+}();
+
+// The instruction form of a cell of map 00 or 0F in 64-bit mode without REX.W-, 67- or
+// ModRM.rm-dependent selection, for the mandatory-prefix column `pfx` (0 none, 1 66, 2 F3, 3 F2),
+// a ModRM byte of register form `reg_form` and ModRM.reg `reg`, and REX.B `rexb`; -1 when it
+// depends on anything else or is invalid. `modrm_sel` is set when a selector reads ModRM,
+// `rexb_sel` when one reads REX.B (90: NOP or XCHG R8, RAX).
+constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned reg, unsigned rexb, bool& modrm_sel,
+                         bool& rexb_sel) {
+  for (;;) {
+    switch (node.kind) {
+      case NodeKind::kLeaf: return node.arg;
+      case NodeKind::kSel_mode: node = detail::kNodes[node.arg + 1]; break;
+      case NodeKind::kSel_pfx: node = detail::kNodes[node.arg + pfx]; break;
+      case NodeKind::kSel_asz: node = detail::kNodes[node.arg + 2]; break;
+      case NodeKind::kSel_l: node = detail::kNodes[node.arg + 0]; break;
+      case NodeKind::kSel_mod: modrm_sel = true; node = detail::kNodes[node.arg + (reg_form ? 1 : 0)]; break;
+      case NodeKind::kSel_reg: modrm_sel = true; node = detail::kNodes[node.arg + reg]; break;
+      case NodeKind::kSel_rexb: rexb_sel = true; node = detail::kNodes[node.arg + rexb]; break;
+      default: return -1;
+    }
+  }
+}
+
+// An entry of the cell tables below (0: not decoded by the hot path): the kHotRecs index in
+// bits 0-15 and, so that the length is known after one table load, the bits below.
+enum : uint32_t {
+  kIdxHot = 1u << 16,       // the hot path decodes it
+  kIdxModRm = 1u << 17,     // it has a ModRM byte
+  kIdxImmShift0 = 20,       // immediate bytes with operand size 4 (bits 20-23) ...
+  kIdxImmShift1 = 24,       // ... and how many more with operand size 8 (bits 24-27)
+  kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
+};
+constexpr uint32_t HotIdxEntry(size_t def) {
+  const HotRec& r = kAllHotRecs[def];
+  if (!(r.flags & kHotOk)) return 0;
+  return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
+         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
+         static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
+}
+constexpr uint32_t kIdxSel = 1u << 29;      // kHotCells: look the form up in kHotSel by ModRM ...
+constexpr uint32_t kIdxSelRexB = 1u << 30;  // ... and by REX.B
+
+constexpr DecodeNode HotRoot(unsigned cell) {
+  return detail::kNodes[(cell >> 8 ? detail::kMap0F : detail::kMap00) * 256 + (cell & 255)];
+}
+
+// Whether a cell (per mandatory-prefix column: index pfx * 512 + cell) needs kHotSel: its form
+// depends on ModRM.mod or .reg, or on REX.B, or one of its forms is valid only with a memory
+// operand (M) or only with a register (R, U).
+struct HotSelUse {
+  bool modrm = false;
+  bool rexb = false;
+};
+constexpr HotSelUse HotSelUseOf(unsigned i) {
+  HotSelUse u;
+  for (unsigned sel = 0; sel < 32; ++sel) {
+    if (sel == 16 && !u.rexb) break;  // REX.B = 1 only matters where a selector reads it
+    bool modrm_sel = false, rexb_sel = false;
+    const int def = ResolveHot(HotRoot(i & 511), i >> 9, (sel & 8) != 0, sel & 7, sel >> 4, modrm_sel, rexb_sel);
+    if (def >= 0 && (kAllHotRecs[static_cast<size_t>(def)].flags & (kHotNeedsMem | kHotNeedsReg))) modrm_sel = true;
+    u.modrm |= modrm_sel;
+    u.rexb |= rexb_sel;
+  }
+  return u;
+}
+// One mandatory-prefix column per constant (each evaluation has its own step budget).
+template <unsigned kPfx>
+constexpr auto kHotSelUseColumn = [] {
+  std::array<HotSelUse, 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i) t[i] = HotSelUseOf(kPfx * 512 + i);
+  return t;
+}();
+constexpr auto kHotSelUse = [] {
+  std::array<HotSelUse, 4 * 512> t{};
+  for (unsigned i = 0; i < 512; ++i) {
+    t[i] = kHotSelUseColumn<0>[i];
+    t[512 + i] = kHotSelUseColumn<1>[i];
+    t[1024 + i] = kHotSelUseColumn<2>[i];
+    t[1536 + i] = kHotSelUseColumn<3>[i];
+  }
+  return t;
+}();
+// The first unit of 16 kHotSel entries of each cell that needs them (0: none); a cell whose form
+// depends on REX.B has two units, the second for REX.B = 1.
+constexpr auto kHotSelUnits = [] {
+  std::array<uint16_t, 4 * 512> t{};
+  unsigned n = 1;
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const HotSelUse u = kHotSelUse[i];
+    if (!u.modrm && !u.rexb) continue;
+    t[i] = static_cast<uint16_t>(n);
+    n += u.rexb ? 2 : 1;
+  }
+  return t;
+}();
+constexpr size_t kNumHotSelUnits = [] {
+  size_t n = 1;
+  for (unsigned i = 0; i < 4 * 512; ++i)
+    if (kHotSelUnits[i]) n += kHotSelUse[i].rexb ? 2 : 1;
+  return n;
+}();
+
+// `sel`: bit 4 REX.B, bit 3 ModRM.mod == 11b, bits 2-0 ModRM.reg.
+constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
+  bool modrm_sel = false, rexb_sel = false;
+  const int def = ResolveHot(HotRoot(cell), pfx, (sel & 8) != 0, sel & 7, sel >> 4, modrm_sel, rexb_sel);
+  if (def < 0) return 0;
+  const HotRec& r = kAllHotRecs[static_cast<size_t>(def)];
+  // Without 66/F2/F3 no form is mandatory-prefixed; F2/F3 forms that are not (REP/REPNE and the
+  // forms where they are invalid or hints) are left to the general decoder.
+  const bool mandatory = (r.flags & kHotMandatory) != 0;
+  const bool reg_form = (sel & 8) != 0;
+  const bool hot = (r.flags & kHotOk) && (!modrm_sel || (detail::kInsnDefs[def].attrs & attr::kHasModRm)) &&
+                   (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
+                   !(reg_form && (r.flags & kHotNeedsMem)) &&   // M with a register: #UD
+                   !(!reg_form && (r.flags & kHotNeedsReg));    // R, U with memory: #UD
+  return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
+}
+
+// kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
+// else kIdxSel (and kIdxSelRexB) and its first unit u in kHotSelUnits; the entry is then
+// kHotSel[(u + REX.B if kIdxSelRexB) * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg].
+constexpr auto kHotCells = [] {
+  std::array<uint32_t, 4 * 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i)
+    t[i] = kHotSelUnits[i] ? kIdxSel | (kHotSelUse[i].rexb ? kIdxSelRexB : 0) | kHotSelUnits[i]
+                           : HotEntry(i >> 9, i & 511, 0);
+  return t;
+}();
+// DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
+static_assert([] {
+  for (unsigned b = 0; b < 256; ++b)
+    for (unsigned pfx = 0; pfx < 4; ++pfx)
+      if (kPrefixClasses[b] != kNotPrefix && kHotCells[pfx * 512 + b] != 0) return false;
+  return true;
+}());
+constexpr auto kHotSel = [] {
+  std::array<uint32_t, kNumHotSelUnits * 16> t{};
+  for (unsigned i = 0; i < 4 * 512; ++i) {
+    if (!kHotSelUnits[i]) continue;
+    const unsigned units = (kHotCells[i] & kIdxSelRexB) ? 2 : 1;
+    for (unsigned u = 0; u < units; ++u)
+      for (unsigned sel = 0; sel < 16; ++sel)
+        t[(kHotSelUnits[i] + u) * 16u + sel] = HotEntry(i >> 9, i & 511, sel | u << 4);
+  }
+  return t;
+}();
+
+// What a ModRM byte says about a memory operand with 64-bit addressing, without SIB (SDM Vol.2
+// Table 2-2): word 0 of the operand (base, default segment) without REX.B, what REX.B flips in
+// it, and the bytes from the ModRM byte to the end of the displacement.
+struct HotModRm {
+  uint64_t w0 = 0;
+  uint64_t rexb_flip = 0;
+  uint8_t end = 1;       // bytes from the ModRM byte to the end of the displacement (SIB included)
+  uint8_t end_sib5 = 1;  // the same when SIB.base is 101b (no base with mod = 00b)
+  uint8_t disp = 0;      // displacement bytes: 0, 1 or 4
+  uint8_t disp_sib5 = 0; // the same when SIB.base is 101b
+  uint8_t sib = 0;       // a SIB byte follows
+};
+constexpr auto kHotModRmTable = [] {
+  std::array<HotModRm, 256> t{};
+  for (unsigned m = 0; m < 192; ++m) {
+    const unsigned mod = m >> 6, rm = m & 7;
+    HotModRm& e = t[m];
+    const unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+    e.sib = rm == 4;
+    e.disp = e.disp_sib5 = static_cast<uint8_t>(disp);
+    if (rm == 4 && mod == 0) e.disp_sib5 = 4;
+    e.end = static_cast<uint8_t>(1 + e.sib + e.disp);
+    e.end_sib5 = static_cast<uint8_t>(1 + e.sib + e.disp_sib5);
+    if (rm == 4) continue;
+    if (mod == 0 && rm == 5) {
+      e.w0 = RegBits({RegClass::kIp, 0}) << 48 | static_cast<uint64_t>(Seg::kDs) << 8;
+      continue;
+    }
+    const Seg seg = rm == 5 ? Seg::kSs : Seg::kDs;  // RBP (not R13) defaults to SS
+    e.w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(rm)}) << 48 | static_cast<uint64_t>(seg) << 8;
+    e.rexb_flip = uint64_t{8} << 56 | static_cast<uint64_t>(static_cast<unsigned>(seg) ^
+                                                           static_cast<unsigned>(Seg::kDs)) << 8;
+  }
+  return t;
+}();
+
+// The DecodedInsn header as four 64-bit words (little-endian hosts; checked here).
+static_assert(offsetof(DecodedInsn, mnemonic) == 0 && offsetof(DecodedInsn, length) == 2 &&
+              offsetof(DecodedInsn, operand_count) == 3 && offsetof(DecodedInsn, mode) == 4 &&
+              offsetof(DecodedInsn, encoding) == 5 && offsetof(DecodedInsn, map) == 6 &&
+              offsetof(DecodedInsn, opcode) == 7 && offsetof(DecodedInsn, modrm) == 8 &&
+              offsetof(DecodedInsn, operand_size) == 9 && offsetof(DecodedInsn, address_size) == 10 &&
+              offsetof(DecodedInsn, has_modrm) == 11 && offsetof(DecodedInsn, prefixes) == 12 &&
+              offsetof(DecodedInsn, operands) == 32 && sizeof(Mnemonic) == 2);
+static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && offsetof(Prefixes, repne) == 2 &&
+              offsetof(Prefixes, operand_size) == 3 && offsetof(Prefixes, address_size) == 4 &&
+              offsetof(Prefixes, segment) == 5 && offsetof(Prefixes, rex) == 6 &&
+              offsetof(Prefixes, mandatory) == 7 && offsetof(Prefixes, vex_l) == 8 &&
+              offsetof(Prefixes, vex_w) == 9 && sizeof(Prefixes) == 17);
+
+// DecodedInsn bytes 8-15 per operand-size index: operand size 4, 8 or 2, address size 8.
+constexpr uint64_t kHeader1[3] = {4ull << 8 | 8ull << 16, 8ull << 8 | 8ull << 16, 2ull << 8 | 8ull << 16};
+
+enum class HotResult : uint8_t {
+  kDone,      // `insn` holds what the general decoder gives (status kOk)
+  kDeclined,  // nothing was written
+  kPrefixed,  // nothing was written: a legacy prefix, for DecodeHot64<true>
+};
+
+// Decodes one instruction in 64-bit mode from a window of kWindow readable bytes of which
+// `available` (at most 15) are the caller's. kPrefixes = false: no legacy prefix (REX aside);
+// true: up to four of 66, F2, F3 and segment overrides, where F2/F3 select a form.
+template <bool kPrefixes>
+[[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
+  if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
+  unsigned start = 0;  // where REX or the opcode is
+  bool opsize = false;
+  unsigned last_rep = 0;
+  Seg seg_last = Seg::kNone, seg_eff = Seg::kNone;
+  if constexpr (kPrefixes) {
+    for (;;) {
+      const unsigned c = bytes[start];
+      const unsigned cls = kPrefixClasses[c];
+      if (cls == kNotPrefix) break;
+      if (cls == kRexPrefix) {
+        // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
+        // prefix is ignored.
+        if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
+      } else if (cls == kRepPrefix) {
+        last_rep = c;
+      } else if (cls == kOpsizePrefix) {
+        opsize = true;
+      } else if (cls == kSegPrefix) {
+        seg_last = SegOfPrefix(static_cast<uint8_t>(c));
+        // In 64-bit mode ES/CS/SS/DS overrides are null prefixes (see Decoder::SegmentPrefix).
+        if (seg_last == Seg::kFs || seg_last == Seg::kGs) seg_eff = seg_last;
+      } else {
+        return HotResult::kDeclined;  // LOCK, 67
+      }
+      if (++start > 4) return HotResult::kDeclined;
+    }
+  }
+  // The first bytes in one load, taken apart with shifts: the length, which the caller needs
+  // before it can decode the next instruction, then waits for one load, not one per byte.
+  const uint64_t head = LoadLe(bytes + start, 8);
+  const bool is_rex = (head & 0xF0) == 0x40;
+  const unsigned rex = is_rex ? head & 0xFF : 0;
+  const uint64_t at_b = is_rex ? head >> 8 : head;
+  const unsigned b = at_b & 0xFF;
+  const bool is0f = b == 0x0F;
+  const uint64_t at_op = is0f ? at_b >> 8 : at_b;
+  const unsigned opcode = at_op & 0xFF;
+  const unsigned modrm = (at_op >> 8) & 0xFF;
+  const unsigned sib = (at_op >> 16) & 0xFF;
+  const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
+  // DecodedInsn::map and ::opcode, in place in header word 0.
+  const uint64_t map_opcode = (at_op << 56) | static_cast<uint64_t>(is0f) << 48;
+  const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
+  uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
+  if (entry & kIdxSel) {
+    entry = kHotSel[((entry & 0xFFFF) + ((entry >> 30) & rex & 1)) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
+  }
+  if (!(entry & kIdxHot)) {
+    // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
+    // second REX, is told apart here, off the common path.
+    if (!kPrefixes && kPrefixClasses[b] != kNotPrefix) return HotResult::kPrefixed;
+    return HotResult::kDeclined;
+  }
+  const bool has_modrm = (entry & kIdxModRm) != 0;
+  const bool is_mem = has_modrm && modrm < 0xC0;
+  const HotRec& rec = kHotRecs[entry & 0xFFFF];
+  const unsigned flags = rec.flags;
+  // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
+  // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
+  unsigned o;
+  unsigned imm_len;
+  uint8_t mandatory = 0;
+  if constexpr (kPrefixes) {
+    if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
+    const bool osz16 = opsize && mandatory != 0x66;
+    o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
+    imm_len = rec.imm_len[o];
+  } else {
+    o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
+    imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
+  }
+
+  // The length: ModRM, SIB and displacement, then the immediate (SDM Vol.2 Tables 2-2, 2-3).
+  const HotModRm& m = kHotModRmTable[modrm];
+  const bool sib_base5 = (sib & 7) == 5;
+  const unsigned end = sib_base5 ? m.end_sib5 : m.end;
+  const unsigned imm_at = p + (has_modrm ? end : 0);
+  const unsigned length = imm_at + imm_len;
+  if (length > available) return HotResult::kDeclined;  // the general decoder reports it
+
+  const uint64_t header[4] = {
+      rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
+      kHeader1[o] | (rec.modrm_word & (modrm | uint64_t{1} << 24)) | static_cast<uint64_t>(opsize) << 56,
+      static_cast<uint64_t>(seg_last) << 8 | static_cast<uint64_t>(rex) << 16 |
+          static_cast<uint64_t>(mandatory) << 24 | static_cast<uint64_t>(rex & 8) << 37,
+      0};
+  std::memcpy(static_cast<void*>(&insn), header, sizeof header);
+
+  const unsigned num_ops = rec.num_ops;
+  if (num_ops == 0) return HotResult::kDone;
+
+  // The memory operand's words, when there is one.
+  uint64_t mem_w0 = 0, mem_w1 = 0;
+  int64_t disp = 0;
+  if (is_mem) {
+    mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
+    if (m.sib) {
+      const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
+      if (index != 4) {
+        mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
+      }
+      const unsigned base = (sib & 7) | (rex & 1) << 3;
+      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
+      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
+      if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
+    }
+    if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
+    const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
+    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
+    static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
+    static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
+    disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
+  }
+
+  // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
+  static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
+  static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
+  const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
+  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
+
+  // Operands. The register numbers a slot may name, so that it picks its own with a load.
+  const unsigned rexb = (rex & 1) << 3;
+  const uint8_t regs[4] = {static_cast<uint8_t>((modrm & 7) | rexb),
+                           static_cast<uint8_t>(((modrm >> 3) & 7) | (rex & 4) << 1),
+                           static_cast<uint8_t>((opcode & 7) | rexb), 0};
+  const uint64_t no_rex = rex == 0;
+  Operand* ops = insn.operands.data();
+  const auto build = [&](unsigned i) __attribute__((always_inline)) {
+    const HotSlot& s = rec.slot[i];
+    const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
+    uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
+    if (s.high[o] & no_rex & (idx >> 2)) [[unlikely]] {
+      // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
+      reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
+                (uint64_t{4} << 40);
+    }
+    const bool from_mem = s.from_rm && is_mem;
+    const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
+                           from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
+    std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
+  };
+  build(0);
+  if (num_ops > 1) build(1);
+  return HotResult::kDone;
+}
+
 // The general decoder, from a window of kWindow readable bytes. Out of line, so that the fast
 // path's caller keeps a small frame.
 [[gnu::noinline]] DecodeStatus DecodeGeneral(const uint8_t* window, size_t size, CpuMode mode,
@@ -1591,8 +2115,16 @@ template <bool kIs64>
 }
 
 // `available` is min(size, 15), passed by the callers so that it is a constant for full windows.
+// kTryHot: try the hot path first (Decode() tries it before it calls here for full windows).
+template <bool kTryHot>
 [[gnu::always_inline]] inline DecodeStatus DecodeWindow(const uint8_t* window, size_t size, size_t available,
                                                         CpuMode mode, DecodedInsn& insn) {
+  if (kTryHot && mode == CpuMode::k64) {
+    const HotResult h = DecodeHot64<false>(window, available, insn);
+    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
+      return DecodeStatus::kOk;
+  }
   const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
                                             : RunFast<false>(window, available, mode, insn);
   if (r == FastResult::kDone) return DecodeStatus::kOk;
@@ -1603,7 +2135,16 @@ template <bool kIs64>
 [[gnu::noinline]] DecodeStatus DecodeShort(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   alignas(16) uint8_t padded[kWindow] = {};
   if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
-  return DecodeWindow(padded, bytes.size(), std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+  return DecodeWindow<true>(padded, bytes.size(), std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+}
+
+// A full window that the hot path did not decode (out of line: Decode() stays a small function
+// around the hot path).
+// `prefixed`: the hot path stopped at a legacy prefix.
+[[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
+                                                DecodedInsn& insn) {
+  if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
+  return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 
 }  // namespace
@@ -1620,7 +2161,13 @@ DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMo
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
-  return DecodeWindow(bytes.data(), bytes.size(), kMaxInsnLength, mode, insn);
+  bool prefixed = false;
+  if (mode == CpuMode::k64) {
+    const HotResult h = DecodeHot64<false>(bytes.data(), kMaxInsnLength, insn);
+    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    prefixed = h == HotResult::kPrefixed;
+  }
+  return DecodeFullWindow(bytes.data(), bytes.size(), mode, prefixed, insn);
 }
 
 }  // namespace kiln::frontend
