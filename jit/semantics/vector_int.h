@@ -119,8 +119,9 @@ Bytes<N> MulHighRoundScale(const Bytes<N>& a, const Bytes<N>& b) {
 template <class T, unsigned N>
 Bytes<N> MulEvenDoublewords(const Bytes<N>& a, const Bytes<N>& b) {
   Bytes<N> r{};
+  using Wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;  // uint32 * uint32 overflows int64
   for (unsigned i = 0; i < N / 8; ++i)
-    Set<uint64_t, N>(r, i, static_cast<uint64_t>(int64_t{Get<T, N>(a, 2 * i)} * int64_t{Get<T, N>(b, 2 * i)}));
+    Set<uint64_t, N>(r, i, static_cast<uint64_t>(Wide{Get<T, N>(a, 2 * i)} * Wide{Get<T, N>(b, 2 * i)}));
   return r;
 }
 /// PABS: |b| (the most negative value stays, as unsigned it is its own magnitude).
