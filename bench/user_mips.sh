@@ -12,7 +12,7 @@ seconds() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; e=$(date
 printf "%-12s %12s %10s %10s %10s %12s %12s\n" program instructions native_s qemu_s kiln_s kiln_MIPS kiln/qemu
 for src in bench/programs/*.c; do
   name=$(basename "$src" .c)
-  gcc -O2 -static -o "$out/$name" "$src"
+  gcc -O2 -static -o "$out/$name" "$src" -lm
   insns=$("$kiln" user --stats "$out/$name" 2>&1 >/dev/null | sed -n 's/.*: \([0-9]*\) instructions.*/\1/p' || true)
   if ! "$kiln" user "$out/$name" > "$out/kiln.txt" 2>/dev/null || ! "$out/$name" | cmp -s - "$out/kiln.txt"; then
     printf "%-12s does not run correctly under kiln user yet (see: %s user %s)\n" "$name" "$kiln" "$src"
