@@ -627,7 +627,8 @@ Handler SelectHandler(const DecodedInsn& insn, uint64_t pc, Uop& u) {
     case M::ADDPS: case M::ADDPD: case M::ADDSS: case M::ADDSD:
     case M::SUBPS: case M::SUBPD: case M::SUBSS: case M::SUBSD:
     case M::MULPS: case M::MULPD: case M::MULSS: case M::MULSD:
-    case M::DIVPS: case M::DIVPD: case M::DIVSS: case M::DIVSD: return SelectSseFloat(insn, next_rip, u);
+    case M::DIVPS: case M::DIVPD: case M::DIVSS: case M::DIVSD:
+    case M::MOVSS: case M::MOVSD: return SelectSseFloat(insn, next_rip, u);
     default: return SelectConditional(insn, next_rip, u);
   }
 }

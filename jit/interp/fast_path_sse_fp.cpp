@@ -1,5 +1,6 @@
 // Specialised Uop handlers for the SSE floating-point arithmetic that numeric loops are made of:
-// ADD, SUB, MUL, DIV in their PS, PD, SS and SD forms, register or memory source. The lane
+// ADD, SUB, MUL, DIV in their PS, PD, SS and SD forms, register or memory source, and the scalar
+// moves MOVSS/MOVSD between them. The lane
 // semantics are the same jit/semantics/sse_fp.h functions as the generic handlers of
 // exec_sse_fp.cpp (the fast round-to-nearest path first, the complete one otherwise); what is
 // saved is the per-instruction work of the generic path: the mnemonic switch, operand decoding
@@ -52,6 +53,49 @@ Step SseArith(Exec& e, const Uop& u) {
   KILN_MUSTTAIL return Continue(e, u);
 }
 
+/// MOVSS/MOVSD (legacy SSE): register to register moves the low element only; a load zeroes
+/// the rest of bits 0-127; a store writes the element. Bits 128 and up are left alone.
+template <unsigned N, Form F>
+Step ScalarMove(Exec& e, const Uop& u) {
+  CpuState& s = e.s;
+  if constexpr (F == Form::kRR) {
+    std::memcpy(s.zmm[u.r0], s.zmm[u.r1], N);
+  } else {
+    Step step = Step::kNext;
+    uint8_t bytes[N];
+    if constexpr (F == Form::kRM) {
+      if (!e.ReadBytes(Address(s, u), bytes, N, step)) return step;
+      std::memcpy(s.zmm[u.r0], bytes, N);
+      std::memset(s.zmm[u.r0] + N, 0, 16 - N);
+    } else {
+      std::memcpy(bytes, s.zmm[u.r1], N);
+      if (!e.WriteBytes(Address(s, u), bytes, N, step)) return step;
+    }
+  }
+  KILN_MUSTTAIL return Continue(e, u);
+}
+
+template <unsigned N>
+Handler SelectScalarMove(const DecodedInsn& insn, uint64_t next_rip, Uop& u) {
+  const Operand& d = insn.operands[0];
+  const Operand& src = insn.operands[1];
+  const auto xmm = [](const Operand& op) { return op.kind == OperandKind::kReg && op.reg.cls == RegClass::kXmm; };
+  if (xmm(d) && xmm(src)) {
+    u.r0 = d.reg.index & 15;
+    u.r1 = src.reg.index & 15;
+    return &ScalarMove<N, Form::kRR>;
+  }
+  if (xmm(d) && src.kind == OperandKind::kMem && ResolveMemory(insn, src, next_rip, u)) {
+    u.r0 = d.reg.index & 15;
+    return &ScalarMove<N, Form::kRM>;
+  }
+  if (d.kind == OperandKind::kMem && xmm(src) && ResolveMemory(insn, d, next_rip, u)) {
+    u.r1 = src.reg.index & 15;
+    return &ScalarMove<N, Form::kMR>;
+  }
+  return nullptr;
+}
+
 template <class T, fp::ArithOp Op, bool kScalar>
 Handler Pick(bool mem) {
   return mem ? &SseArith<T, Op, kScalar, true> : &SseArith<T, Op, kScalar, false>;
@@ -70,7 +114,11 @@ Handler PickType(Mnemonic m, Mnemonic ps, Mnemonic pd, Mnemonic ss, bool mem) {
 Handler SelectSseFloat(const DecodedInsn& insn, uint64_t next_rip, Uop& u) {
   using M = Mnemonic;
   using Op = fp::ArithOp;
-  if (insn.operand_count != 2) return nullptr;
+  // Legacy SSE only: the VEX forms have a third operand and zero the upper bits (AVX).
+  if (insn.operand_count != 2 || insn.encoding != frontend::Encoding::kLegacy) return nullptr;
+  if (insn.mnemonic == M::MOVSS) return SelectScalarMove<4>(insn, next_rip, u);
+  // MOVSD is also the string instruction (one-byte map A5 with F3/none): only the 0F 10/11 form.
+  if (insn.mnemonic == M::MOVSD) return insn.map == frontend::OpcodeMap::k0F ? SelectScalarMove<8>(insn, next_rip, u) : nullptr;
   const Operand& d = insn.operands[0];
   const Operand& src = insn.operands[1];
   if (d.kind != OperandKind::kReg || d.reg.cls != RegClass::kXmm) return nullptr;
