@@ -335,6 +335,14 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         uint64_t v = to_dr ? o.GetReg(op1.reg) : 0;
         ok = MovDr(o, to_dr, to_dr ? op0.reg.index : op1.reg.index, v);
         if (ok && !to_dr) o.SetReg(op0.reg, v);
+      } else if (IsReg(op1, RegClass::kSeg)) {
+        // MOV r/m, Sreg: a memory destination gets 16 bits; a 32- or 64-bit register the
+        // selector zero-extended (SDM Vol.2 MOV, "processors of the P6 family and later").
+        if (op1.reg.index > kGs) {
+          ok = o.Ud();
+          break;
+        }
+        ok = o.WriteOperand(0, s_.seg[op1.reg.index].selector);
       } else {  // MOV Sreg, r/m16
         const unsigned seg = op0.reg.index;
         uint64_t v = 0;
@@ -345,6 +353,9 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         ok = o.ReadOperand(1, v) && o.LoadDataSegment(seg, static_cast<uint16_t>(v));
         shadow = seg == kSs;
       }
+      break;
+    case M::PUSH:  // PUSH Sreg: the selector zero-extended to the operand size
+      ok = o.Push(s_.seg[op0.reg.index].selector, insn.operand_size);
       break;
     case M::POP: {
       const unsigned seg = op0.reg.index;
@@ -461,7 +472,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         ok = o.Gp(0);
         break;
       }
-      ok = DeliverSoftwareInterrupt(o, vector, mask_ip(next));
+      ok = DeliverSoftwareInterrupt(o, vector, mask_ip(next), insn.mnemonic == M::INT1);
       advance = false;
       break;
     }
