@@ -1,0 +1,199 @@
+; paging64: 4-level paging in 64-bit mode (SDM Vol.3 4.5-4.7, 4.10): page faults of each kind
+; with CR2 and the error code (not present, write to read-only with CR0.WP = 1 and WP = 0, user
+; access to a supervisor page and user write to a read-only page from ring 3, NX fetch, a reserved
+; bit), accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, SMEP, and SMAP with
+; EFLAGS.AC set through POPF.
+%include "lib.inc"
+
+; Pages of the 4K window (PT maps TEST_PAGE + n * 4K; identity unless a test remaps it).
+%define PAGE_A     (TEST_PAGE + 0x1000)
+%define PAGE_B     (TEST_PAGE + 0x2000)
+%define PAGE_RO    (TEST_PAGE + 0x3000)
+%define PAGE_CODE  (TEST_PAGE + 0x4000)
+%define PAGE_RSVD  (TEST_PAGE + 0x5000)
+%define PAGE_NP    (TEST_PAGE + 0x6000)
+%define PAGE_SUP   (TEST_PAGE + 0x7000)
+
+%define PTE(addr) (PT + (((addr) - TEST_PAGE) >> 12) * 8)
+
+test_main:
+    enter_long_mode long_entry
+
+bits 64
+long_entry:
+    call setup_idt64
+    call setup_tss64
+    print "paging in 64-bit mode", 10
+    mov dword [PAGE_A], 0xAAAA
+    mov dword [PAGE_B], 0xBBBB
+
+    ; Not present: a write; error code W, CR2 = the address.
+    mov qword [PTE(PAGE_NP)], 0
+    invlpg [PAGE_NP]
+    try .np_after
+    mov rax, PAGE_NP + 8
+.np: mov [rax], eax
+.np_after:
+    expect_exc 14, 2, .np, 1
+    mov rax, PAGE_NP + 8
+    expect [exc_cr2], rax, 2
+
+    ; Read-only page: a supervisor write faults with CR0.WP = 1 (P | W) and succeeds with WP = 0.
+    and qword [PTE(PAGE_RO)], ~2
+    invlpg [PAGE_RO]
+    mov rax, cr0
+    or rax, 1 << 16
+    mov cr0, rax
+    try .ro_after
+.ro: mov dword [PAGE_RO], 1
+.ro_after:
+    expect_exc 14, 3, .ro, 3
+    mov rax, cr0
+    and rax, ~(1 << 16)
+    mov cr0, rax
+    mov dword [PAGE_RO], 0x5a5a       ; WP = 0: supervisor writes ignore R/W
+    expect dword [PAGE_RO], 0x5a5a, 4
+    mov rax, cr0
+    or rax, 1 << 16
+    mov cr0, rax
+
+    ; A reserved bit (51, above MAXPHYADDR) in a PTE: P | RSVD on a read.
+    mov rax, 1 << 51
+    or [PTE(PAGE_RSVD)], rax
+    invlpg [PAGE_RSVD]
+    try .rsvd_after
+.rsvd: mov eax, [PAGE_RSVD]
+.rsvd_after:
+    expect_exc 14, 9, .rsvd, 5
+
+    ; NX: EFER.NXE and XD in the PTE of a page of code: a fetch faults (P | I/D), RIP = CR2.
+    mov ecx, 0xC0000080
+    rdmsr
+    or eax, 1 << 11
+    wrmsr
+    mov byte [PAGE_CODE], 0xC3        ; RET
+    call PAGE_CODE                    ; executable first
+    mov rax, 1 << 63
+    or [PTE(PAGE_CODE)], rax
+    invlpg [PAGE_CODE]
+    try .nx_after
+    call PAGE_CODE
+.nx_after:
+    add rsp, 8                        ; the CALL's return address
+    expect_exc 14, 0x11, PAGE_CODE, 6
+    expect qword [exc_cr2], PAGE_CODE, 7
+    mov rax, ~(1 << 63)
+    and [PTE(PAGE_CODE)], rax
+    invlpg [PAGE_CODE]
+
+    ; Accessed and dirty bits: clear both, read (A set, D clear), write (D set).
+    and qword [PTE(PAGE_B)], ~0x60
+    invlpg [PAGE_B]
+    mov eax, [PAGE_B]
+    mov rax, [PTE(PAGE_B)]
+    and eax, 0x60
+    expect eax, 0x20, 8
+    mov dword [PAGE_B], 0xBBBB
+    mov rax, [PTE(PAGE_B)]
+    and eax, 0x60
+    expect eax, 0x60, 9
+    ; The upper levels' A bits are set too.
+    and qword [PD + 2 * 8], ~0x20
+    invlpg [PAGE_B]
+    mov eax, [PAGE_B]
+    test qword [PD + 2 * 8], 0x20
+    jnz .pde_a
+    fail 10
+.pde_a:
+
+    ; INVLPG: PAGE_A remapped to PAGE_B's frame; after INVLPG the new mapping is used.
+    expect dword [PAGE_A], 0xAAAA, 11
+    mov rax, [PTE(PAGE_B)]
+    mov [PTE(PAGE_A)], rax
+    invlpg [PAGE_A]
+    expect dword [PAGE_A], 0xBBBB, 12
+    ; A CR3 reload: back to PAGE_A's own frame.
+    mov qword [PTE(PAGE_A)], PAGE_A | 7
+    mov rax, cr3
+    mov cr3, rax
+    expect dword [PAGE_A], 0xAAAA, 13
+
+    ; Ring 3: a user read of a supervisor page (P | U) and a user write to a read-only page
+    ; (P | W | U); and a privileged instruction (#GP(0)).
+    and qword [PTE(PAGE_SUP)], ~4
+    invlpg [PAGE_SUP]
+    copy_section user, USER_CODE
+    to_user user_tests
+    print "back in ring 0", 10
+    mov ax, cs
+    expect ax, SEL_CODE64, 20
+
+    ; SMEP: supervisor fetch from a user page: P | I/D.
+    mov rax, cr4
+    or rax, 1 << 20
+    mov cr4, rax
+    mov byte [PAGE_CODE], 0xC3
+    try .smep_after
+    call PAGE_CODE
+.smep_after:
+    add rsp, 8
+    expect_exc 14, 0x11, PAGE_CODE, 21
+    mov rax, cr4
+    and rax, ~(1 << 20)
+    mov cr4, rax
+    call PAGE_CODE                    ; allowed again
+
+    ; SMAP: a supervisor read of a user page faults (P) unless EFLAGS.AC = 1 (set with POPF:
+    ; Kiln has no STAC/CLAC yet). After the AC=1 access, AC=0 must fault again. The exception
+    ; record becomes a supervisor page first (the handler writes it).
+    and qword [PTE(EXC_VARS)], ~4
+    invlpg [EXC_VARS]
+    mov rax, cr4
+    or rax, 1 << 21
+    mov cr4, rax
+    try .smap_after
+.smap: mov eax, [PAGE_A]
+.smap_after:
+    expect_exc 14, 1, .smap, 22
+    pushfq
+    or qword [rsp], 1 << 18
+    popfq
+    mov eax, [PAGE_A]                 ; AC = 1: allowed
+    expect eax, 0xAAAA, 23
+    pushfq
+    and qword [rsp], ~(1 << 18)
+    popfq
+    try .smap2_after
+.smap2: mov eax, [PAGE_A]
+.smap2_after:
+    expect_exc 14, 1, .smap2, 24
+    mov rax, cr4
+    and rax, ~(1 << 21)
+    mov cr4, rax
+    pass
+
+section user vstart=USER_CODE align=16
+bits 64
+%define PRINT_ROUTINE user_print
+print_routine user_print
+user_tests:
+    mov ax, cs
+    and ax, 3
+    expect ax, 3, 30
+    print "ring 3", 10
+    try .sup_after
+.sup: mov eax, [PAGE_SUP]
+.sup_after:
+    expect_exc 14, 5, .sup, 31
+    try .ro_after
+.ro: mov dword [PAGE_RO], 1
+.ro_after:
+    expect_exc 14, 7, .ro, 32
+    try .gp_after
+.gp: mov rax, cr0
+.gp_after:
+    expect_exc 13, 0, .gp, 33
+    mov eax, [PAGE_A]                 ; a user page: allowed
+    expect eax, 0xAAAA, 34
+    int 0x30
+user_end:
