@@ -1,7 +1,7 @@
 ; mode_switch: 32-bit protected mode -> long mode (PAE, 4-level paging, EFER.LME, a far jump to
 ; a 64-bit code segment) -> compatibility mode -> 32-bit protected mode (paging off, LME off) ->
-; 16-bit protected mode -> real mode (CR0.PE cleared; an INT through the IVT) -> protected mode
-; -> long mode a second time. SDM Vol.3 9.8 and 10.8.5 (mode switching).
+; 16-bit protected mode -> real mode (CR0.PE cleared; INT n, #UD and #DE through the IVT) ->
+; protected mode -> long mode a second time. SDM Vol.3 9.8 and 10.8.5 (mode switching).
 %include "lib.inc"
 
 %define REAL_BASE 0x8000              ; where the 16-bit code runs (below 64 KiB)
@@ -119,6 +119,26 @@ real_mode:
     mov al, 9
     out DEBUG_EXIT, al
 .int_ok:
+    ; Faults through the IVT push the faulting instruction's IP: #UD (UD2) and #DE (DIV by 0).
+    mov word [6 * 4], skip2_handler
+    mov word [6 * 4 + 2], 0
+    mov word [0 * 4], skip2_handler
+    mov word [0 * 4 + 2], 0
+.ud: ud2
+    cmp word [fault_ip], .ud
+    je .ud_ok
+    mov al, 10
+    out DEBUG_EXIT, al
+.ud_ok:
+    xor dx, dx
+    mov ax, 1
+    xor cx, cx
+.de: div cx
+    cmp word [fault_ip], .de
+    je .de_ok
+    mov al, 11
+    out DEBUG_EXIT, al
+.de_ok:
     cli
     lgdt [gdt_desc16]
     mov eax, cr0
@@ -130,10 +150,22 @@ int80:
     inc dword [int_count]
     iret
 
+skip2_handler:                        ; records the pushed IP and returns past a 2-byte insn
+    push bp
+    mov bp, sp
+    push ax
+    mov ax, [bp + 2]
+    mov [fault_ip], ax
+    add word [bp + 2], 2
+    pop ax
+    pop bp
+    iret
+
 print_routine print_string16
 
 align 4
 int_count: dd 0
+fault_ip: dw 0
 real_idt:
     dw 0x3ff
     dd 0
