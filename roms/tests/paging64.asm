@@ -1,8 +1,8 @@
 ; paging64: 4-level paging in 64-bit mode (SDM Vol.3 4.5-4.7, 4.10): page faults of each kind
 ; with CR2 and the error code (not present, write to read-only with CR0.WP = 1 and WP = 0, user
 ; access to a supervisor page and user write to a read-only page from ring 3, NX fetch, a reserved
-; bit), accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, SMEP, and SMAP with
-; EFLAGS.AC set through POPF.
+; bit), accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, PCID, SMEP, and SMAP
+; with EFLAGS.AC set through POPF.
 %include "lib.inc"
 
 ; Pages of the 4K window (PT maps TEST_PAGE + n * 4K; identity unless a test remaps it).
@@ -117,6 +117,44 @@ long_entry:
     mov rax, cr3
     mov cr3, rax
     expect dword [PAGE_A], 0xAAAA, 13
+
+    ; PCID (CR4.PCIDE, SDM Vol.3 4.10.1; accepted although CPUID does not advertise it, see
+    ; docs/system.md): PCIDE cannot be set while CR3[11:0] != 0; CR3[11:0] is the PCID; bit 63
+    ; of a MOV CR3 source (do not flush) is not stored; after INVLPG the new mapping is used.
+    mov rax, PML4 | 8
+    mov cr3, rax
+    mov rax, cr4
+    or rax, 1 << 17
+    try .pcide_after
+.pcide: mov cr4, rax
+.pcide_after:
+    expect_exc 13, 0, .pcide, 14
+    mov rax, PML4
+    mov cr3, rax
+    mov rax, cr4
+    or rax, 1 << 17
+    mov cr4, rax                      ; CR3[11:0] = 0 now: allowed
+    mov rax, PML4 | 1
+    mov cr3, rax
+    mov rax, cr3
+    expect rax, PML4 | 1, 15
+    mov rax, [PTE(PAGE_B)]
+    mov [PTE(PAGE_A)], rax
+    mov rax, (1 << 63) | PML4 | 1
+    mov cr3, rax
+    mov rax, cr3
+    expect rax, PML4 | 1, 16
+    invlpg [PAGE_A]
+    expect dword [PAGE_A], 0xBBBB, 17
+    mov qword [PTE(PAGE_A)], PAGE_A | 7
+    mov rax, PML4 | 2
+    mov cr3, rax                      ; PCID 2, flushing
+    expect dword [PAGE_A], 0xAAAA, 18
+    mov rax, cr4
+    and rax, ~(1 << 17)
+    mov cr4, rax
+    mov rax, PML4
+    mov cr3, rax
 
     ; Ring 3: a user read of a supervisor page (P | U) and a user write to a read-only page
     ; (P | W | U); and a privileged instruction (#GP(0)).
