@@ -86,6 +86,23 @@ long_entry:
     and [PTE(PAGE_CODE)], rax
     invlpg [PAGE_CODE]
 
+    ; An instruction whose bytes straddle into a not-present page: #PF at its start, CR2 = the
+    ; second page, error code I/D (EFER.NXE is on). The page before PAGE_NP (PAGE_RSVD, done
+    ; with) is remapped to PAGE_A's frame to hold the instruction's first bytes.
+    mov rax, [PTE(PAGE_A)]
+    mov [PTE(PAGE_NP - 0x1000)], rax  ; the page before PAGE_NP: PAGE_A's frame, executable
+    invlpg [PAGE_NP - 0x1000]
+    mov byte [PAGE_NP - 2], 0xB8      ; MOV EAX, imm32: 5 bytes, 3 of them in PAGE_NP
+    try .split_after
+    mov eax, PAGE_NP - 2
+    call rax
+.split_after:
+    add rsp, 8
+    expect_exc 14, 0x10, PAGE_NP - 2, 25
+    expect qword [exc_cr2], PAGE_NP, 26
+    mov qword [PTE(PAGE_NP - 0x1000)], (PAGE_NP - 0x1000) | 7
+    invlpg [PAGE_NP - 0x1000]
+
     ; Accessed and dirty bits: clear both, read (A set, D clear), write (D set).
     and qword [PTE(PAGE_B)], ~0x60
     invlpg [PAGE_B]

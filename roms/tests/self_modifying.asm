@@ -1,12 +1,13 @@
 ; self_modifying: stores into code (SDM Vol.3 11.6 "Self-Modifying Code"): the next instruction
 ; of the same block, code already run in the same page, code on another page and through another
-; linear alias of its page; and a store across a page boundary whose second page is not present
+; linear alias of its page, the second page of an instruction straddling two; and a store across a page boundary whose second page is not present
 ; (#PF with CR2 = the second page, nothing written on the first: SDM Vol.3 6.5 precise faults).
 %include "lib.inc"
 
 %define PAGE_X     (TEST_PAGE + 0x8000)   ; code copied here
 %define PAGE_X2    (TEST_PAGE + 0x9000)   ; another mapping of PAGE_X's frame
 %define PAGE_Y     (TEST_PAGE + 0xA000)   ; data; the page after it is not present
+%define PAGE_Z     (TEST_PAGE + 0xD000)   ; an instruction straddles the page before and this
 %define PTE(addr) (PT + (((addr) - TEST_PAGE) >> 12) * 8)
 
 test_main:
@@ -61,6 +62,19 @@ long_entry:
     mov eax, PAGE_X
     call rax
     expect eax, 0x33, 7
+
+    ; An instruction straddling two pages, patched in its second page (the page of a block's
+    ; last byte is watched too).
+    mov rdi, PAGE_Z - 2
+    mov byte [rdi], 0xB8              ; MOV EAX, imm32 across PAGE_Z - 0x1000 / PAGE_Z
+    mov dword [rdi + 1], 0x55
+    mov byte [rdi + 5], 0xC3
+    call rdi
+    expect eax, 0x55, 18
+    mov byte [PAGE_Z], 0x66           ; the imm32's second byte, on the second page
+    mov rdi, PAGE_Z - 2
+    call rdi
+    expect eax, 0x6655, 19
 
     ; A string store that overwrites code about to run (REP STOSB over a NOP sled + RET).
     mov rdi, PAGE_X
