@@ -1,7 +1,7 @@
 ; ring32: CPL 0 <-> CPL 3 in 32-bit protected mode (no paging): IRETD to ring 3 with the data
 ; segments invalidated, exceptions from ring 3 delivered on the 32-bit TSS's SS0:ESP0 with
 ; SS:ESP in the frame (SDM Vol.3 6.12.1), privilege checks (#GP for MOV CR0, HLT, a DPL 0 data
-; segment), and SYSENTER/SYSEXIT without REX.W.
+; segment), SYSENTER/SYSEXIT without REX.W, and the TSS I/O permission bitmap at IOPL 0.
 %include "lib.inc"
 
 %define KSTACK_SYSENTER 0x88000
@@ -35,6 +35,23 @@ test_main:
     expect dword [ring0_entry_rsp], RSP0_TOP - 20, 2   ; SS, ESP, EFLAGS, CS, EIP on ESP0
     expect dword [RSP0_TOP - 4], SEL_UDATA | 3, 3      ; the user SS in the frame
     expect dword [RSP0_TOP - 8], USER_STACK, 4         ; the user ESP
+
+    ; The TSS I/O permission bitmap (SDM Vol.1 19.5.2) for ring 3 with IOPL 0: only port 0xe9
+    ; (debugcon) allowed. TR is reloaded with the larger limit (busy bit cleared first).
+    mov edi, TSS_BASE + 104
+    mov ecx, 8192 / 4 + 1
+    mov eax, -1
+    rep stosd
+    mov eax, 0xe9
+    btr [TSS_BASE + 104], eax         ; (a register bit offset addresses the whole bit string)
+    expect byte [TSS_BASE + 104 + 0xe9 / 8], 0xFF & ~(1 << (0xe9 % 8)), 33
+    mov word [TSS_BASE + 0x66], 104
+    mov word [gdt_tss], 104 + 8192    ; the limit: the bitmap and its 0xFF end byte
+    and byte [gdt_tss + 5], ~2        ; available again
+    mov ax, SEL_TSS
+    ltr ax
+    to_user32 user_io, 0
+    print "back in ring 0", 10
     pass
 
 sysenter_entry:
@@ -94,4 +111,25 @@ user_main:
     expect word [sys_cs], SEL_CODE64, 24
     expect word [sys_ss], SEL_CODE64 + 8, 25
     expect dword [sys_esp], KSTACK_SYSENTER, 26
+    int 0x30
+
+user_io:
+    mov ax, SEL_UDATA | 3
+    mov ds, ax
+    mov es, ax
+    print "ring 3, IOPL 0", 10        ; OUT to 0xe9: allowed by the bitmap
+    try .out_after
+    mov al, 0x55
+.out: out DEBUG_EXIT, al              ; 0xf4: denied (#GP(0)) - else Kiln would exit now
+.out_after:
+    expect_exc 13, 0, .out, 30
+    try .outw_after
+    mov dx, 0xe8
+.outw: out dx, ax                     ; 0xe8-0xe9: one denied port is enough
+.outw_after:
+    expect_exc 13, 0, .outw, 31
+    try .cli_after
+.cli: cli                             ; CPL > IOPL
+.cli_after:
+    expect_exc 13, 0, .cli, 32
     int 0x30
