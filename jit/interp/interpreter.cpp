@@ -66,7 +66,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   if (auto it = blocks_.find(linear); it != blocks_.end()) {
     const Block& b = *it->second;
     if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical) return &b;
-    Discard(it);  // the same linear address means other code now
+    UnchainAll();  // no chain into the discarded block (it is freed at the next Run)
+    Discard(it);   // the same linear address means other code now
   }
   auto block = std::make_unique<Block>();
   block->start = rip;

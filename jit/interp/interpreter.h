@@ -93,9 +93,9 @@ class Interpreter {
  private:
   const Block* FindOrDecode(uint64_t rip, Exit& fault);
   void UnchainAll();
-  /// Takes a block out of the cache. It may be running (a store into its own code, an INVLPG
-  /// of its page): it is kept until the next Run(), and each of its instructions now ends the
-  /// run before executing, so that the rest is decoded afresh from the new bytes.
+  /// Takes a block out of the cache (the caller unchains first). It may be running (a store
+  /// into its own code): it is kept until the next Run(), and each of its instructions now ends
+  /// the run before executing, so that the rest is decoded afresh from the new bytes.
   void Discard(std::unordered_map<uint64_t, std::unique_ptr<Block>>::iterator it);
   /// The index of the instruction at `rip` in `block` (the one a threaded run stopped at).
   static size_t IndexOf(const Block& block, uint64_t rip);
