@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs one ROM test on kiln and checks its verdict: exit status exactly 1 (the test wrote 0 to
+# Runs one ROM test on kiln (with QEMU's test devices: isa-debug-exit at 0xf4, pc-testdev for
+# IRQ lines, debugcon at 0xe9 into a log) and checks its verdict: exit status exactly 1 (the test wrote 0 to
 # the isa-debug-exit port) and "PASS" as the last line of the debugcon log (a triple fault or a
 # halt with -no-reboot also exits 1). On failure the log and kiln's messages are printed.
 # Usage: run_rom.sh KILN -kernel|-bios IMAGE LOGDIR
@@ -11,7 +12,7 @@ err="$logdir/$name.stderr"
 mkdir -p "$logdir"
 rm -f "$log" "$err"
 timeout 20 "$kiln" "$how" "$image" -m 128M -no-reboot -serial null \
-  -device isa-debug-exit,iobase=0xf4,iosize=4 -debugcon "file:$log" 2>"$err"
+  -device isa-debug-exit,iobase=0xf4,iosize=4 -device pc-testdev -debugcon "file:$log" 2>"$err"
 status=$?
 last=$(tail -n 1 "$log" 2>/dev/null)
 if [ "$status" -eq 1 ] && [ "$last" = "PASS" ]; then
