@@ -1,5 +1,5 @@
-; ring32: CPL 0 <-> CPL 3 in 32-bit protected mode (no paging): IRETD to ring 3 with the data
-; segments invalidated, exceptions from ring 3 delivered on the 32-bit TSS's SS0:ESP0 with
+; ring32: CPL 0 <-> CPL 3 in 32-bit protected mode (no paging): IRETD and RETF to ring 3 with
+; the data segments invalidated, exceptions from ring 3 delivered on the 32-bit TSS's SS0:ESP0 with
 ; SS:ESP in the frame (SDM Vol.3 6.12.1), privilege checks (#GP for MOV CR0, HLT, a DPL 0 data
 ; segment), SYSENTER/SYSEXIT without REX.W, and the TSS I/O permission bitmap at IOPL 0.
 %include "lib.inc"
@@ -52,6 +52,17 @@ test_main:
     ltr ax
     to_user32 user_io, 0
     print "back in ring 0", 10
+
+    ; RETF to an outer level (32-bit): pops EIP, CS, ESP, SS; DS (DPL 0) becomes null.
+    mov dword [kernel_continue], .back3
+    mov [kernel_rsp], esp
+    push SEL_UDATA | 3
+    push USER_STACK - 32
+    push SEL_UCODE32 | 3
+    push user_retf
+    retf
+.back3:
+    print "back in ring 0 again", 10
     pass
 
 sysenter_entry:
@@ -132,4 +143,16 @@ user_io:
 .cli: cli                             ; CPL > IOPL
 .cli_after:
     expect_exc 13, 0, .cli, 32
+    int 0x30
+
+user_retf:
+    mov ax, ds
+    expect ax, 0, 40
+    mov ax, SEL_UDATA | 3
+    mov ds, ax
+    mov ax, cs
+    expect ax, SEL_UCODE32 | 3, 41
+    mov ax, ss
+    expect ax, SEL_UDATA | 3, 42
+    expect esp, USER_STACK - 32, 43
     int 0x30

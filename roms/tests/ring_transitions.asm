@@ -1,5 +1,5 @@
-; ring_transitions: CPL 0 <-> CPL 3 in 64-bit mode: IRETQ to ring 3 and an interrupt gate back
-; (the frame on the TSS's RSP0 stack), SYSCALL/SYSRET (SDM Vol.2 SYSCALL, SYSRET) and
+; ring_transitions: CPL 0 <-> CPL 3 in 64-bit mode: IRETQ and RETFQ to ring 3 and an interrupt
+; gate back (the frame on the TSS's RSP0 stack), SYSCALL/SYSRET (SDM Vol.2 SYSCALL, SYSRET) and
 ; SYSENTER/SYSEXIT with REX.W (SDM Vol.2 SYSENTER, SYSEXIT) round trips, with the selectors,
 ; RCX/R11 and stacks they define.
 %include "lib.inc"
@@ -67,6 +67,18 @@ long_entry:
     expect qword [rel ring0_entry_rsp], RSP0_TOP - 40, 1
     expect qword [syscall_count], 1, 2
     expect qword [sysenter_count], 1, 3
+
+    ; RETFQ to an outer level: pops RIP, CS, then RSP and SS (SDM Vol.2 RET "Operation").
+    lea rax, [rel .back2]
+    mov [rel kernel_continue], rax
+    mov [rel kernel_rsp], rsp
+    push SEL_UDATA | 3
+    push USER_STACK - 64
+    push SEL_UCODE64 | 3
+    push user_retf
+    retfq
+.back2:
+    print "back in ring 0 again", 10
     pass
 
 ; The SYSCALL entry: CPL 0, RCX = the return RIP, R11 = the user RFLAGS; no stack switch.
@@ -155,5 +167,13 @@ user_main:
 .int1: int 1
 .int1_after:
     expect_exc 13, 1 * 8 + 2, .int1, 28
+    int 0x30
+user_retf:
+    mov ax, cs
+    expect ax, SEL_UCODE64 | 3, 40
+    mov ax, ss
+    expect ax, SEL_UDATA | 3, 41
+    expect rsp, USER_STACK - 64, 42
+    print "ring 3 through RETFQ", 10
     int 0x30
 user_end:
