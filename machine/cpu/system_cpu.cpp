@@ -121,12 +121,15 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     }
     case 2: s.cr2 = v; return true;
     case 3: {
-      const bool no_flush = (s.cr4 & cr4::kPcide) && (v >> 63);
+      // With CR4.PCIDE, bit 63 asks to keep the new PCID's cached translations; it is not
+      // stored. Kiln's TLB and host-page cache are not tagged by PCID, so they always lose the
+      // non-global translations: keeping them would let the new address space use the old
+      // one's (dropping more than asked is always allowed, SDM Vol.3 4.10.4.1).
       v &= ~(uint64_t{1} << 63);
       if (o.LongMode() && (v >> 48)) return o.Gp(0);
       s.cr3 = o.LongMode() ? v : v & 0xFFFFFFFF;
       if ((s.cr0 & cr0::kPg) && (s.cr4 & cr4::kPae) && !o.LongMode() && !o.mem.LoadPdptes()) return o.Gp(0);
-      if (!no_flush) o.mem.FlushNonGlobal();
+      o.mem.FlushNonGlobal();
       o.engine.FlushTranslations();
       return true;
     }
