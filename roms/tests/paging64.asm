@@ -15,6 +15,7 @@
 %define PAGE_SUP   (TEST_PAGE + 0x7000)
 
 %define PTE(addr) (PT + (((addr) - TEST_PAGE) >> 12) * 8)
+%define PML4_2     0x220000           ; a second set of 4-level tables (PCID)
 
 test_main:
     enter_long_mode long_entry
@@ -167,6 +168,23 @@ long_entry:
     mov rax, PML4 | 2
     mov cr3, rax                      ; PCID 2, flushing
     expect dword [PAGE_A], 0xAAAA, 18
+    ; Another address space (copies of the four tables, PAGE_A -> PAGE_B's frame) under PCID 3,
+    ; entered with the no-flush bit: its own translation is used, not PCID 2's cached one.
+    mov rsi, PML4
+    mov rdi, PML4_2
+    mov ecx, 4 * 4096 / 8
+    rep movsq
+    mov qword [PML4_2], (PML4_2 + 0x1000) | 7
+    mov qword [PML4_2 + 0x1000], (PML4_2 + 0x2000) | 7
+    mov qword [PML4_2 + 0x2000 + 2 * 8], (PML4_2 + 0x3000) | 7
+    mov qword [PML4_2 + 0x3000 + ((PAGE_A - TEST_PAGE) >> 12) * 8], PAGE_B | 7
+    expect dword [PAGE_A], 0xAAAA, 27 ; (cached under PCID 2)
+    mov rax, (1 << 63) | PML4_2 | 3
+    mov cr3, rax
+    expect dword [PAGE_A], 0xBBBB, 28
+    mov rax, (1 << 63) | PML4 | 2
+    mov cr3, rax
+    expect dword [PAGE_A], 0xAAAA, 29
     mov rax, cr4
     and rax, ~(1 << 17)
     mov cr4, rax
