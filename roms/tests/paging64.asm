@@ -1,8 +1,9 @@
 ; paging64: 4-level paging in 64-bit mode (SDM Vol.3 4.5-4.7, 4.10): page faults of each kind
-; with CR2 and the error code (not present, write to read-only with CR0.WP = 1 and WP = 0, user
-; access to a supervisor page and user write to a read-only page from ring 3, NX fetch, a reserved
-; bit), accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, PCID, SMEP, and SMAP
-; with EFLAGS.AC set through POPF.
+; with CR2 and the error code (not present, write to read-only with CR0.WP = 1 and WP = 0, a
+; reserved bit, NX fetch, a fetch straddling into a not-present page; from ring 3: a read of a
+; supervisor page, writes to read-only and not-present pages, a fetch from a supervisor page),
+; accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, PCID, SMEP, and SMAP with
+; EFLAGS.AC set through POPF.
 %include "lib.inc"
 
 ; Pages of the 4K window (PT maps TEST_PAGE + n * 4K; identity unless a test remaps it).
@@ -268,5 +269,18 @@ user_tests:
     expect_exc 13, 0, .gp, 33
     mov eax, [PAGE_A]                 ; a user page: allowed
     expect eax, 0xAAAA, 34
+    ; A user write to a not-present page: W | U. A user fetch from a supervisor page (the
+    ; kernel's code): P | U | I/D (EFER.NXE is on), with RIP = CR2 = the target.
+    try .np_after
+.np: mov dword [PAGE_NP], 1
+.np_after:
+    expect_exc 14, 6, .np, 35
+    try .fetch_after
+    mov eax, test_main
+    call rax
+.fetch_after:
+    add rsp, 8
+    expect_exc 14, 0x15, test_main, 36
+    expect qword [exc_cr2], test_main, 37
     int 0x30
 user_end:
