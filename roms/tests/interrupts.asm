@@ -1,7 +1,8 @@
 ; interrupts: external interrupts from the 8259A PICs (raised through pc-testdev's IRQ-line
 ; ports 0x2000 + n) in 32-bit protected mode and in 64-bit mode: IF and the PIC mask hold them
 ; off, STI's one-instruction shadow (the `sti; hlt` idiom wakes from HLT with EIP after the
-; HLT), interrupt gates clear IF, a slave-PIC line through the cascade, EOI. SDM Vol.3 6.8.3
+; HLT), interrupt gates clear IF, a slave-PIC line through the cascade, EOI, and an interrupt
+; arriving in ring 3 (64-bit: the frame on RSP0). SDM Vol.3 6.8.3
 ; (STI), 6.12.1.3 (IF and gates); 8259A datasheet (ICWs, OCW1/OCW2).
 %include "lib.inc"
 
@@ -13,6 +14,8 @@ irq_count  equ EXC_VARS + 0x100
 irq_vector equ EXC_VARS + 0x108
 irq_rip    equ EXC_VARS + 0x110
 irq_flags  equ EXC_VARS + 0x118
+irq_cs     equ EXC_VARS + 0x120
+irq_rsp    equ EXC_VARS + 0x128
 
 ; raise LINE, VALUE: pc-testdev sets ISA line LINE to VALUE.
 %macro set_line 2
@@ -168,17 +171,47 @@ long_entry:
     expect qword [irq_count], 5, 20
     lea rax, [rel .after]
     expect qword [irq_rip], rax, 21
+
+    ; An interrupt that arrives in ring 3: delivered on RSP0 with the user CS:RIP and SS:RSP in
+    ; the frame (IOPL 3 lets ring 3 raise the line itself; the gate has DPL 0: no check for
+    ; external interrupts).
+    call setup_tss64
+    copy_section user, USER_CODE
+    to_user user_irq
+    print "back in ring 0", 10
+    expect qword [irq_count], 6, 22
+    expect qword [irq_cs], SEL_UCODE64 | 3, 23
+    expect qword [irq_rsp], RSP0_TOP - 40, 24
     pass
 
 irq_handler64:
+    mov [irq_rsp], rsp
     push rax
     push rdx
     inc qword [irq_count]
     mov rax, [rsp + 16]
     mov [irq_rip], rax
+    mov rax, [rsp + 24]
+    mov [irq_cs], rax
     set_line IRQ_LINE, 0
     mov al, 0x20
     out 0x20, al
     pop rdx
     pop rax
     iretq
+
+section user vstart=USER_CODE align=16
+bits 64
+%define PRINT_ROUTINE user_print
+print_routine user_print
+user_irq:
+    print "ring 3", 10
+    sti                               ; IOPL 3
+    set_line IRQ_LINE, 1              ; delivered right after this OUT
+.after:
+    cli
+    expect qword [irq_count], 6, 30
+    mov rax, .after
+    expect qword [irq_rip], rax, 31
+    int 0x30
+user_end:
