@@ -1,7 +1,7 @@
 ; ring_transitions: CPL 0 <-> CPL 3 in 64-bit mode: IRETQ and RETFQ to ring 3 and an interrupt
 ; gate back (the frame on the TSS's RSP0 stack), SYSCALL/SYSRET (SDM Vol.2 SYSCALL, SYSRET) and
 ; SYSENTER/SYSEXIT with REX.W (SDM Vol.2 SYSENTER, SYSEXIT) round trips, with the selectors,
-; RCX/R11 and stacks they define.
+; RCX/R11 and stacks they define; SWAPGS with the GS base MSRs.
 %include "lib.inc"
 
 %define KSTACK_SYSENTER 0x88000
@@ -25,6 +25,25 @@ long_entry:
     call setup_tss64
     print "ring transitions in 64-bit mode", 10
     copy_section user, USER_CODE
+
+    ; GS base through IA32_GS_BASE, SWAPGS with IA32_KERNEL_GS_BASE, GS-relative addressing.
+    mov qword [EXC_VARS + 0x200], 0x1111
+    mov qword [EXC_VARS + 0x300], 0x2222
+    mov ecx, 0xC0000101               ; GS_BASE
+    mov eax, EXC_VARS + 0x200
+    xor edx, edx
+    wrmsr
+    mov ecx, 0xC0000102               ; KERNEL_GS_BASE
+    mov eax, EXC_VARS + 0x300
+    wrmsr
+    expect qword [gs:0], 0x1111, 50
+    swapgs
+    expect qword [gs:0], 0x2222, 51
+    mov ecx, 0xC0000102
+    rdmsr
+    expect eax, EXC_VARS + 0x200, 52  ; the swapped-out base
+    swapgs
+    expect qword [gs:0], 0x1111, 53
 
     ; SYSCALL: EFER.SCE; STAR[47:32] = kernel CS (SS = +8); STAR[63:48] = the SYSRET base
     ; (64-bit CS = base + 16, SS = base + 8); LSTAR = the entry; SFMASK clears IF, DF and AC.
