@@ -13,11 +13,11 @@ bool IsClass(const Operand& op, RegClass cls) { return op.kind == OperandKind::k
 bool NeedsMachine(const DecodedInsn& insn) {
   using M = frontend::Mnemonic;
   switch (insn.mnemonic) {
-    case M::MOV:  // to/from control and debug registers; to a segment register
+    case M::MOV:  // to/from control, debug and segment registers (the engines have no selectors)
       return IsClass(insn.operands[0], RegClass::kCr) || IsClass(insn.operands[1], RegClass::kCr) ||
              IsClass(insn.operands[0], RegClass::kDr) || IsClass(insn.operands[1], RegClass::kDr) ||
-             IsClass(insn.operands[0], RegClass::kSeg);
-    case M::POP: return IsClass(insn.operands[0], RegClass::kSeg);
+             IsClass(insn.operands[0], RegClass::kSeg) || IsClass(insn.operands[1], RegClass::kSeg);
+    case M::PUSH: case M::POP: return IsClass(insn.operands[0], RegClass::kSeg);
     case M::LGDT: case M::LIDT: case M::SGDT: case M::SIDT: case M::LLDT: case M::LTR: case M::SLDT:
     case M::STR: case M::LMSW: case M::SMSW: case M::CLTS: case M::INVLPG: case M::INVPCID:
     case M::WBINVD: case M::INVD: case M::RDMSR: case M::WRMSR: case M::IN: case M::OUT:

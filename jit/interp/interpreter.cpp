@@ -21,6 +21,12 @@ using interp::Step;
 
 constexpr size_t kMaxBlockInsns = 64;
 
+/// The handler of every instruction of a discarded block: the run ends before the instruction
+/// (RIP is at it, it has not retired; Exit reason kInstructionLimit, so the caller just runs on).
+Step StopInDiscardedBlock(Exec& e, const interp::Uop&) {
+  e.exit = Exit{};
+  return Step::kException;
+}
 
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
   const uint16_t cs = s.seg[machine::kCs].attributes;
@@ -60,8 +66,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   if (auto it = blocks_.find(linear); it != blocks_.end()) {
     const Block& b = *it->second;
     if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical) return &b;
-    UnchainAll();  // no chain into the erased block
-    blocks_.erase(it);  // the same linear address means other code now
+    UnchainAll();  // no chain into the discarded block (it is freed at the next Run)
+    Discard(it);   // the same linear address means other code now
   }
   auto block = std::make_unique<Block>();
   block->start = rip;
@@ -115,6 +121,14 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   return result;
 }
 
+void Interpreter::Discard(std::unordered_map<uint64_t, std::unique_ptr<Block>>::iterator it) {
+  Block& b = *it->second;
+  for (size_t i = 0; i < b.insns.size(); ++i) b.uops[i].handler = &StopInDiscardedBlock;
+  b.threaded = false;
+  discarded_.push_back(std::move(it->second));
+  blocks_.erase(it);
+}
+
 void Interpreter::UnchainAll() {
   for (auto& [start, block] : blocks_) {
     block->next[0] = block->next[1] = nullptr;
@@ -126,7 +140,7 @@ void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
   for (auto it = blocks_.begin(); it != blocks_.end();) {
     // A block covers at most 64 * 15 bytes from its start: a cheap conservative overlap test.
     const uint64_t start = it->first;
-    if (start < addr + len && addr < start + kMaxBlockInsns * frontend::kMaxInsnLength) it = blocks_.erase(it);
+    if (start < addr + len && addr < start + kMaxBlockInsns * frontend::kMaxInsnLength) Discard(it++);
     else ++it;
   }
 }
@@ -136,7 +150,7 @@ void Interpreter::InvalidatePhysicalPage(uint64_t page) {
   const uint64_t frame = page >> 12;
   for (auto it = blocks_.begin(); it != blocks_.end();) {
     const Block& b = *it->second;
-    if ((b.physical >> 12) == frame || (b.physical_last >> 12) == frame) it = blocks_.erase(it);
+    if ((b.physical >> 12) == frame || (b.physical_last >> 12) == frame) Discard(it++);
     else ++it;
   }
 }
@@ -178,6 +192,7 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
 }
 
 Exit Interpreter::Run(uint64_t max_instructions) {
+  discarded_.clear();  // no handler chain runs in them now
   uint64_t retired = 0;
   Exit exit;
   const Block* block = nullptr;

@@ -93,6 +93,10 @@ class Interpreter {
  private:
   const Block* FindOrDecode(uint64_t rip, Exit& fault);
   void UnchainAll();
+  /// Takes a block out of the cache (the caller unchains first). It may be running (a store
+  /// into its own code): it is kept until the next Run(), and each of its instructions now ends
+  /// the run before executing, so that the rest is decoded afresh from the new bytes.
+  void Discard(std::unordered_map<uint64_t, std::unique_ptr<Block>>::iterator it);
   /// The index of the instruction at `rip` in `block` (the one a threaded run stopped at).
   static size_t IndexOf(const Block& block, uint64_t rip);
   const Block* NextBlock(const Block* previous, Exit& fault);
@@ -103,6 +107,7 @@ class Interpreter {
   machine::CpuState& state_;
   GuestMemory& memory_;
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  std::vector<std::unique_ptr<Block>> discarded_;  ///< freed when no handler chain can run in them
   std::array<bool, frontend::kMnemonicCount> unimplemented_reported_{};
 };
 

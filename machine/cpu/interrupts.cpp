@@ -240,7 +240,10 @@ bool SystemCpu::DeliverException(const Fault& f) {
     // Traps from the engine (INT3, INTO) arrive with RIP already past the instruction.
     const Event e{current.vector, current.has_code && HasErrorCode(current.vector), current.code, Source::kException, s_.rip};
     if (Delivery(ops).Deliver(e)) return true;
-    // Delivering it faulted: the rules of Table 6-5.
+    // Delivering it faulted: the rules of Table 6-5. A page fault updates CR2 when it is
+    // detected, even when it becomes a double fault (SDM Vol.3 6.15, Interrupt 14, a footnote;
+    // Linux's #DF handler reads CR2 to recognise a kernel stack overflow).
+    if (nested.vector == jit::vec::kPf) s_.cr2 = nested.cr2;
     const Class second = ClassOf(nested.vector);
     if (!has_first) {
       has_first = true;
@@ -269,8 +272,10 @@ bool SystemCpu::DeliverExternal(uint8_t vector) {
 }
 
 // Software interrupts (INT n, INT3, INTO, INT1) come through Emulate: see system_cpu.cpp.
-bool DeliverSoftwareInterrupt(SystemOps& ops, uint8_t vector, uint64_t return_rip) {
-  const Event e{vector, false, 0, Source::kSoftware, return_rip};
+// INT1 (ICEBP) is delivered like a hardware #DB: no gate DPL check, EXT set in error codes
+// (SDM Vol.2 INTn/INTO/INT3/INT1 "Operation", Vol.3 6.13).
+bool DeliverSoftwareInterrupt(SystemOps& ops, uint8_t vector, uint64_t return_rip, bool icebp) {
+  const Event e{vector, false, 0, icebp ? Source::kExternal : Source::kSoftware, return_rip};
   return Delivery(ops).Deliver(e);
 }
 

@@ -121,12 +121,15 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     }
     case 2: s.cr2 = v; return true;
     case 3: {
-      const bool no_flush = (s.cr4 & cr4::kPcide) && (v >> 63);
+      // With CR4.PCIDE, bit 63 asks to keep the new PCID's cached translations; it is not
+      // stored. Kiln's TLB and host-page cache are not tagged by PCID, so they always lose the
+      // non-global translations: keeping them would let the new address space use the old
+      // one's (dropping more than asked is always allowed, SDM Vol.3 4.10.4.1).
       v &= ~(uint64_t{1} << 63);
       if (o.LongMode() && (v >> 48)) return o.Gp(0);
       s.cr3 = o.LongMode() ? v : v & 0xFFFFFFFF;
       if ((s.cr0 & cr0::kPg) && (s.cr4 & cr4::kPae) && !o.LongMode() && !o.mem.LoadPdptes()) return o.Gp(0);
-      if (!no_flush) o.mem.FlushNonGlobal();
+      o.mem.FlushNonGlobal();
       o.engine.FlushTranslations();
       return true;
     }
@@ -335,6 +338,14 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         uint64_t v = to_dr ? o.GetReg(op1.reg) : 0;
         ok = MovDr(o, to_dr, to_dr ? op0.reg.index : op1.reg.index, v);
         if (ok && !to_dr) o.SetReg(op0.reg, v);
+      } else if (IsReg(op1, RegClass::kSeg)) {
+        // MOV r/m, Sreg: a memory destination gets 16 bits; a 32- or 64-bit register the
+        // selector zero-extended (SDM Vol.2 MOV, "processors of the P6 family and later").
+        if (op1.reg.index > kGs) {
+          ok = o.Ud();
+          break;
+        }
+        ok = o.WriteOperand(0, s_.seg[op1.reg.index].selector);
       } else {  // MOV Sreg, r/m16
         const unsigned seg = op0.reg.index;
         uint64_t v = 0;
@@ -345,6 +356,9 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         ok = o.ReadOperand(1, v) && o.LoadDataSegment(seg, static_cast<uint16_t>(v));
         shadow = seg == kSs;
       }
+      break;
+    case M::PUSH:  // PUSH Sreg: the selector zero-extended to the operand size
+      ok = o.Push(s_.seg[op0.reg.index].selector, insn.operand_size);
       break;
     case M::POP: {
       const unsigned seg = op0.reg.index;
@@ -461,7 +475,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         ok = o.Gp(0);
         break;
       }
-      ok = DeliverSoftwareInterrupt(o, vector, mask_ip(next));
+      ok = DeliverSoftwareInterrupt(o, vector, mask_ip(next), insn.mnemonic == M::INT1);
       advance = false;
       break;
     }

@@ -75,7 +75,14 @@ class SystemOps {
   unsigned Cpl() const { return s.cpl; }
   unsigned Iopl() const { return (s.rflags_rest >> 12) & 3; }
   uint64_t Flags() const { return jit::sem::ReadRflags(s); }
-  void SetFlags(uint64_t v) { jit::sem::WriteRflags(s, v); }
+  void SetFlags(uint64_t v) {
+    const uint64_t old = Flags();
+    jit::sem::WriteRflags(s, v);
+    // With SMAP, EFLAGS.AC decides whether supervisor code may touch user pages, and the
+    // host-page cache holds pages filled under the old value (only trapped instructions -
+    // POPF, IRET, SYSRET, event delivery - change AC).
+    if (((old ^ v) & flag::kAc) && (s.cr4 & cr4::kSmap)) mem.host_pages.Flush();
+  }
 
   // --- faults: fill in `fault`, return false ---
   bool Raise(uint8_t vector) {

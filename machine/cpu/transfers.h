@@ -17,7 +17,8 @@ bool Syscall(SystemOps& o);
 bool Sysret(SystemOps& o);
 bool Sysenter(SystemOps& o);
 bool Sysexit(SystemOps& o);
-/// INT n, INT3, INTO (software: the gate's DPL is checked) with the return address pushed.
-bool DeliverSoftwareInterrupt(SystemOps& o, uint8_t vector, uint64_t return_rip);
+/// INT n, INT3, INTO (software: the gate's DPL is checked) with the return address pushed;
+/// `icebp`: INT1, delivered like a hardware #DB (no DPL check).
+bool DeliverSoftwareInterrupt(SystemOps& o, uint8_t vector, uint64_t return_rip, bool icebp = false);
 
 }  // namespace kiln::machine

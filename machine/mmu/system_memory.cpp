@@ -2,7 +2,9 @@
 // host-page cache.
 #include "machine/mmu/system_memory.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace kiln::machine {
 namespace {
@@ -52,12 +54,16 @@ uint64_t SystemMemory::LinearMask() const {
 }
 
 bool SystemMemory::LoadPdptes() {
+  // All four are checked before any is loaded: on #GP the instruction has no effect, and the
+  // registers keep translating with the old values (SDM Vol.3 4.4.1).
+  uint64_t loaded[4];
   for (unsigned i = 0; i < 4; ++i) {
     const uint64_t e = LoadEntry((s_.cr3 & 0xFFFFFFE0u) + 8 * i, 8);
     // Reserved: bits 1-2, 5-8 and above MAXPHYADDR (48) when present (SDM Vol.3 4.4.1).
     if ((e & 1) && ((e & 0x1E6) || (e >> 48))) return false;
-    pdptes_[i] = e;
+    loaded[i] = e;
   }
+  std::copy(std::begin(loaded), std::end(loaded), pdptes_);
   FlushAll();
   return true;
 }
