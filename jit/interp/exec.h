@@ -82,6 +82,7 @@ class Exec {
       case RegClass::kGpr8High: return (s.gpr[r.index & 3] >> 8) & 0xFF;
       case RegClass::kGpr16: return v & 0xFFFF;
       case RegClass::kGpr32: return v & 0xFFFFFFFF;
+      case RegClass::kSeg: return r.index < 6 ? s.seg[r.index].selector : 0;  // MOV r/m, Sreg; PUSH Sreg
       default: return v;
     }
   }

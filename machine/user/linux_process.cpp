@@ -115,6 +115,11 @@ std::unique_ptr<LinuxProcess> LinuxProcess::Load(std::span<const uint8_t> elf_by
   CpuState& s = p->state_;
   s.efer = efer::kLme | efer::kLma | efer::kSce;
   s.seg[kCs].attributes = seg_attr::kLong;
+  // The selectors Linux gives a 64-bit process (__USER_CS, __USER_DS; the others null), which
+  // MOV r, Sreg and PUSH Sreg read.
+  s.seg[kCs].selector = 0x33;
+  s.seg[kSs].selector = 0x2B;
+  s.cpl = 3;
   s.cpu_model = &p->options_.cpu_model;
   s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT: as Linux runs user programs (#XM -> SIGFPE)
   s.cr0 |= 1u << 5;                 // NE: x87 errors raise #MF (SIGFPE), as under Linux

@@ -242,5 +242,19 @@ TEST(Interpreter, InvalidateCode_SeesNewBytes) {
   EXPECT_EQ(m.state.gpr[0], 2u);
 }
 
+TEST(Interpreter, SegmentRegistersReadAsTheirSelectors) {
+  // mov ax, ss; mov ebx, cs; push fs; pop rcx; hlt
+  Machine m("668cd08ccb0fa059f4");
+  m.state.seg[machine::kSs].selector = 0x2B;
+  m.state.seg[machine::kCs].selector = 0x33;
+  m.state.seg[machine::kFs].selector = 0x63;
+  m.state.gpr[machine::kRax] = 0x1111111111111111;
+  const jit::Exit e = m.Run();
+  EXPECT_EQ(e.reason, jit::ExitReason::kHalt);
+  EXPECT_EQ(m.state.gpr[machine::kRax], 0x111111111111002Bu);  // a 16-bit destination merges
+  EXPECT_EQ(m.state.gpr[machine::kRbx], 0x33u);                // a 32-bit one zero-extends
+  EXPECT_EQ(m.state.gpr[machine::kRcx], 0x63u);
+}
+
 }  // namespace
 }  // namespace kiln::test
