@@ -20,13 +20,16 @@ struct CpuModel {
                        (1u << 25) | (1u << 26);
   // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4.1, SSE4.2, MOVBE, POPCNT, AES (no RDRAND:
   // bit 30; no OSXSAVE/AVX until the AVX work).
-  uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 22) |
-                       (1u << 23) | (1u << 25);
+  // PCID (bit 17): the system CPU takes CR4.PCIDE and the CR3 no-flush bit (machine/cpu/).
+  uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 17) | (1u << 19) | (1u << 20) |
+                       (1u << 22) | (1u << 23) | (1u << 25);
   // BMI1, BMI2, ADX, and ERMS (bit 9): REP MOVSB/STOSB run as bulk copies and fills, so glibc
   // and kernels may use them for memcpy/memset.
-  uint32_t leaf7_ebx = (1u << 3) | (1u << 8) | (1u << 9) | (1u << 19);
-  // 0x80000001 EDX: SYSCALL, NX, LM; ECX: LAHF/SAHF in 64-bit mode, LZCNT (ABM).
-  uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 29);
+  // SMEP (bit 7) and SMAP (bit 20, with STAC/CLAC) are enforced by the page walker.
+  uint32_t leaf7_ebx = (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 19) | (1u << 20);
+  // 0x80000001 EDX: SYSCALL, NX, 1-GByte pages (bit 26), LM; ECX: LAHF/SAHF in 64-bit mode,
+  // LZCNT (ABM).
+  uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29);
   uint32_t ext1_ecx = (1u << 0) | (1u << 5);
 };
 

@@ -28,7 +28,7 @@ bool NeedsMachine(const DecodedInsn& insn) {
     case M::LDS: case M::LES: case M::LFS: case M::LGS: case M::LSS: case M::LAR: case M::LSL:
     case M::VERR: case M::VERW: case M::ARPL: case M::XSETBV: case M::XGETBV: case M::RDTSCP:
     case M::RDPID: case M::MONITOR: case M::MWAIT: case M::RDPMC: case M::RSM:
-    case M::POPF: case M::POPFD: case M::POPFQ: case M::RDTSC:
+    case M::POPF: case M::POPFD: case M::POPFQ: case M::RDTSC: case M::STAC: case M::CLAC:
       return true;  // (far JMP/CALL through memory decode as JMPF/CALLF too)
     default: return false;
   }

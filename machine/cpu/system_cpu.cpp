@@ -7,6 +7,7 @@
 
 #include "frontend/disasm/printer.h"
 #include "machine/cpu/msr.h"
+#include "machine/cpu_model.h"
 #include "machine/cpu/system_ops.h"
 #include "machine/cpu/transfers.h"
 
@@ -136,9 +137,15 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     case 4: {
       // The bits Kiln implements; the rest are reserved (#GP). No VME/PVI (virtual-8086
       // extensions), no UMIP, FSGSBASE, OSXSAVE, PKE, LA57 yet: CPUID does not advertise them.
-      constexpr uint64_t kKnown = cr4::kTsd | cr4::kDe | cr4::kPse | cr4::kPae | cr4::kMce | cr4::kPge |
-                                  cr4::kPce | cr4::kOsfxsr | cr4::kOsxmmexcpt | cr4::kPcide | cr4::kSmep | cr4::kSmap;
-      if (v & ~kKnown) return o.Gp(0);
+      // PCIDE, SMEP and SMAP only when the CPU model advertises them.
+      static const CpuModel kDefaultModel;
+      const CpuModel& model = s.cpu_model ? *s.cpu_model : kDefaultModel;
+      uint64_t known = cr4::kTsd | cr4::kDe | cr4::kPse | cr4::kPae | cr4::kMce | cr4::kPge | cr4::kPce |
+                       cr4::kOsfxsr | cr4::kOsxmmexcpt;
+      if (model.leaf1_ecx & (1u << 17)) known |= cr4::kPcide;
+      if (model.leaf7_ebx & (1u << 7)) known |= cr4::kSmep;
+      if (model.leaf7_ebx & (1u << 20)) known |= cr4::kSmap;
+      if (v & ~known) return o.Gp(0);
       if (o.LongMode() && !(v & cr4::kPae)) return o.Gp(0);
       if ((v & cr4::kPcide) && !(s.cr4 & cr4::kPcide) && ((s.cr3 & 0xFFF) || !o.LongMode())) return o.Gp(0);
       s.cr4 = v;
@@ -526,6 +533,17 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
       s_.gpr[kRax] = tsc & 0xFFFFFFFF;
       s_.gpr[kRdx] = tsc >> 32;
       if (insn.mnemonic == M::RDTSCP) s_.gpr[kRcx] = s_.tsc_aux & 0xFFFFFFFF;
+      break;
+    }
+    case M::STAC: case M::CLAC: {
+      // #UD at CPL > 0 or without SMAP (SDM Vol.2 STAC); AC decides SMAP for explicit accesses.
+      static const CpuModel kDefaultModel;
+      const CpuModel& model = s_.cpu_model ? *s_.cpu_model : kDefaultModel;
+      if (!(model.leaf7_ebx & (1u << 20)) || (o.Protected() && o.Cpl() > 0) || o.V86()) {
+        ok = o.Ud();
+        break;
+      }
+      o.SetFlags(insn.mnemonic == M::STAC ? o.Flags() | flag::kAc : o.Flags() & ~flag::kAc);
       break;
     }
     case M::XGETBV: case M::XSETBV: ok = o.Ud(); break;  // no XSAVE advertised: CR4.OSXSAVE cannot be set
