@@ -160,10 +160,13 @@ bool ExecuteSystem(Exec& e, Step& step) {
   switch (e.insn.mnemonic) {
     case Mnemonic::CPUID: {
       static const sem::CpuModel kDefaultModel;
-      const sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
+      const bool leaf_is_one = static_cast<uint32_t>(s.gpr[machine::kRax]) == 1;
+      sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
                                             static_cast<uint32_t>(s.gpr[machine::kRcx]));
       s.gpr[machine::kRax] = r.eax;
       s.gpr[machine::kRbx] = r.ebx;
+      // OSXSAVE (leaf 1 ECX bit 27) mirrors CR4.OSXSAVE when the model has XSAVE (bit 26).
+      if (leaf_is_one && (r.ecx & (1u << 26)) && (s.cr4 & (1u << 18))) r.ecx |= 1u << 27;
       s.gpr[machine::kRcx] = r.ecx;
       s.gpr[machine::kRdx] = r.edx;
       step = e.Next();
@@ -177,6 +180,22 @@ bool ExecuteSystem(Exec& e, Step& step) {
       const uint64_t now = s.retired + (e.uop ? e.uop->position : 0);
       s.gpr[machine::kRax] = now & 0xFFFFFFFF;
       s.gpr[machine::kRdx] = now >> 32;
+      step = e.Next();
+      return true;
+    }
+    case Mnemonic::XGETBV: {
+      // XCR0 (ECX = 0) in user mode (a full machine traps XGETBV to machine/ first); #UD without
+      // CR4.OSXSAVE, #GP(0) for any other register (no XINUSE: CPUID leaf 0Dh is not offered).
+      if (!(s.cr4 & (1u << 18))) {
+        step = e.Raise(vec::kUd);
+        return true;
+      }
+      if (static_cast<uint32_t>(s.gpr[machine::kRcx]) != 0) {
+        step = e.RaiseWithCode(vec::kGp, 0);
+        return true;
+      }
+      s.gpr[machine::kRax] = s.xcr0 & 0xFFFFFFFF;
+      s.gpr[machine::kRdx] = s.xcr0 >> 32;
       step = e.Next();
       return true;
     }

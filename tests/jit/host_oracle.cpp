@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cpuid.h>
+
 #include <cstring>
 
 #if defined(__has_feature)
@@ -39,6 +41,8 @@ constexpr uint64_t kMxcsrOut = kScratch + 0x608;
 constexpr uint64_t kMxcsrHost = kScratch + 0x610;  // the C code's MXCSR, restored after a case
 constexpr uint64_t kMmIn = kScratch + 0x700;       // 8 x u64 (MMX cases)
 constexpr uint64_t kMmOut = kScratch + 0x740;      // 8 x u64
+constexpr uint64_t kYmmHiIn = kScratch + 0x800;   // 16 x 16 bytes (YMM cases)
+constexpr uint64_t kYmmHiOut = kScratch + 0x900;  // 16 x 16 bytes
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
 // Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
@@ -124,11 +128,56 @@ void StoreMmx(Emitter& e) {
   e.Bytes({0x0F, 0x77});
 }
 
+// YMM cases: vinserti128 ymmN, ymmN, [in], 1 after the prologue (which loaded the low halves);
+// vextracti128 [out], ymmN, 1 and VZEROUPPER before the epilogue. Three-byte VEX, map 0F3A,
+// VEX.256.66.W0, ModRM 00 reg 100 + SIB 25 (absolute disp32).
+void YmmUpper(Emitter& e, uint8_t opcode, unsigned reg, unsigned vvvv, uint64_t addr) {
+  e.Byte(0xC4);
+  e.Byte(static_cast<uint8_t>((reg < 8 ? 0x80 : 0) | 0x60 | 3));
+  e.Byte(static_cast<uint8_t>(((~vvvv & 15) << 3) | 0x04 | 0x01));
+  e.Byte(opcode);
+  e.Byte(static_cast<uint8_t>(0x04 | (reg & 7) << 3));
+  e.Byte(0x25);
+  e.Disp32(addr);
+  e.Byte(1);
+}
+void LoadYmmUpper(Emitter& e) {
+  for (unsigned x = 0; x < 16; ++x) YmmUpper(e, 0x38, x, x, kYmmHiIn + 16 * x);
+}
+void StoreYmmUpper(Emitter& e) {
+  for (unsigned x = 0; x < 16; ++x) YmmUpper(e, 0x39, x, 0, kYmmHiOut + 16 * x);
+  e.Bytes({0xC5, 0xF8, 0x77});  // vzeroupper
+}
+
+// Where the signal frame's XSAVE area (the kernel's standard format) keeps YMM_Hi128: CPUID
+// leaf 0Dh, sub-leaf 2, EBX; 0 when the host has no AVX state.
+uint32_t g_ymm_offset = 0;
+void FindYmmOffset() {
+  unsigned a, b, c, d;
+  if (__get_cpuid_max(0, nullptr) >= 0xD && __get_cpuid_count(0xD, 2, &a, &b, &c, &d) && a == 256) g_ymm_offset = b;
+}
+
+// At a fault in a YMM case: the upper halves from the XSAVE area after the FXSAVE image (its
+// software bytes carry FP_XSTATE_MAGIC1), zero when XSTATE_BV says they are in their initial state.
+void YmmUpperFromSignalContext(const ucontext_t* uc) {
+  auto* out = reinterpret_cast<uint8_t*>(kYmmHiOut);
+  std::memset(out, 0, 256);
+  const auto* fx = reinterpret_cast<const uint8_t*>(uc->uc_mcontext.fpregs);
+  if (!fx || g_ymm_offset == 0) return;
+  uint32_t magic;
+  std::memcpy(&magic, fx + 464, 4);
+  if (magic != 0x46505853u) return;
+  uint64_t xstate_bv;
+  std::memcpy(&xstate_bv, fx + 512, 8);
+  if (xstate_bv & 4) std::memcpy(out, fx + g_ymm_offset, 256);
+}
+
 // prologue + case + epilogue, callable as void(*)().
-std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
+std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx, bool ymm) {
   Emitter e;
   Prologue(e);
   if (mmx) LoadMmx(e);
+  if (ymm) LoadYmmUpper(e);
   e.code.insert(e.code.end(), body.begin(), body.end());
   for (unsigned r = 0; r < 16; ++r) e.Store(r, kOutRegs + 8 * r);
   e.MovRspImm(kStackTop);
@@ -136,6 +185,7 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
   e.Bytes({0x8F, 0x04, 0x25});  // pop qword [kFlagsOut]
   e.Disp32(kFlagsOut);
   if (mmx) StoreMmx(e);
+  if (ymm) StoreYmmUpper(e);
   Epilogue(e);
   return e.code;
 }
@@ -194,6 +244,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     auto* mm = reinterpret_cast<uint64_t*>(kMmOut);
     for (int i = 0; i < 8; ++i) std::memcpy(&mm[i], fp->_st[i].significand, 8);  // ST(i) = MMi: TOP is 0 after the MOVQ loads
   }
+  YmmUpperFromSignalContext(static_cast<const ucontext_t*>(context));
   g_signal = sig;
   g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
   siglongjmp(g_jump, 1);
@@ -217,9 +268,10 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
   uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
+  FindYmmOffset();
   for (size_t i = 0; i < cases.size(); ++i) {
     const OracleCase& c = cases[i];
-    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code, c.mmx);
+    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code, c.mmx, c.ymm);
     std::memcpy(code, wrapped.data(), wrapped.size());
     __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
     std::memcpy(data, c.in.data, kOracleDataSize);
@@ -229,6 +281,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     *reinterpret_cast<uint32_t*>(kMxcsrIn) = c.in.mxcsr;
     *reinterpret_cast<uint32_t*>(kMxcsrHost) = 0x1F80;
     std::memcpy(reinterpret_cast<void*>(kMmIn), c.in.mm, sizeof c.in.mm);
+    std::memcpy(reinterpret_cast<void*>(kYmmHiIn), c.in.ymm_hi, sizeof c.in.ymm_hi);
     std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
     OracleResult& r = results[i];
     g_signal = 0;
@@ -240,6 +293,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
       const uint32_t mxcsr = 0x1F80;
       asm volatile("cld\n\tldmxcsr %0" : : "m"(mxcsr));
       if (c.mmx) asm volatile("emms");
+      if (c.ymm) asm volatile(".byte 0xc5, 0xf8, 0x77");  // vzeroupper
     }
     r.signal = g_signal;
     r.trap = g_trap;
@@ -248,6 +302,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     std::memcpy(r.out.xmm, reinterpret_cast<const void*>(kXmmOut), sizeof r.out.xmm);
     r.out.mxcsr = *reinterpret_cast<const uint32_t*>(kMxcsrOut);
     if (c.mmx) std::memcpy(r.out.mm, reinterpret_cast<const void*>(kMmOut), sizeof r.out.mm);
+    if (c.ymm) std::memcpy(r.out.ymm_hi, reinterpret_cast<const void*>(kYmmHiOut), sizeof r.out.ymm_hi);
     std::memcpy(r.out.data, data, kOracleDataSize);
   }
   _exit(0);

@@ -23,6 +23,7 @@ struct OracleState {
   alignas(16) uint8_t xmm[16][16] = {};  ///< XMM0-15, little-endian lanes
   uint32_t mxcsr = 0x1F80;
   uint64_t mm[8] = {};  ///< MM0-7: loaded and read back only in cases with `mmx` set
+  alignas(16) uint8_t ymm_hi[16][16] = {};  ///< bits 128-255 of YMM0-15: only in cases with `ymm` set
   uint8_t data[kOracleDataSize] = {};
 };
 
@@ -36,6 +37,7 @@ struct OracleCase {
   OracleState in;
   OracleMode mode = OracleMode::k64;
   bool mmx = false;  ///< 64-bit mode only: MM0-7 loaded from `in.mm` (the x87 unit in MMX state)
+  bool ymm = false;  ///< 64-bit mode only: bits 128-255 of YMM0-15 loaded from `in.ymm_hi` and read back
 };
 
 struct OracleResult {

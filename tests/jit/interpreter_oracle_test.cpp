@@ -26,19 +26,25 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   // KILN_ORACLE_MIX=sse-ext: only the SSE3-4.2/AES/MMX generator (to iterate on those quickly).
   const char* mix = std::getenv("KILN_ORACLE_MIX");
   const bool only_extensions = mix && std::string(mix) == "sse-ext";
+  // KILN_ORACLE_MIX=avx: only VEX instructions; avx:GROUP (avx fp, avx int, avx move, avx2): one
+  // group of them.
+  const bool only_avx = mix && std::string(mix).starts_with("avx");
+  const std::string avx_group = only_avx && std::string(mix).size() > 4 ? std::string(mix).substr(4) : "";
   std::mt19937_64 rng(0x4F5241434C45);
   long mismatches = 0, faults = 0;
   std::map<std::string, long> per_group;
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
-    for (long i = 0; i < batch; ++i) cases.push_back(only_extensions ? (i % 3 == 2   ? RandomMmxCase(rng)
+    for (long i = 0; i < batch; ++i) cases.push_back(only_avx ? RandomAvxCase(rng, avx_group.empty() ? nullptr : avx_group.c_str())
+                      : only_extensions ? (i % 3 == 2   ? RandomMmxCase(rng)
                                          : i % 6 == 1 ? RandomSseExtensionCase(rng, OracleMode::k32)
                                                       : RandomSseExtensionCase(rng))
                       : i % 4 == 3 ? RandomBranchCase(rng)
                       : i % 8 == 1 ? RandomStringCase(rng)
                       : i % 8 == 2 ? RandomSseExtensionCase(rng)
                       : i % 16 == 5 ? RandomMmxCase(rng)
+                      : i % 16 == 9 ? RandomAvxCase(rng)
                       : i % 32 == 13 ? RandomSseExtensionCase(rng, OracleMode::k32)
                                    : RandomCase(rng));
     std::vector<OracleResult> host;
