@@ -161,12 +161,17 @@ bool ExecuteSystem(Exec& e, Step& step) {
     case Mnemonic::CPUID: {
       static const sem::CpuModel kDefaultModel;
       const bool leaf_is_one = static_cast<uint32_t>(s.gpr[machine::kRax]) == 1;
+      const bool leaf_is_seven = static_cast<uint32_t>(s.gpr[machine::kRax]) == 7;
       sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
                                             static_cast<uint32_t>(s.gpr[machine::kRcx]));
       s.gpr[machine::kRax] = r.eax;
-      s.gpr[machine::kRbx] = r.ebx;
       // OSXSAVE (leaf 1 ECX bit 27) mirrors CR4.OSXSAVE when the model has XSAVE (bit 26).
       if (leaf_is_one && (r.ecx & (1u << 26)) && (s.cr4 & (1u << 18))) r.ecx |= 1u << 27;
+      // A full machine (machine/cpu) does not implement XSETBV or CR4.OSXSAVE yet: there CPUID
+      // hides XSAVE and what needs it (FMA, AVX, F16C; AVX2), so that a kernel does not try them.
+      if (s.trap_system && leaf_is_one) r.ecx &= ~((1u << 12) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29));
+      if (s.trap_system && leaf_is_seven) r.ebx &= ~(1u << 5);
+      s.gpr[machine::kRbx] = r.ebx;
       s.gpr[machine::kRcx] = r.ecx;
       s.gpr[machine::kRdx] = r.edx;
       step = e.Next();
