@@ -44,7 +44,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
                       : i % 8 == 1 ? RandomStringCase(rng)
                       : i % 8 == 2 ? RandomSseExtensionCase(rng)
                       : i % 16 == 5 ? RandomMmxCase(rng)
-                      : i % 16 == 9 ? RandomAvxCase(rng)
+                      : i % 16 == 6 ? RandomAvxCase(rng)
                       : i % 32 == 13 ? RandomSseExtensionCase(rng, OracleMode::k32)
                                    : RandomCase(rng));
     std::vector<OracleResult> host;
