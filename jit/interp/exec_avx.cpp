@@ -682,8 +682,8 @@ bool RunLegacyLane(Exec& e, Mnemonic legacy, unsigned lane, bool shift_immediate
   li.encoding = frontend::Encoding::kLegacy;
   li.mnemonic = legacy;
   li.prefixes.vex_l = 0;
-  // PCMPESTRI/M take 64-bit lengths with REX.W, the VEX forms with VEX.W.
-  if (in.prefixes.vex_w) li.prefixes.rex |= 0x48;
+  // PCMPESTRI/M take 64-bit lengths with REX.W, the VEX forms with VEX.W (in 64-bit mode only).
+  if (in.prefixes.vex_w && in.mode == frontend::CpuMode::k64) li.prefixes.rex |= 0x48;
   const int count = in.operand_count;
   // Which VEX operands become the legacy ones: dest (scratch) from `first`, then the rest.
   int first = 0, rest = 1;
@@ -812,6 +812,12 @@ bool ExecuteAvx(Exec& e, Step& step) {
   }
   if (e.s.cr0 & 8) {  // CR0.TS: #NM
     step = e.Raise(vec::kNm);
+    return true;
+  }
+  // VPINSRD/VPEXTRD with VEX.W1 are VPINSRQ/VPEXTRQ, which do not exist outside 64-bit mode (the
+  // host raises #UD; the decoder gives the D forms there).
+  if ((m == M::VPINSRD || m == M::VPEXTRD) && e.insn.prefixes.vex_w && e.mode != frontend::CpuMode::k64) {
+    step = e.Raise(vec::kUd);
     return true;
   }
   using Op = fp::ArithOp;

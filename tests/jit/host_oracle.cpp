@@ -195,10 +195,11 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx, bool ymm) 
 // epilogue. Linux gives a 64-bit process null DS and ES, which compatibility mode cannot use: they
 // get SS's flat data selector first (64-bit code ignores them, so they are not restored). The code
 // is assembled at `at` (its address decides the far-jump targets).
-std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
+std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at, bool ymm) {
   Emitter e;
   e.Bytes({0x8C, 0xD0, 0x8E, 0xD8, 0x8E, 0xC0});  // mov eax, ss / mov ds, eax / mov es, eax
   Prologue(e);
+  if (ymm) LoadYmmUpper(e);  // still in 64-bit mode
   const size_t far_pointer_disp = e.code.size() + 3;
   e.Bytes({0xFF, 0x2C, 0x25});  // jmp far m16:32 [abs32], patched below
   e.Disp32(0);
@@ -216,6 +217,7 @@ std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
   e.Bytes({static_cast<uint8_t>(kUser64Cs), 0});
   const uint64_t back_at = at + e.code.size();
   for (int i = 0; i < 4; ++i) e.code[back_offset + i] = static_cast<uint8_t>(back_at >> (8 * i));
+  if (ymm) StoreYmmUpper(e);  // back in 64-bit mode
   Epilogue(e);
   const uint64_t pointer_at = at + e.code.size();  // m16:32 for the jump in
   e.Disp32(body_at);
@@ -271,7 +273,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   FindYmmOffset();
   for (size_t i = 0; i < cases.size(); ++i) {
     const OracleCase& c = cases[i];
-    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code, c.mmx, c.ymm);
+    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase, c.ymm) : Wrap(c.code, c.mmx, c.ymm);
     std::memcpy(code, wrapped.data(), wrapped.size());
     __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
     std::memcpy(data, c.in.data, kOracleDataSize);

@@ -37,7 +37,7 @@ struct OracleCase {
   OracleState in;
   OracleMode mode = OracleMode::k64;
   bool mmx = false;  ///< 64-bit mode only: MM0-7 loaded from `in.mm` (the x87 unit in MMX state)
-  bool ymm = false;  ///< 64-bit mode only: bits 128-255 of YMM0-15 loaded from `in.ymm_hi` and read back
+  bool ymm = false;  ///< bits 128-255 of YMM0-15 loaded from `in.ymm_hi` and read back (YMM0-7 in k32)
 };
 
 struct OracleResult {

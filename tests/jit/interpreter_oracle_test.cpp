@@ -36,7 +36,8 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
-    for (long i = 0; i < batch; ++i) cases.push_back(only_avx ? RandomAvxCase(rng, avx_group.empty() ? nullptr : avx_group.c_str())
+    for (long i = 0; i < batch; ++i) cases.push_back(only_avx ? RandomAvxCase(rng, avx_group.empty() ? nullptr : avx_group.c_str(),
+                                                                 i % 6 == 1 ? OracleMode::k32 : OracleMode::k64)
                       : only_extensions ? (i % 3 == 2   ? RandomMmxCase(rng)
                                          : i % 6 == 1 ? RandomSseExtensionCase(rng, OracleMode::k32)
                                                       : RandomSseExtensionCase(rng))

@@ -55,9 +55,9 @@ OracleCase RandomMmxCase(std::mt19937_64& rng);
 const char* SseExtensionGroupOf(const frontend::DecodedInsn& insn);
 
 /// 1-4 VEX-encoded AVX/AVX2 instructions (oracle_cases_avx.cpp) with YMM0-15 loaded
-/// (OracleCase::ymm) from random or edge lanes; `only`: one group ("avx fp", "avx int",
-/// "avx move", "avx2", "fma", "f16c", "gather") or nullptr for all.
-OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only = nullptr);
+/// (OracleCase::ymm) from random or edge lanes, in 64-bit or compatibility mode; `only`: one
+/// group ("avx fp", "avx int", "avx move", "avx2", "fma", "f16c", "gather") or nullptr for all.
+OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only = nullptr, OracleMode mode = OracleMode::k64);
 
 /// The oracle group of a VEX-encoded vector instruction, or nullptr.
 const char* AvxGroupOf(const frontend::DecodedInsn& insn);

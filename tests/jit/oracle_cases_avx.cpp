@@ -46,9 +46,11 @@ bool TakesImmediate(unsigned map, uint8_t opcode) {
   return map == 1 && ((opcode >= 0x70 && opcode <= 0x73) || opcode == 0xC2 || (opcode >= 0xC4 && opcode <= 0xC6));
 }
 
-std::vector<uint8_t> EncodeVex(std::mt19937_64& rng, unsigned map, uint8_t opcode) {
+std::vector<uint8_t> EncodeVex(std::mt19937_64& rng, unsigned map, uint8_t opcode, OracleMode mode) {
   const unsigned pp = rng() % 4 == 0 ? static_cast<unsigned>(rng() % 4) : (map == 1 ? static_cast<unsigned>(rng() % 4) : 1);
-  const unsigned reg = rng() & 15, vvvv = rng() & 15, rm = rng() & 15;
+  // Compatibility mode has eight registers (and VEX.R/X/B must be 1 there).
+  const unsigned regs = mode == OracleMode::k32 ? 7 : 15;
+  const unsigned reg = rng() & regs, vvvv = rng() & regs, rm = rng() & regs;
   const unsigned l = rng() & 1, w = rng() % 4 == 0 ? 1 : 0;
   const bool memory = rng() % 3 == 0;
   const unsigned r_bar = reg < 8, b_bar = memory || rm < 8;
@@ -65,7 +67,7 @@ std::vector<uint8_t> EncodeVex(std::mt19937_64& rng, unsigned map, uint8_t opcod
   const bool gather = memory && map == 2 && opcode >= 0x90 && opcode <= 0x93;
   if (gather) {
     // VSIB: [rbx + vector index * scale + disp8]; the index register's X bit is VEX.X.
-    const unsigned index = rng() & 15;
+    const unsigned index = rng() & regs;
     if (b[0] == 0xC4 && index >= 8) b[1] = static_cast<uint8_t>(b[1] & ~0x40);
     else if (b[0] == 0xC5) return {};  // needs the three-byte form
     b.push_back(static_cast<uint8_t>(0x44 | (reg & 7) << 3));
@@ -111,16 +113,16 @@ bool Usable(const DecodedInsn& insn) {
   return true;
 }
 
-std::vector<uint8_t> RandomAvxInsn(std::mt19937_64& rng, const char* only) {
+std::vector<uint8_t> RandomAvxInsn(std::mt19937_64& rng, const char* only, OracleMode mode) {
   for (;;) {
     std::vector<uint8_t> b;
     switch (rng() % 4) {
-      case 0: case 1: b = EncodeVex(rng, 1, kMap0F[rng() % std::size(kMap0F)]); break;
-      case 2: b = EncodeVex(rng, 2, kMap0F38[rng() % std::size(kMap0F38)]); break;
-      default: b = EncodeVex(rng, 3, kMap0F3A[rng() % std::size(kMap0F3A)]); break;
+      case 0: case 1: b = EncodeVex(rng, 1, kMap0F[rng() % std::size(kMap0F)], mode); break;
+      case 2: b = EncodeVex(rng, 2, kMap0F38[rng() % std::size(kMap0F38)], mode); break;
+      default: b = EncodeVex(rng, 3, kMap0F3A[rng() % std::size(kMap0F3A)], mode); break;
     }
     DecodedInsn insn;
-    if (b.empty() || frontend::Decode(b, frontend::CpuMode::k64, insn) != frontend::DecodeStatus::kOk || !Usable(insn))
+    if (b.empty() || frontend::Decode(b, CpuModeOf(mode), insn) != frontend::DecodeStatus::kOk || !Usable(insn))
       continue;
     if (only && std::string_view(AvxGroupOf(insn)) != only) continue;
     b.resize(insn.length);
@@ -130,8 +132,8 @@ std::vector<uint8_t> RandomAvxInsn(std::mt19937_64& rng, const char* only) {
 
 }  // namespace
 
-OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only) {
-  OracleCase c = RandomCase(rng);
+OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only, OracleMode mode) {
+  OracleCase c = RandomCase(rng, mode);
   c.code.clear();
   c.ymm = true;
   OracleState upper;
@@ -139,12 +141,12 @@ OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only) {
   std::memcpy(c.in.ymm_hi, upper.xmm, sizeof c.in.ymm_hi);
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i) {
-    const auto insn = RandomAvxInsn(rng, only);
+    const auto insn = RandomAvxInsn(rng, only, mode);
     c.code.insert(c.code.end(), insn.begin(), insn.end());
     // A gather's index register gets small indices (within the data page, mostly), dwords or
     // qwords; the mask register keeps its random sign bits.
     DecodedInsn d;
-    frontend::Decode(insn, frontend::CpuMode::k64, d);
+    frontend::Decode(insn, CpuModeOf(mode), d);
     if (d.operand_count < 2 || d.operands[1].kind != OperandKind::kMem || !d.operands[1].index.valid() ||
         (d.operands[1].index.cls != RegClass::kXmm && d.operands[1].index.cls != RegClass::kYmm))
       continue;
@@ -155,7 +157,7 @@ OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only) {
       const int64_t v = rng() % 16 == 0 ? static_cast<int64_t>(rng()) : static_cast<int64_t>(rng() % 128) - 32;
       std::memcpy(idx + k, &v, qwords ? 8 : 4);
     }
-    const unsigned r = d.operands[1].index.index & 15;
+    const unsigned r = d.operands[1].index.index & 15;  // (an index above 7 cannot occur in k32)
     std::memcpy(c.in.xmm[r], idx, 16);
     std::memcpy(c.in.ymm_hi[r], idx + 16, 16);
   }
