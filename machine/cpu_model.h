@@ -18,15 +18,16 @@ struct CpuModel {
   // x86-64 program may assume (the FP/vector issue completes x87).
   uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
                        (1u << 25) | (1u << 26);
-  // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CMPXCHG16B, SSE4.1, SSE4.2, MOVBE, POPCNT, AES (no RDRAND:
-  // bit 30; no OSXSAVE/AVX until the AVX work).
-  // PCID (bit 17): the system CPU takes CR4.PCIDE and the CR3 no-flush bit (machine/cpu/).
-  uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 17) | (1u << 19) | (1u << 20) |
-                       (1u << 22) | (1u << 23) | (1u << 25);
-  // BMI1, BMI2, ADX, and ERMS (bit 9): REP MOVSB/STOSB run as bulk copies and fills, so glibc
-  // and kernels may use them for memcpy/memset.
-  // SMEP (bit 7) and SMAP (bit 20, with STAC/CLAC) are enforced by the page walker.
-  uint32_t leaf7_ebx = (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 19) | (1u << 20);
+  // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA, CMPXCHG16B, PCID (bit 17: the system CPU takes
+  // CR4.PCIDE and the CR3 no-flush bit), SSE4.1, SSE4.2, MOVBE, POPCNT, AES, XSAVE (XGETBV only:
+  // XSAVE/XRSTOR themselves are not implemented yet; OSXSAVE, bit 27, mirrors CR4.OSXSAVE and is
+  // set by the CPUID instruction), AVX, F16C (no RDRAND: bit 30).
+  uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 19) |
+                       (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 26) | (1u << 28) | (1u << 29);
+  // BMI1, AVX2, SMEP (bit 7), BMI2, ADX, SMAP (bit 20, with STAC/CLAC), and ERMS (bit 9): REP
+  // MOVSB/STOSB run as bulk copies and fills, so glibc and kernels may use them for memcpy/memset.
+  // SMEP and SMAP are enforced by the page walker.
+  uint32_t leaf7_ebx = (1u << 3) | (1u << 5) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 19) | (1u << 20);
   // 0x80000001 EDX: SYSCALL, NX, 1-GByte pages (bit 26), LM; ECX: LAHF/SAHF in 64-bit mode,
   // LZCNT (ABM).
   uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29);
@@ -35,12 +36,20 @@ struct CpuModel {
 
 /// The models `-cpu NAME` accepts: "kiln" (the default: everything Kiln implements), "x86-64"
 /// (the x86-64 baseline of the psABI, level 1: no SSE3-4.2, POPCNT, MOVBE, CMPXCHG16B, LAHF in
-/// 64-bit mode, AES, PCLMULQDQ, BMI, ADX, LZCNT, ERMS), which makes programs take their baseline
-/// code paths, and "x86-64-v2" (level 2: level 1 plus CMPXCHG16B, LAHF/SAHF, POPCNT, SSE3, SSSE3,
-/// SSE4.1, SSE4.2).
+/// 64-bit mode, AES, PCLMULQDQ, BMI, ADX, LZCNT, ERMS, XSAVE, AVX, AVX2, FMA, F16C), which makes
+/// programs take their baseline code paths, "x86-64-v2" (level 2: level 1 plus CMPXCHG16B,
+/// LAHF/SAHF, POPCNT, SSE3, SSSE3, SSE4.1, SSE4.2) and "x86-64-v3" (level 3: level 2 plus AVX,
+/// AVX2, BMI1, BMI2, FMA, F16C, LZCNT, MOVBE, XSAVE).
 inline bool CpuModelByName(std::string_view name, CpuModel& out) {
   out = CpuModel{};
   if (name == "kiln") return true;
+  if (name == "x86-64-v3") {
+    out.leaf1_ecx = (1u << 0) | (1u << 9) | (1u << 12) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 22) |
+                    (1u << 23) | (1u << 26) | (1u << 28) | (1u << 29);
+    out.leaf7_ebx = (1u << 3) | (1u << 5) | (1u << 8);
+    out.ext1_ecx = (1u << 0) | (1u << 5);  // LAHF/SAHF in 64-bit mode, LZCNT
+    return true;
+  }
   if (name == "x86-64" || name == "x86-64-v2") {
     const bool v2 = name == "x86-64-v2";
     out.leaf1_ecx = v2 ? (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) : 0;
@@ -50,6 +59,6 @@ inline bool CpuModelByName(std::string_view name, CpuModel& out) {
   }
   return false;
 }
-inline constexpr std::string_view kCpuModelNames = "kiln, x86-64, x86-64-v2";
+inline constexpr std::string_view kCpuModelNames = "kiln, x86-64, x86-64-v2, x86-64-v3";
 
 }  // namespace kiln::machine

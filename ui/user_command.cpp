@@ -24,7 +24,7 @@ constexpr char kUsage[] =
     "system calls static glibc and musl programs need to start, print, allocate, read the clock\n"
     "and exit (others return -ENOSYS with a note on stderr). A test and benchmark harness.\n"
     "\n"
-    "  -cpu MODEL     the CPU CPUID describes: kiln (default: all Kiln implements), x86-64 or x86-64-v2\n"
+    "  -cpu MODEL     the CPU CPUID describes: kiln (default: all Kiln implements), x86-64, x86-64-v2 or x86-64-v3\n"
     "                 (the baseline, so that programs take their plain code paths)\n"
     "  --max-insns N  stop after N instructions (exit status 124)\n"
     "  --stats        print the instructions retired and the time taken on stderr\n";

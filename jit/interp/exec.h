@@ -300,6 +300,7 @@ bool ExecuteSseFloatExtension(Exec& e, Step& step);  // exec_sse_fp_ext.cpp: SSE
 bool ExecuteSseStrings(Exec& e, Step& step);         // exec_sse42.cpp: PCMPESTRI/M, PCMPISTRI/M
 bool ExecuteAes(Exec& e, Step& step);                // exec_aes.cpp: AES-NI, PCLMULQDQ
 bool ExecuteMmx(Exec& e, Step& step);                // exec_mmx.cpp: MMX and its SSE/SSSE3 forms
+bool ExecuteAvx(Exec& e, Step& step);                // exec_avx.cpp: VEX-encoded AVX and AVX2
 bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSHA/POPA, PUSHF/POPF,
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32

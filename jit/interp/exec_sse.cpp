@@ -83,7 +83,7 @@ Step MoveScalar(Exec& e) {
     std::memcpy(Xmm(e, dst), v.data(), 16);
     return e.Next();
   }
-  WriteVec(e, 0, v, step);
+  if (!WriteVec(e, 0, v, step)) return step;
   return e.Next();
 }
 
@@ -99,7 +99,7 @@ Step MoveHalf(Exec& e, bool high) {
   }
   Vec v{};
   std::memcpy(v.data(), Xmm(e, e.insn.operands[1]) + (high ? 8 : 0), 8);
-  WriteVec(e, 0, v, step);
+  if (!WriteVec(e, 0, v, step)) return step;
   return e.Next();
 }
 

@@ -175,7 +175,7 @@ Step MoveScalarFloat(Exec& e, unsigned size) {
     std::memcpy(x, v.data(), size);
     return e.Next();
   }
-  WriteVec(e, 0, v, step);  // memory source: v is zero-extended; memory destination: `size` bytes
+  if (!WriteVec(e, 0, v, step)) return step;  // memory source: v is zero-extended; memory destination: `size` bytes
   return e.Next();
 }
 

@@ -270,6 +270,157 @@ Result<T> Arith(ArithOp op, Bits<T> a, Bits<T> b, uint32_t csr) {
   return ArithComplete<T>(op, a, b, csr);
 }
 
+/// FMA (VFMADD/VFMSUB/VFNMADD/VFNMSUB and the ADDSUB/SUBADD lanes): (-1)^negate_product * a * b
+/// + (-1)^negate_addend * c with a single rounding, on the host's fused multiply-add in the
+/// guest's rounding mode. A NaN operand gives the first NaN of a, b, c (the factors in the order
+/// of the form's formula, then the addend: as the host does), quieted and not negated; IE for
+/// an SNaN (0 * infinity + QNaN raises nothing); without NaNs the host raises IE for 0 * infinity
+/// and infinity - infinity. DAZ applies to all three operands; DE when one is denormal. An
+/// unmasked overflow or underflow writes no result: PE then tells whether the result at an
+/// unbounded exponent is inexact (computed in a wider type, as InexactAtUnboundedExponent).
+template <class T>
+Result<T> FusedMultiplyAdd(Bits<T> a, Bits<T> b, Bits<T> c, bool negate_product, bool negate_addend, uint32_t csr) {
+#pragma STDC FENV_ACCESS ON
+  a = DenormalsAreZero<T>(a, csr);
+  b = DenormalsAreZero<T>(b, csr);
+  c = DenormalsAreZero<T>(c, csr);
+  if (IsNaN<T>(a) || IsNaN<T>(b) || IsNaN<T>(c)) {
+    Result<T> r;
+    r.value = Quiet<T>(IsNaN<T>(a) ? a : IsNaN<T>(b) ? b : c);
+    if (IsSNaN<T>(a) || IsSNaN<T>(b) || IsSNaN<T>(c)) r.flags |= mxcsr::kIe;  // not for 0 * inf + QNaN
+    return r;
+  }
+  Result<T> r;
+  if (IsDenormal<T>(a) || IsDenormal<T>(b) || IsDenormal<T>(c)) r.flags |= mxcsr::kDe;
+  T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b), z = std::bit_cast<T>(c);
+  if (negate_product) x = -x;
+  if (negate_addend) z = -z;
+  T v;
+  int raised;
+  {
+    HostFpScope env(csr >> mxcsr::kRoundingShift);
+    v = std::fma(x, y, z);
+    raised = env.Raised();
+  }
+  r.flags |= FlagsFromHost(raised);
+  r.value = std::isnan(v) ? Format<T>::kDefaultNaN : std::bit_cast<Bits<T>>(v);
+  if (r.flags & mxcsr::kIe) r.flags &= ~mxcsr::kDe;
+  r = Underflow<T>(r, csr);
+  const uint32_t unmasked = ~(csr >> mxcsr::kMaskShift) & (mxcsr::kOe | mxcsr::kUe);
+  if (r.flags & unmasked) {
+    using W = std::conditional_t<std::is_same_v<T, float>, double, long double>;
+    std::feclearexcept(FE_ALL_EXCEPT);
+    const W wide = std::fma(static_cast<W>(x), static_cast<W>(y), static_cast<W>(z));
+    bool inexact = std::fetestexcept(FE_INEXACT) != 0;
+    if (!inexact) {
+      int exponent = 0;
+      const W scaled = std::ldexp(std::frexp(wide, &exponent), std::numeric_limits<T>::digits);
+      inexact = scaled != std::trunc(scaled);
+    }
+    r.flags = (r.flags & ~mxcsr::kPe) | (inexact ? mxcsr::kPe : 0);
+  }
+  return r;
+}
+
+/// F16C: VCVTPH2PS, one lane: exact; an SNaN is quieted with IE; a denormal half raises no DE
+/// and MXCSR.DAZ does not apply to it.
+inline Result<float> HalfToSingle(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h >> 15) << 31;
+  const uint32_t exponent = (h >> 10) & 31, fraction = h & 0x3FF;
+  Result<float> r;
+  if (exponent == 31) {
+    r.value = sign | 0x7F800000u | (fraction << 13);
+    if (fraction && !(fraction & 0x200)) {
+      r.value |= 0x400000u;
+      r.flags = mxcsr::kIe;
+    }
+  } else if (exponent == 0) {
+    r.value = sign | std::bit_cast<uint32_t>(static_cast<float>(std::ldexp(static_cast<double>(fraction), -24)));
+  } else {
+    r.value = sign | ((exponent + 112) << 23) | (fraction << 13);
+  }
+  return r;
+}
+
+/// F16C: VCVTPS2PH, one lane, in rounding mode `rounding` (MXCSR.RC's encoding), in software:
+/// NaNs keep their sign and top payload bits, quieted (IE for an SNaN); DAZ applies to the
+/// input (DE for a denormal one otherwise); the result may be a half denormal (FTZ does not
+/// apply). OE/UE/PE as for the other conversions, tininess after rounding.
+struct HalfResult {
+  uint16_t value = 0;
+  uint32_t flags = 0;
+};
+inline HalfResult SingleToHalf(uint32_t bits, unsigned rounding, uint32_t csr) {
+  HalfResult r;
+  const uint16_t sign = static_cast<uint16_t>((bits >> 31) << 15);
+  if (IsNaN<float>(bits)) {
+    r.value = static_cast<uint16_t>(sign | 0x7E00 | ((bits >> 13) & 0x3FF));
+    if (IsSNaN<float>(bits)) r.flags = mxcsr::kIe;
+    return r;
+  }
+  if (IsDenormal<float>(bits)) {
+    if (csr & mxcsr::kDaz) bits &= 0x80000000u;
+    else r.flags |= mxcsr::kDe;
+  }
+  const double x = std::fabs(static_cast<double>(std::bit_cast<float>(bits)));
+  if (x == 0) {
+    r.value = sign;
+    return r;
+  }
+  if (std::isinf(x)) {
+    r.value = static_cast<uint16_t>(sign | 0x7C00);
+    return r;
+  }
+  const bool negative = sign != 0;
+  // Rounds x / quantum to an integer in the mode (exact doubles: x has 24 significant bits).
+  auto round = [&](double quantum, bool& inexact) {
+    const double n = x / quantum, whole = std::floor(n), rest = n - whole;
+    inexact = rest != 0;
+    double out = whole;
+    switch (rounding & 3) {
+      case 0: out = rest > 0.5 || (rest == 0.5 && std::fmod(whole, 2) != 0) ? whole + 1 : whole; break;
+      case 1: out = negative && rest != 0 ? whole + 1 : whole; break;  // toward -infinity
+      case 2: out = !negative && rest != 0 ? whole + 1 : whole; break;  // toward +infinity
+      default: break;                                                     // toward zero
+    }
+    return out * quantum;
+  };
+  int e2 = 0;
+  std::frexp(x, &e2);  // x = m * 2^e2, m in [0.5, 1)
+  bool inexact_unbounded = false, inexact = false;
+  const double unbounded = round(std::ldexp(1.0, e2 - 11), inexact_unbounded);
+  const bool tiny = unbounded < std::ldexp(1.0, -14);
+  const double rounded = tiny ? round(std::ldexp(1.0, -24), inexact) : unbounded;
+  if (!tiny) inexact = inexact_unbounded;
+  const uint32_t masks = (csr >> mxcsr::kMaskShift) & mxcsr::kFlags;
+  if (rounded > 65504.0) {
+    r.flags |= mxcsr::kOe | mxcsr::kPe;
+    if (!(masks & mxcsr::kOe)) {
+      r.flags = (r.flags & ~mxcsr::kPe) | (inexact_unbounded ? mxcsr::kPe : 0);
+      return r;
+    }
+    const bool to_infinity = (rounding & 3) == 0 || ((rounding & 3) == 1 && negative) || ((rounding & 3) == 2 && !negative);
+    r.value = static_cast<uint16_t>(sign | (to_infinity ? 0x7C00 : 0x7BFF));
+    return r;
+  }
+  if (tiny && (inexact || !(masks & mxcsr::kUe))) r.flags |= mxcsr::kUe;
+  if (tiny && !(masks & mxcsr::kUe)) {
+    r.flags |= inexact_unbounded ? mxcsr::kPe : 0;
+    return r;
+  }
+  if (inexact) r.flags |= mxcsr::kPe;
+  uint16_t magnitude;
+  if (rounded < std::ldexp(1.0, -14)) {
+    magnitude = static_cast<uint16_t>(rounded / std::ldexp(1.0, -24));
+  } else {
+    int e = 0;
+    const double m = std::frexp(rounded, &e);  // rounded = m * 2^e
+    magnitude = static_cast<uint16_t>(((e - 1 + 15) << 10) | (static_cast<unsigned>(m * 2048) - 1024));
+  }
+  r.value = static_cast<uint16_t>(sign | magnitude);
+  return r;
+}
+
 /// MIN and MAX (SDM Vol.2 MINPS/MAXPS): the second operand when either is a NaN (IE for any
 /// NaN) or both are zeros, whatever their signs.
 template <class T>
@@ -284,20 +435,25 @@ Result<T> MinMax(bool max, Bits<T> a, Bits<T> b, uint32_t csr) {
   return r;
 }
 
-/// CMPPS/CMPSS predicates 0-7 (EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD): all ones or zero. LT, LE,
-/// NLT and NLE signal IE on any NaN, the others only on an SNaN.
+/// CMPPS/CMPSS predicates 0-7 (EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD) and VCMPPS's 8-31 (SDM
+/// Vol.2 CMPPS, Table 3-1): all ones or zero. 0-15 signal IE on any NaN for LT, LE, NLT, NLE,
+/// NGE, NGT, GE, GT (the _OS/_US ones), the others only on an SNaN; 16-31 are 0-15 with the
+/// signalling inverted.
 template <class T>
 Result<T> Compare(unsigned predicate, Bits<T> a, Bits<T> b, uint32_t csr) {
   a = DenormalsAreZero<T>(a, csr);
   b = DenormalsAreZero<T>(b, csr);
   const bool unordered = IsNaN<T>(a) || IsNaN<T>(b);
-  const bool signaling = (predicate & 3) == 1 || (predicate & 3) == 2;
+  const unsigned base = predicate & 15;
+  constexpr uint32_t kSignalingBase = (1u << 1) | (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 10) |
+                                      (1u << 13) | (1u << 14);
+  const bool signaling = (((kSignalingBase >> base) & 1) != 0) != ((predicate & 16) != 0);
   Result<T> r;
   if (unordered ? (signaling || IsSNaN<T>(a) || IsSNaN<T>(b)) : false) r.flags |= mxcsr::kIe;
   if (!unordered && (IsDenormal<T>(a) || IsDenormal<T>(b))) r.flags |= mxcsr::kDe;
   const T x = std::bit_cast<T>(a), y = std::bit_cast<T>(b);
   bool holds = false;
-  switch (predicate & 7) {
+  switch (base) {
     case 0: holds = !unordered && x == y; break;
     case 1: holds = !unordered && x < y; break;
     case 2: holds = !unordered && x <= y; break;
@@ -305,7 +461,15 @@ Result<T> Compare(unsigned predicate, Bits<T> a, Bits<T> b, uint32_t csr) {
     case 4: holds = unordered || x != y; break;
     case 5: holds = unordered || !(x < y); break;
     case 6: holds = unordered || !(x <= y); break;
-    default: holds = !unordered; break;
+    case 7: holds = !unordered; break;
+    case 8: holds = unordered || x == y; break;
+    case 9: holds = unordered || x < y; break;
+    case 10: holds = unordered || x <= y; break;
+    case 11: holds = false; break;
+    case 12: holds = !unordered && x != y; break;
+    case 13: holds = !unordered && x >= y; break;
+    case 14: holds = !unordered && x > y; break;
+    default: holds = true; break;
   }
   r.value = holds ? ~Bits<T>{0} : 0;
   return r;

@@ -123,6 +123,12 @@ std::unique_ptr<LinuxProcess> LinuxProcess::Load(std::span<const uint8_t> elf_by
   s.cpu_model = &p->options_.cpu_model;
   s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT: as Linux runs user programs (#XM -> SIGFPE)
   s.cr0 |= 1u << 5;                 // NE: x87 errors raise #MF (SIGFPE), as under Linux
+  // Linux enables XSAVE with the x87, SSE and AVX state when the CPU has it (XGETBV(0) = 7): what
+  // glibc checks, with CPUID's OSXSAVE, before it uses AVX.
+  if (p->options_.cpu_model.leaf1_ecx & (1u << 26)) {
+    s.cr4 |= 1u << 18;  // OSXSAVE
+    s.xcr0 = 7;
+  }
   s.rip = p->entry_;
   p->interp_ = std::make_unique<jit::Interpreter>(p->state_, p->memory_);
   p->noted_syscalls_.assign(512, false);

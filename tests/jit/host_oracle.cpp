@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cpuid.h>
+
 #include <cstring>
 
 #if defined(__has_feature)
@@ -41,6 +43,8 @@ constexpr uint64_t kMmIn = kScratch + 0x700;       // 8 x u64 (MMX cases)
 constexpr uint64_t kMmOut = kScratch + 0x740;      // 8 x u64
 constexpr uint64_t kFxIn = kScratch + 0x800;   // FXRSTOR64 image of the case's x87/SSE state
 constexpr uint64_t kFxOut = kScratch + 0xA00;  // FXSAVE64 image after the case
+constexpr uint64_t kYmmHiIn = kScratch + 0xC00;   // 16 x 16 bytes (YMM cases)
+constexpr uint64_t kYmmHiOut = kScratch + 0xD00;  // 16 x 16 bytes
 constexpr uint64_t kStackTop = kScratch + 0x1000;
 constexpr size_t kCodeSize = 64 * 1024;
 // Linux x86-64's user code segments (arch/x86/include/asm/segment.h): __USER32_CS runs
@@ -131,11 +135,56 @@ void StoreMmx(Emitter& e) {
   e.Bytes({0x0F, 0x77});
 }
 
+// YMM cases: vinserti128 ymmN, ymmN, [in], 1 after the prologue (which loaded the low halves);
+// vextracti128 [out], ymmN, 1 and VZEROUPPER before the epilogue. Three-byte VEX, map 0F3A,
+// VEX.256.66.W0, ModRM 00 reg 100 + SIB 25 (absolute disp32).
+void YmmUpper(Emitter& e, uint8_t opcode, unsigned reg, unsigned vvvv, uint64_t addr) {
+  e.Byte(0xC4);
+  e.Byte(static_cast<uint8_t>((reg < 8 ? 0x80 : 0) | 0x60 | 3));
+  e.Byte(static_cast<uint8_t>(((~vvvv & 15) << 3) | 0x04 | 0x01));
+  e.Byte(opcode);
+  e.Byte(static_cast<uint8_t>(0x04 | (reg & 7) << 3));
+  e.Byte(0x25);
+  e.Disp32(addr);
+  e.Byte(1);
+}
+void LoadYmmUpper(Emitter& e) {
+  for (unsigned x = 0; x < 16; ++x) YmmUpper(e, 0x38, x, x, kYmmHiIn + 16 * x);
+}
+void StoreYmmUpper(Emitter& e) {
+  for (unsigned x = 0; x < 16; ++x) YmmUpper(e, 0x39, x, 0, kYmmHiOut + 16 * x);
+  e.Bytes({0xC5, 0xF8, 0x77});  // vzeroupper
+}
+
+// Where the signal frame's XSAVE area (the kernel's standard format) keeps YMM_Hi128: CPUID
+// leaf 0Dh, sub-leaf 2, EBX; 0 when the host has no AVX state.
+uint32_t g_ymm_offset = 0;
+void FindYmmOffset() {
+  unsigned a, b, c, d;
+  if (__get_cpuid_max(0, nullptr) >= 0xD && __get_cpuid_count(0xD, 2, &a, &b, &c, &d) && a == 256) g_ymm_offset = b;
+}
+
+// At a fault in a YMM case: the upper halves from the XSAVE area after the FXSAVE image (its
+// software bytes carry FP_XSTATE_MAGIC1), zero when XSTATE_BV says they are in their initial state.
+void YmmUpperFromSignalContext(const ucontext_t* uc) {
+  auto* out = reinterpret_cast<uint8_t*>(kYmmHiOut);
+  std::memset(out, 0, 256);
+  const auto* fx = reinterpret_cast<const uint8_t*>(uc->uc_mcontext.fpregs);
+  if (!fx || g_ymm_offset == 0) return;
+  uint32_t magic;
+  std::memcpy(&magic, fx + 464, 4);
+  if (magic != 0x46505853u) return;
+  uint64_t xstate_bv;
+  std::memcpy(&xstate_bv, fx + 512, 8);
+  if (xstate_bv & 4) std::memcpy(out, fx + g_ymm_offset, 256);
+}
+
 // prologue + case + epilogue, callable as void(*)().
-std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
+std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx, bool ymm) {
   Emitter e;
   Prologue(e);
   if (mmx) LoadMmx(e);
+  if (ymm) LoadYmmUpper(e);
   e.code.insert(e.code.end(), body.begin(), body.end());
   for (unsigned r = 0; r < 16; ++r) e.Store(r, kOutRegs + 8 * r);
   e.MovRspImm(kStackTop);
@@ -143,6 +192,7 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
   e.Bytes({0x8F, 0x04, 0x25});  // pop qword [kFlagsOut]
   e.Disp32(kFlagsOut);
   if (mmx) StoreMmx(e);
+  if (ymm) StoreYmmUpper(e);
   Epilogue(e);
   return e.code;
 }
@@ -152,10 +202,11 @@ std::vector<uint8_t> Wrap(const std::vector<uint8_t>& body, bool mmx) {
 // epilogue. Linux gives a 64-bit process null DS and ES, which compatibility mode cannot use: they
 // get SS's flat data selector first (64-bit code ignores them, so they are not restored). The code
 // is assembled at `at` (its address decides the far-jump targets).
-std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
+std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at, bool ymm) {
   Emitter e;
   e.Bytes({0x8C, 0xD0, 0x8E, 0xD8, 0x8E, 0xC0});  // mov eax, ss / mov ds, eax / mov es, eax
   Prologue(e);
+  if (ymm) LoadYmmUpper(e);  // still in 64-bit mode
   const size_t far_pointer_disp = e.code.size() + 3;
   e.Bytes({0xFF, 0x2C, 0x25});  // jmp far m16:32 [abs32], patched below
   e.Disp32(0);
@@ -173,6 +224,7 @@ std::vector<uint8_t> Wrap32(const std::vector<uint8_t>& body, uint64_t at) {
   e.Bytes({static_cast<uint8_t>(kUser64Cs), 0});
   const uint64_t back_at = at + e.code.size();
   for (int i = 0; i < 4; ++i) e.code[back_offset + i] = static_cast<uint8_t>(back_at >> (8 * i));
+  if (ymm) StoreYmmUpper(e);  // back in 64-bit mode
   Epilogue(e);
   const uint64_t pointer_at = at + e.code.size();  // m16:32 for the jump in
   e.Disp32(body_at);
@@ -227,6 +279,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     for (int i = 0; i < 8; ++i) std::memcpy(&mm[i], fp->_st[i].significand, 8);  // ST(i) = MMi: TOP is 0 after the MOVQ loads
     std::memcpy(reinterpret_cast<void*>(kFxOut), fp, 512);  // the x87 state at the fault
   }
+  YmmUpperFromSignalContext(static_cast<const ucontext_t*>(context));
   g_signal = sig;
   g_trap = static_cast<int>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_TRAPNO]);
   siglongjmp(g_jump, 1);
@@ -250,9 +303,10 @@ void OnSignal(int sig, siginfo_t*, void* context) {
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
   uint64_t* scratch_words = static_cast<uint64_t*>(scratch);
+  FindYmmOffset();
   for (size_t i = 0; i < cases.size(); ++i) {
     const OracleCase& c = cases[i];
-    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase) : Wrap(c.code, c.mmx);
+    const std::vector<uint8_t> wrapped = c.mode == OracleMode::k32 ? Wrap32(c.code, kOracleCodeBase, c.ymm) : Wrap(c.code, c.mmx, c.ymm);
     std::memcpy(code, wrapped.data(), wrapped.size());
     __builtin___clear_cache(static_cast<char*>(code), static_cast<char*>(code) + wrapped.size());
     std::memcpy(data, c.in.data, kOracleDataSize);
@@ -264,6 +318,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     std::memset(reinterpret_cast<void*>(kFxOut), 0, 512);
     *reinterpret_cast<uint32_t*>(kMxcsrHost) = 0x1F80;
     std::memcpy(reinterpret_cast<void*>(kMmIn), c.in.mm, sizeof c.in.mm);
+    std::memcpy(reinterpret_cast<void*>(kYmmHiIn), c.in.ymm_hi, sizeof c.in.ymm_hi);
     std::memset(scratch_words + (kOutRegs - kScratch) / 8, 0, sizeof c.in.gpr);  // 32-bit cases store halves
     OracleResult& r = results[i];
     g_signal = 0;
@@ -274,6 +329,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
       // The case may have set DF, or loaded its MXCSR, before it faulted.
       const uint32_t mxcsr = 0x1F80;
       asm volatile("cld\n\tfninit\n\tldmxcsr %0" : : "m"(mxcsr));
+      if (c.ymm) asm volatile(".byte 0xc5, 0xf8, 0x77");  // vzeroupper
     }
     r.signal = g_signal;
     r.trap = g_trap;
@@ -283,6 +339,7 @@ void OnSignal(int sig, siginfo_t*, void* context) {
     r.out.mxcsr = *reinterpret_cast<const uint32_t*>(kMxcsrOut);
     if (c.mmx) std::memcpy(r.out.mm, reinterpret_cast<const void*>(kMmOut), sizeof r.out.mm);
     ReadFxImage(reinterpret_cast<const uint8_t*>(kFxOut), r.out.x87);
+    if (c.ymm) std::memcpy(r.out.ymm_hi, reinterpret_cast<const void*>(kYmmHiOut), sizeof r.out.ymm_hi);
     std::memcpy(r.out.data, data, kOracleDataSize);
   }
   _exit(0);

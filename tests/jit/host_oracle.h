@@ -33,6 +33,7 @@ struct OracleState {
   uint32_t mxcsr = 0x1F80;
   uint64_t mm[8] = {};  ///< MM0-7: loaded and read back only in cases with `mmx` set
   OracleX87 x87;
+  alignas(16) uint8_t ymm_hi[16][16] = {};  ///< bits 128-255 of YMM0-15: only in cases with `ymm` set
   uint8_t data[kOracleDataSize] = {};
 };
 
@@ -49,6 +50,7 @@ struct OracleCase {
   /// Nonzero when the case ends in an x87 transcendental: its results may differ from the host
   /// by this many units in the last place (and C1, the rounding direction, may differ).
   int x87_ulps = 0;
+  bool ymm = false;  ///< bits 128-255 of YMM0-15 loaded from `in.ymm_hi` and read back (YMM0-7 in k32)
 };
 
 struct OracleResult {

@@ -85,6 +85,10 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   const char* mix = std::getenv("KILN_ORACLE_MIX");
   const bool only_extensions = mix && std::string(mix) == "sse-ext";
   const bool x87_only = mix && std::string(mix) == "x87";
+  // KILN_ORACLE_MIX=avx: only VEX instructions; avx:GROUP (avx fp, avx int, avx move, avx2): one
+  // group of them.
+  const bool only_avx = mix && std::string(mix).starts_with("avx");
+  const std::string avx_group = only_avx && std::string(mix).size() > 4 ? std::string(mix).substr(4) : "";
   std::mt19937_64 rng(0x4F5241434C45);
   long mismatches = 0, faults = 0;
   std::map<std::string, long> per_group;
@@ -93,15 +97,18 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
     std::vector<OracleCase> cases;
     const auto x87_mode = [](long i) { return (i / 8) % 4 == 1 ? OracleMode::k32 : OracleMode::k64; };
     for (long i = 0; i < batch; ++i)
-      cases.push_back(only_extensions ? (i % 3 == 2   ? RandomMmxCase(rng)
-                                         : i % 6 == 1 ? RandomSseExtensionCase(rng, OracleMode::k32)
-                                                      : RandomSseExtensionCase(rng))
+      cases.push_back(only_avx ? RandomAvxCase(rng, avx_group.empty() ? nullptr : avx_group.c_str(),
+                                               i % 6 == 1 ? OracleMode::k32 : OracleMode::k64)
+                      : only_extensions ? (i % 3 == 2   ? RandomMmxCase(rng)
+                                           : i % 6 == 1 ? RandomSseExtensionCase(rng, OracleMode::k32)
+                                                        : RandomSseExtensionCase(rng))
                       : x87_only      ? RandomX87Case(rng, x87_mode(i))
                       : i % 4 == 3    ? RandomBranchCase(rng)
                       : i % 8 == 1    ? RandomStringCase(rng)
                       : i % 8 == 2    ? RandomSseExtensionCase(rng)
                       : i % 8 == 5    ? RandomX87Case(rng, x87_mode(i))
                       : i % 16 == 6   ? RandomMmxCase(rng)
+                      : i % 16 == 14  ? RandomAvxCase(rng)
                       : i % 32 == 4   ? RandomSseExtensionCase(rng, OracleMode::k32)
                                       : RandomCase(rng));
     std::vector<OracleResult> host;

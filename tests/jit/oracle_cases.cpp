@@ -476,8 +476,11 @@ bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::Cp
     s.fsw = static_cast<uint16_t>(s.fsw & ~0x3800u);
     s.ftw = 0;
   }
-  s.cr4 = (1u << 9) | (1u << 10);  // OSFXSR, OSXMMEXCPT, as the host's Linux sets them
-  s.cr0 |= 1u << 5;                // NE: x87 errors raise #MF, as the host's Linux sets it
+  s.cr4 = (1u << 9) | (1u << 10) | (1u << 18);  // OSFXSR, OSXMMEXCPT, OSXSAVE, as the host's Linux sets them
+  s.cr0 |= 1u << 5;                             // NE: x87 errors raise #MF, as the host's Linux sets it
+  s.xcr0 = 7;                                      // x87, SSE and AVX state enabled
+  if (c.ymm)
+    for (int i = 0; i < 16; ++i) std::memcpy(s.zmm[i] + 16, c.in.ymm_hi[i], 16);
   s.efer = machine::efer::kLme | machine::efer::kLma;
   s.cr0 |= 1;  // PE
   if (c.mode == OracleMode::k32) {
@@ -515,6 +518,7 @@ EmulatedRun Finish(const jit::Exit& exit, const machine::CpuState& s, machine::R
   for (int i = 0; i < 16; ++i) r.out.gpr[i] = s.gpr[i];
   r.out.rflags = jit::sem::ReadRflags(s);
   for (int i = 0; i < 16; ++i) std::memcpy(r.out.xmm[i], s.zmm[i], 16);
+  for (int i = 0; i < 16; ++i) std::memcpy(r.out.ymm_hi[i], s.zmm[i] + 16, 16);
   r.out.mxcsr = s.mxcsr;
   StoreX87(s, r.out.x87);
   memory.CopyOut(kOracleDataBase, r.out.data, kOracleDataSize);
@@ -617,6 +621,7 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
       return out;
     }
   }
+  if (std::string ymm = YmmUpperDifference(h.out, k.out, mode); !ymm.empty()) return ymm;
   for (int m = 0; m < 8; ++m) {
     if (h.out.mm[m] != k.out.mm[m]) {
       std::snprintf(buf, sizeof buf, "mm%d: host 0x%016llx kiln 0x%016llx", m, (unsigned long long)h.out.mm[m],
@@ -650,6 +655,7 @@ std::string Difference(const OracleResult& h, const EmulatedRun& k, OracleMode m
 }
 
 const char* GroupOf(const DecodedInsn& insn) {
+  if (const char* group = AvxGroupOf(insn)) return group;
   if (const char* group = SseExtensionGroupOf(insn)) return group;
   const std::string_view name = frontend::MnemonicName(insn.mnemonic);
   // MOVSD and CMPSD are string instructions in the one-byte map, SSE2 ones in 0F.

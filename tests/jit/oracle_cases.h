@@ -71,6 +71,17 @@ std::string X87Difference(const OracleX87& host, const OracleX87& kiln, int ulps
 /// oracle_cases_x87.cpp.
 OracleCase RandomX87Case(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
 
+/// 1-4 VEX-encoded AVX/AVX2 instructions (oracle_cases_avx.cpp) with YMM0-15 loaded
+/// (OracleCase::ymm) from random or edge lanes, in 64-bit or compatibility mode; `only`: one
+/// group ("avx fp", "avx int", "avx move", "avx2", "fma", "f16c", "gather") or nullptr for all.
+OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only = nullptr, OracleMode mode = OracleMode::k64);
+
+/// The oracle group of a VEX-encoded vector instruction, or nullptr.
+const char* AvxGroupOf(const frontend::DecodedInsn& insn);
+
+/// "" when bits 128-255 of YMM0-15 (YMM0-7 in compatibility mode) agree, else the first difference.
+std::string YmmUpperDifference(const OracleState& host, const OracleState& kiln, OracleMode mode);
+
 /// Maps the case's code (followed by HLT) and data and loads its registers into `s`, in 64-bit
 /// mode or (OracleMode::k32) compatibility mode with flat 32-bit segments, at CPL 3.
 bool PrepareKiln(const OracleCase& c, machine::RegionMemory& memory, machine::CpuState& s, std::string& error);

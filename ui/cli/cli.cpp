@@ -22,7 +22,7 @@ void PrintUsage(std::FILE* out) {
       "machine options (QEMU's): -m 512|512M|4G, -serial stdio|null|file:PATH, -debugcon ...,\n"
       "  -chardev file,id=ID,path=P|stdio,id=ID, -device isa-debug-exit[,iobase=N,iosize=N],\n"
       "  -device isa-debugcon,iobase=N,chardev=ID, -device pc-testdev, -no-reboot, -d cpu_reset,\n"
-      "  -cpu kiln|x86-64|x86-64-v2, -nographic\n"
+      "  -cpu kiln|x86-64|x86-64-v2|x86-64-v3, -nographic\n"
       "\n"
       "Kiln is a full-system x86-64 emulator (in development: today it disassembles).\n"
       "\n"
