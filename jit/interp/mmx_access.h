@@ -24,16 +24,21 @@ inline void EnterMmxState(CpuState& s) {
 /// EMMS: every tag empty.
 inline void EmptyMmxState(CpuState& s) { s.ftw = 0xFFFF; }
 
-/// CR0.EM raises #UD and CR0.TS #NM before an MMX instruction does anything (SDM Vol.3 Table
-/// 12-1). TODO(x87): a pending unmasked x87 exception (#MF) comes first; the x87 work adds it.
+/// CR0.EM raises #UD, CR0.TS #NM, and then a pending unmasked x87 exception (FSW.ES with
+/// CR0.NE) #MF, before an MMX instruction does anything (SDM Vol.3 Table 12-1).
 inline bool MmxAvailable(Exec& e, Step& step) {
-  constexpr uint64_t kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
+  constexpr uint64_t kCr0Em = 1u << 2, kCr0Ts = 1u << 3, kCr0Ne = 1u << 5;
+  constexpr uint16_t kFswEs = 1u << 7;
   if (e.s.cr0 & kCr0Em) {
     step = e.Raise(vec::kUd);
     return false;
   }
   if (e.s.cr0 & kCr0Ts) {
     step = e.Raise(vec::kNm);
+    return false;
+  }
+  if ((e.s.fsw & kFswEs) && (e.s.cr0 & kCr0Ne)) {
+    step = e.Raise(vec::kMf);
     return false;
   }
   return true;

@@ -106,5 +106,16 @@ TEST(X87Insn, RealModeEnvironmentHasLinearPointers) {
   EXPECT_EQ(word(12), 0x2000);          // FDP bits 19:16 in bits 15:12
 }
 
+TEST(X87Insn, PendingX87ExceptionRaisesMfBeforeAnMmxInstruction) {
+  // fninit / push 0x37b / fldcw [rsp] (ZE unmasked) / fldz / fld1 / fdivrp (1/0: pending #MF)
+  // / movd mm0, eax / hlt
+  Machine m("dbe3687b030000d92c24d9eed9e8def10f6ec0f4");
+  const jit::Exit e = m.Run();
+  EXPECT_EQ(e.reason, jit::ExitReason::kException);
+  EXPECT_EQ(e.vector, jit::vec::kMf);
+  EXPECT_EQ(m.state.rip, kBase + 16);  // at the MOVD: the MMX instruction reports it
+  EXPECT_NE(m.state.ftw, 0u);         // and did not enter the MMX state
+}
+
 }  // namespace
 }  // namespace kiln::test
