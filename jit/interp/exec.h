@@ -10,6 +10,7 @@
 #include "jit/interp/interpreter.h"
 #include "jit/interp/uop.h"
 #include "jit/semantics/flags.h"
+#include "jit/semantics/registers.h"
 #include "machine/cpu_state.h"
 
 namespace kiln::jit::interp {
@@ -75,32 +76,9 @@ class Exec {
   }
 
   // --- registers ----------------------------------------------------------------------------
-  [[gnu::always_inline]] uint64_t ReadReg(Reg r) const {
-    const uint64_t v = s.gpr[r.index & 15];
-    switch (r.cls) {
-      case RegClass::kGpr8: return v & 0xFF;
-      case RegClass::kGpr8High: return (s.gpr[r.index & 3] >> 8) & 0xFF;
-      case RegClass::kGpr16: return v & 0xFFFF;
-      case RegClass::kGpr32: return v & 0xFFFFFFFF;
-      case RegClass::kSeg: return r.index < 6 ? s.seg[r.index].selector : 0;  // MOV r/m, Sreg; PUSH Sreg
-      default: return v;
-    }
-  }
+  [[gnu::always_inline]] uint64_t ReadReg(Reg r) const { return sem::ReadRegister(s, r); }
   /// Writes with the x86-64 rules: 32-bit results zero-extend, 8- and 16-bit ones merge.
-  [[gnu::always_inline]] void WriteReg(Reg r, uint64_t v) {
-    uint64_t& g = s.gpr[r.index & 15];
-    switch (r.cls) {
-      case RegClass::kGpr8: g = (g & ~uint64_t{0xFF}) | (v & 0xFF); break;
-      case RegClass::kGpr8High: {
-        uint64_t& h = s.gpr[r.index & 3];
-        h = (h & ~uint64_t{0xFF00}) | ((v & 0xFF) << 8);
-        break;
-      }
-      case RegClass::kGpr16: g = (g & ~uint64_t{0xFFFF}) | (v & 0xFFFF); break;
-      case RegClass::kGpr32: g = v & 0xFFFFFFFF; break;
-      default: g = v; break;
-    }
-  }
+  [[gnu::always_inline]] void WriteReg(Reg r, uint64_t v) { sem::WriteRegister(s, r, v); }
 
   // --- memory -------------------------------------------------------------------------------
   /// The linear address of a memory operand: segment base + (base + index * scale + disp),

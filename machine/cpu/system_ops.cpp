@@ -1,38 +1,17 @@
 // SystemOps: operands, the stack, descriptors and segment loads for the system instructions.
 #include "machine/cpu/system_ops.h"
 
+#include "jit/semantics/registers.h"
+
 namespace kiln::machine {
 
 using frontend::OperandKind;
 using frontend::Reg;
 using frontend::RegClass;
 
-uint64_t SystemOps::GetReg(Reg r) const {
-  const uint64_t v = s.gpr[r.index & 15];
-  switch (r.cls) {
-    case RegClass::kGpr8: return v & 0xFF;
-    case RegClass::kGpr8High: return (s.gpr[r.index & 3] >> 8) & 0xFF;
-    case RegClass::kGpr16: return v & 0xFFFF;
-    case RegClass::kGpr32: return v & 0xFFFFFFFF;
-    case RegClass::kSeg: return r.index < 6 ? s.seg[r.index].selector : 0;
-    default: return v;
-  }
-}
+uint64_t SystemOps::GetReg(Reg r) const { return jit::sem::ReadRegister(s, r); }
 
-void SystemOps::SetReg(Reg r, uint64_t v) {
-  uint64_t& g = s.gpr[r.index & 15];
-  switch (r.cls) {
-    case RegClass::kGpr8: g = (g & ~uint64_t{0xFF}) | (v & 0xFF); break;
-    case RegClass::kGpr8High: {
-      uint64_t& h = s.gpr[r.index & 3];
-      h = (h & ~uint64_t{0xFF00}) | ((v & 0xFF) << 8);
-      break;
-    }
-    case RegClass::kGpr16: g = (g & ~uint64_t{0xFFFF}) | (v & 0xFFFF); break;
-    case RegClass::kGpr32: g = v & 0xFFFFFFFF; break;
-    default: g = v; break;
-  }
-}
+void SystemOps::SetReg(Reg r, uint64_t v) { jit::sem::WriteRegister(s, r, v); }
 
 uint64_t SystemOps::SegmentBase(frontend::Seg seg) const {
   const unsigned i = static_cast<unsigned>(seg);
