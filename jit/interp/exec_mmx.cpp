@@ -151,9 +151,11 @@ Step FromIntegers(Exec& e) {
     flags |= x.flags;
     SetLane<T>(r, i, x.value);
   }
+  // An MM source puts the x87 unit in the MMX state even when the conversion then raises #XM
+  // (as the host does).
+  if (IsMm(e.insn.operands[1])) EnterMmxState(e.s);
   if (!CommitFlags(e, flags, step)) return step;
   std::memcpy(Xmm(e, e.insn.operands[0]), r.data(), 16);
-  if (IsMm(e.insn.operands[1])) EnterMmxState(e.s);
   return e.Next();
 }
 
