@@ -122,17 +122,8 @@ Step Move(Exec& e) {
 Step MaskedStore(Exec& e) {
   const Mm data = ToBytes(ReadMm(e.s, e.insn.operands[0].reg.index));
   const Mm mask = ToBytes(ReadMm(e.s, e.insn.operands[1].reg.index));
-  uint64_t di = e.s.gpr[machine::kRdi];
-  if (e.insn.address_size == 4) di &= 0xFFFFFFFF;
-  else if (e.insn.address_size == 2) di &= 0xFFFF;
-  const frontend::Seg seg = e.insn.prefixes.segment != frontend::Seg::kNone ? e.insn.prefixes.segment : frontend::Seg::kDs;
-  const uint64_t addr = e.SegmentBase(seg) + di;
   Step step = Step::kNext;
-  uint8_t bytes[8];
-  if (!e.ReadBytes(addr, bytes, 8, step)) return step;
-  for (unsigned i = 0; i < 8; ++i)
-    if (mask[i] & 0x80) bytes[i] = data[i];
-  if (!e.WriteBytes(addr, bytes, 8, step)) return step;
+  if (!MaskedStoreAtDi(e, data.data(), mask.data(), 8, step)) return step;
   return Done(e);
 }
 

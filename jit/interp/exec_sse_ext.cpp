@@ -111,18 +111,8 @@ Step Duplicate(Exec& e, Mnemonic m) {
 Step MaskedStore(Exec& e) {
   const uint8_t* data = Xmm(e, e.insn.operands[0]);
   const uint8_t* mask = Xmm(e, e.insn.operands[1]);
-  uint64_t di = e.s.gpr[machine::kRdi];
-  if (e.insn.address_size == 4) di &= 0xFFFFFFFF;
-  else if (e.insn.address_size == 2) di &= 0xFFFF;
-  const frontend::Seg seg = e.insn.prefixes.segment != frontend::Seg::kNone ? e.insn.prefixes.segment : frontend::Seg::kDs;
-  const uint64_t addr = e.SegmentBase(seg) + di;
   Step step = Step::kNext;
-  // All bytes are checked first, so that a fault leaves memory unchanged.
-  uint8_t old[16];
-  if (!e.ReadBytes(addr, old, 16, step)) return step;
-  for (unsigned i = 0; i < 16; ++i)
-    if (mask[i] & 0x80) old[i] = data[i];
-  if (!e.WriteBytes(addr, old, 16, step)) return step;
+  if (!MaskedStoreAtDi(e, data, mask, 16, step)) return step;
   return e.Next();
 }
 

@@ -57,4 +57,20 @@ inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = fa
   return e.WriteBytes(addr, v.data(), op.size, step);
 }
 
+/// MASKMOVQ/MASKMOVDQU: the `n` bytes of `data` whose `mask` byte has its top bit set, stored
+/// at DS:rDI (the address size's DI; a segment override applies). The whole range is read
+/// first, so that a fault leaves memory unchanged.
+inline bool MaskedStoreAtDi(Exec& e, const uint8_t* data, const uint8_t* mask, unsigned n, Step& step) {
+  uint64_t di = e.s.gpr[machine::kRdi];
+  if (e.insn.address_size == 4) di &= 0xFFFFFFFF;
+  else if (e.insn.address_size == 2) di &= 0xFFFF;
+  const frontend::Seg seg = e.insn.prefixes.segment != frontend::Seg::kNone ? e.insn.prefixes.segment : frontend::Seg::kDs;
+  const uint64_t addr = e.SegmentBase(seg) + di;
+  uint8_t bytes[16];
+  if (!e.ReadBytes(addr, bytes, n, step)) return false;
+  for (unsigned i = 0; i < n; ++i)
+    if (mask[i] & 0x80) bytes[i] = data[i];
+  return e.WriteBytes(addr, bytes, n, step);
+}
+
 }  // namespace kiln::jit::interp
