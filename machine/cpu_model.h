@@ -14,10 +14,13 @@ struct CpuModel {
   char vendor[13] = "GenuineIntel";
   char brand[49] = "Kiln virtual x86-64 CPU";
   uint32_t family = 6, model = 0x55, stepping = 4;
-  // Leaf 1 EDX: FPU, TSC, CX8, CMOV, FXSR, MMX, SSE, SSE2 - the x86-64 baseline that every
-  // x86-64 program may assume (the FP/vector issue completes x87).
-  uint32_t leaf1_edx = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
-                       (1u << 25) | (1u << 26);
+  // Leaf 1 EDX: FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR, PGE, CMOV, PAT, PSE-36, CLFSH, MMX, FXSR,
+  // SSE, SSE2: the x86-64 baseline every program may assume, and the system features machine/cpu
+  // and machine/mmu implement (MTRRs as storage). APIC (bit 9) is the board's to set: a machine
+  // with a local APIC adds it.
+  uint32_t leaf1_edx = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) |
+                       (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |
+                       (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
   // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA, CMPXCHG16B, PCID (bit 17: the system CPU takes
   // CR4.PCIDE and the CR3 no-flush bit), SSE4.1, SSE4.2, MOVBE, POPCNT, AES, XSAVE (XGETBV only:
   // XSAVE/XRSTOR themselves are not implemented yet; OSXSAVE, bit 27, mirrors CR4.OSXSAVE and is

@@ -84,7 +84,8 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
       continue;
     }
     static constexpr std::string_view kWithValue[] = {"-m", "-kernel", "-append", "-initrd", "-bios", "-cpu", "-display",
-                                                      "-vga", "-monitor", "-d", "-serial", "-debugcon", "-chardev", "-device"};
+                                                      "-vga", "-monitor", "-d", "-serial", "-debugcon", "-chardev", "-device",
+                                                      "-icount"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), flag) == std::end(kWithValue)) {
       if (flag == "-s" || flag == "-S" || flag == "-gdb") return Usage(io, "the GDB stub (" + std::string(flag) + ") is not implemented yet");
       if (flag == "-hda" || flag == "-cdrom" || flag == "-drive" || flag == "-snapshot") return Usage(io, "disks (" + std::string(flag) + ") are not implemented yet");
@@ -107,6 +108,14 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
       config.cpu_model = std::string(v);
     } else if (flag == "-display" || flag == "-vga" || flag == "-monitor") {
       if (v != "none") return Usage(io, "only '" + std::string(flag) + " none' is supported yet");
+    } else if (flag == "-icount") {
+      // QEMU's forms: "-icount N" or "-icount shift=N[,...]"; each instruction is 2^N ns.
+      std::string first;
+      auto props = SplitProperties(v, first);
+      const std::string shift = props.count("shift") ? props["shift"] : first;
+      const auto n = ParseU64(shift);
+      if (!n || *n > 10) return Usage(io, "bad -icount '" + std::string(v) + "' (shift=N with N from 0 to 10)");
+      config.icount_shift = static_cast<unsigned>(*n);
     } else if (flag == "-d") {
       config.dump_on_stop = v.find("cpu_reset") != std::string_view::npos;
     } else if (flag == "-serial") {

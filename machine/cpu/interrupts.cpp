@@ -271,6 +271,15 @@ bool SystemCpu::DeliverExternal(uint8_t vector) {
   return DeliverException(nested);
 }
 
+bool SystemCpu::DeliverNmi() {
+  nmi_blocked = true;
+  Fault nested;
+  SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
+  const Event e{2, false, 0, Source::kExternal, s_.rip};
+  if (Delivery(ops).Deliver(e)) return true;
+  return DeliverException(nested);
+}
+
 // Software interrupts (INT n, INT3, INTO, INT1) come through Emulate: see system_cpu.cpp.
 // INT1 (ICEBP) is delivered like a hardware #DB: no gate DPL check, EXT set in error codes
 // (SDM Vol.2 INTn/INTO/INT3/INT1 "Operation", Vol.3 6.13).

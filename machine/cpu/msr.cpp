@@ -5,7 +5,7 @@ namespace kiln::machine {
 namespace {
 
 namespace msr {
-inline constexpr uint32_t kTsc = 0x10, kApicBase = 0x1B, kFeatureControl = 0x3A, kMtrrCap = 0xFE,
+inline constexpr uint32_t kTsc = 0x10, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B, kMtrrCap = 0xFE,
                           kSysenterCs = 0x174, kSysenterEsp = 0x175, kSysenterEip = 0x176, kMcgCap = 0x179,
                           kMcgStatus = 0x17A, kMiscEnable = 0x1A0, kPat = 0x277, kMtrrDefType = 0x2FF,
                           kEfer = 0xC0000080, kStar = 0xC0000081, kLstar = 0xC0000082, kCstar = 0xC0000083,
@@ -33,8 +33,12 @@ uint64_t StorageDefault(uint32_t index) {
 
 bool ReadMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index, uint64_t& v) {
   CpuState& s = o.s;
+  if (CpuBoard* board = o.cpu.board()) {
+    const CpuBoard::MsrAccess a = board->ReadMsr(index, v);
+    if (a != CpuBoard::MsrAccess::kNotMine) return a == CpuBoard::MsrAccess::kDone || o.Gp(0);
+  }
   switch (index) {
-    case msr::kTsc: v = s.retired; return true;
+    case msr::kTsc: v = o.cpu.ReadTsc(); return true;
     case msr::kEfer: v = s.efer; return true;
     case msr::kStar: v = s.star; return true;
     case msr::kLstar: v = s.lstar; return true;
@@ -47,6 +51,7 @@ bool ReadMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index
     case msr::kSysenterCs: v = s.sysenter_cs; return true;
     case msr::kSysenterEsp: v = s.sysenter_esp; return true;
     case msr::kSysenterEip: v = s.sysenter_eip; return true;
+    case msr::kBiosSignId: v = uint64_t{1} << 32; return true;  // microcode revision 1 (QEMU's default)
     case msr::kMtrrCap: v = 0x508; return true;  // 8 variable ranges, fixed ranges, write-combining
     case msr::kMcgCap: case msr::kMcgStatus: case msr::kFeatureControl: v = 0; return true;
     case msr::kApicBase: case msr::kPat: case msr::kMiscEnable: case msr::kMtrrDefType: break;
@@ -61,8 +66,14 @@ bool ReadMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index
 
 bool WriteMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index, uint64_t v) {
   CpuState& s = o.s;
+  if (CpuBoard* board = o.cpu.board()) {
+    const CpuBoard::MsrAccess a = board->WriteMsr(index, v);
+    if (a != CpuBoard::MsrAccess::kNotMine) return a == CpuBoard::MsrAccess::kDone || o.Gp(0);
+  }
   switch (index) {
-    case msr::kTsc: return true;  // the virtual clock is not writable yet (TSC offsetting comes with the clock)
+    case msr::kTsc:
+      if (CpuBoard* board = o.cpu.board()) board->WriteTsc(v);
+      return true;
     case msr::kEfer: {
       // SCE, LME, NXE are writable; LMA is read-only; LME cannot change while paging is on.
       constexpr uint64_t kWritable = efer::kSce | efer::kLme | efer::kNxe;
@@ -89,6 +100,7 @@ bool WriteMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t inde
     case msr::kTscAux: s.tsc_aux = v & 0xFFFFFFFF; return (v >> 32) == 0 || o.Gp(0);
     case msr::kSysenterCs: s.sysenter_cs = v & 0xFFFF; return true;
     case msr::kMcgStatus: return v == 0 || o.Gp(0);
+    case msr::kBiosSignId: return true;  // "load the revision into the MSR": it always reads the same
     case msr::kPat:
       for (unsigned i = 0; i < 8; ++i) {
         const uint64_t type = (v >> (8 * i)) & 0xFF;

@@ -34,6 +34,8 @@ void SystemCpu::Reset() {
   const CpuModel* model = s_.cpu_model;
   s_ = CpuState{};
   s_.cpu_model = model;
+  nmi_blocked = false;
+  interrupt_shadow = false;
   s_.trap_system = true;
   s_.cr0 = 0x60000010;
   s_.rip = 0xFFF0;
@@ -54,6 +56,23 @@ void SystemCpu::EnterFlatProtectedMode(uint32_t eip) {
   s_.seg[kCs] = SegmentReg{0x08, 0x0C9B, 0xFFFFFFFF, 0};
   s_.cpl = 0;
   s_.rip = eip;
+  jit::sem::WriteRflags(s_, 2);
+  mem_.FlushAll();
+  engine_.FlushTranslations();
+}
+
+void SystemCpu::EnterLongMode(uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit,
+                              uint16_t code_selector, uint16_t data_selector) {
+  s_.cr0 |= cr0::kPe | cr0::kPg | cr0::kEt;
+  s_.cr0 &= ~(cr0::kCd | cr0::kNw);
+  s_.cr4 |= cr4::kPae;
+  s_.cr3 = cr3;
+  s_.efer |= efer::kLme | efer::kLma;
+  s_.gdtr = TableReg{gdt_base, gdt_limit};
+  for (SegmentReg& r : s_.seg) r = SegmentReg{data_selector, 0x0C93, 0xFFFFFFFF, 0};
+  s_.seg[kCs] = SegmentReg{code_selector, 0x0A9B, 0xFFFFFFFF, 0};  // L = 1, G = 1
+  s_.cpl = 0;
+  s_.rip = rip;
   jit::sem::WriteRflags(s_, 2);
   mem_.FlushAll();
   engine_.FlushTranslations();
@@ -157,6 +176,7 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     case 8:
       if (v >> 4) return o.Gp(0);
       s.cr8 = v;
+      if (CpuBoard* board = o.cpu.board()) board->WriteCr8(static_cast<uint8_t>(v));
       return true;
     default: return o.Ud();
   }
@@ -168,7 +188,7 @@ bool ReadCr(SystemOps& o, unsigned n, uint64_t& v) {
     case 2: v = o.s.cr2; return true;
     case 3: v = o.s.cr3; return true;
     case 4: v = o.s.cr4; return true;
-    case 8: v = o.s.cr8; return true;
+    case 8: v = o.cpu.board() ? o.cpu.board()->ReadCr8(o.s.cr8) : o.s.cr8; return true;
     default: return o.Ud();
   }
 }
@@ -488,6 +508,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
     }
     case M::IRET: case M::IRETD: case M::IRETQ:
       ok = InterruptReturn(o, insn.operand_size);
+      if (ok) nmi_blocked = false;  // IRET ends the NMI handler's blocking (SDM Vol.3 6.7.1)
       advance = false;
       break;
     case M::JMPF: case M::CALLF: {
@@ -529,7 +550,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         ok = o.Gp(0);
         break;
       }
-      const uint64_t tsc = s_.retired;  // the virtual clock: instructions retired (deterministic)
+      const uint64_t tsc = ReadTsc();
       s_.gpr[kRax] = tsc & 0xFFFFFFFF;
       s_.gpr[kRdx] = tsc >> 32;
       if (insn.mnemonic == M::RDTSCP) s_.gpr[kRcx] = s_.tsc_aux & 0xFFFFFFFF;

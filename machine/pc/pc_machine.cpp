@@ -1,6 +1,7 @@
 // PcMachine: wiring, boot paths and the run loop.
 #include "machine/pc/pc_machine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -19,6 +20,22 @@ constexpr uint64_t kHighRamStart = 0x100000;    ///< 1 MiB
 constexpr uint64_t kPciHoleStart = 0xE0000000;  ///< RAM above this goes above 4 GiB
 constexpr uint64_t kFourGiB = 0x100000000;
 constexpr uint64_t kBiosAliasSize = 128 * 1024;
+constexpr uint64_t kEbdaStart = 0x9FC00;  ///< the top 1 KiB of conventional memory, reserved as a BIOS leaves it
+constexpr uint64_t kBiosAreaStart = 0xF0000;
+
+bool ReadWholeFile(const std::string& path, const char* what, std::vector<uint8_t>& out, std::string& error) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    error = std::string("cannot open ") + what + " '" + path + "'";
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  if (f.bad()) {
+    error = std::string("cannot read ") + what + " '" + path + "'";
+    return false;
+  }
+  return true;
+}
 /// Instructions per engine run between device polls and interrupt checks.
 constexpr uint64_t kSlice = 20000;
 
@@ -60,9 +77,12 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
       return false;
   }
   state_->cpu_model = &model_;
+  clock_ = config.icount_shift ? std::make_unique<VirtualClock>(&state_->retired, uint64_t{1} << *config.icount_shift)
+                               : std::make_unique<VirtualClock>();
   memory_ = std::make_unique<SystemMemory>(*state_, physical_);
   engine_ = std::make_unique<jit::Interpreter>(*state_, *memory_);
   cpu_ = std::make_unique<SystemCpu>(*state_, *memory_, ports_, *engine_);
+  cpu_->SetBoard(this);
   memory_->on_code_write = [this](uint64_t page) { engine_->InvalidatePhysicalPage(page); };
 
   // Devices.
@@ -101,6 +121,19 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
     if (config.debugcons.empty() && !ports_.Register(t::kScratchBytePort, t::kScratchBytePorts, testdev_.get(), error))
       return false;
   }
+  if (!config.kernel.empty()) {
+    std::vector<uint8_t> image;
+    if (!ReadWholeFile(config.kernel, "kernel", image, error)) return false;
+    if (LooksLikeBzImage(image)) {
+      BzImageHeader header;
+      if (!ParseBzImageHeader(image, header, error)) {
+        error = "kernel '" + config.kernel + "': " + error;
+        return false;
+      }
+      kernel_image_ = std::move(image);
+      if (!config.initrd.empty() && !ReadWholeFile(config.initrd, "initrd", initrd_image_, error)) return false;
+    }
+  }
   if (!config.bios.empty()) {
     std::ifstream f(config.bios, std::ios::binary);
     if (!f) {
@@ -126,6 +159,7 @@ bool PcMachine::Boot(std::string& error) {
   pic_.Reset();
   com1_->Reset();
   if (!config_.bios.empty()) return true;  // the firmware starts at the reset vector
+  if (!kernel_image_.empty()) return BootLinux(error);
   MultibootBoot boot;
   if (!LoadMultibootFiles(physical_, config_.kernel, config_.append, config_.initrd, boot, error)) return false;
   for (const std::string& w : boot.warnings) std::fprintf(stderr, "kiln: %s\n", w.c_str());
@@ -145,14 +179,60 @@ bool PcMachine::Boot(std::string& error) {
   return true;
 }
 
+uint64_t PcMachine::ReadTsc() {
+  return devices::NsToTicks(clock_->NowNs(), kTscHz) + static_cast<uint64_t>(tsc_offset_);
+}
+
+void PcMachine::WriteTsc(uint64_t value) {
+  tsc_offset_ = static_cast<int64_t>(value - devices::NsToTicks(clock_->NowNs(), kTscHz));
+}
+
+std::vector<E820Entry> PcMachine::MemoryMap() const {
+  std::vector<E820Entry> map;
+  for (const PhysicalMemory::Range& r : physical_.RamRanges()) {
+    if (r.base == 0 && r.size > kEbdaStart) {
+      map.push_back({0, kEbdaStart, E820Type::kRam});
+      map.push_back({kEbdaStart, r.size - kEbdaStart, E820Type::kReserved});
+      continue;
+    }
+    map.push_back({r.base, r.size, E820Type::kRam});
+  }
+  map.push_back({kBiosAreaStart, kHighRamStart - kBiosAreaStart, E820Type::kReserved});
+  std::sort(map.begin(), map.end(), [](const E820Entry& a, const E820Entry& b) { return a.base < b.base; });
+  return map;
+}
+
+bool PcMachine::BootLinux(std::string& error) {
+  LinuxBootOptions options;
+  options.cmdline = config_.append;
+  options.initrd = initrd_image_;
+  options.e820 = MemoryMap();
+  LinuxBoot boot;
+  if (!LoadLinux(physical_, kernel_image_, options, boot, error)) {
+    error = "kernel '" + config_.kernel + "': " + error;
+    return false;
+  }
+  // The PICs as a BIOS leaves them; Linux reprograms them itself.
+  const uint8_t init[][2] = {{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xFF},
+                             {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01}, {0xA1, 0xFF}};
+  for (const auto& [port, value] : init) ports_.Write(port, 1, value);
+  // MTRRs as firmware leaves them: write-back by default, the PCI hole and above uncached.
+  cpu_->SetStorageMsr(0x2FF, (1u << 11) | 6);                                   // IA32_MTRR_DEF_TYPE: E, WB
+  cpu_->SetStorageMsr(0x200, kPciHoleStart);                                     // PHYSBASE0, type UC
+  cpu_->SetStorageMsr(0x201, (~(kFourGiB - kPciHoleStart - 1) & ((uint64_t{1} << 48) - 1) & ~0xFFFull) | (1u << 11));
+  cpu_->EnterLongMode(boot.entry, boot.cr3, boot.gdt_base, boot.gdt_limit, 0x10, 0x18);
+  state_->gpr[kRsi] = boot.boot_params;
+  return true;
+}
+
 void PcMachine::PollDevices() {
   com1_->Poll();
   for (auto& b : backends_) b->Flush();
 }
 
 bool PcMachine::CanWake() const {
-  // Without timers yet, only input on the serial console can raise an interrupt on its own.
-  return (state_->rflags_rest & (1u << 9)) && serial_interactive_;
+  // An armed timer or input on the serial console can raise an interrupt on its own.
+  return (state_->rflags_rest & (1u << 9)) && (serial_interactive_ || clock_->NextDeadline() != VirtualClock::kNever);
 }
 
 int PcMachine::Run(std::string& message) {
@@ -191,13 +271,26 @@ int PcMachine::Run(std::string& message) {
         return 1;
       }
       PollDevices();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // Real time sleeps until the next timer (at most 1 ms, to look at the console); deterministic
+      // time jumps to it, or waits for console input when no timer is armed.
+      const uint64_t next = clock_->NextDeadline();
+      if (clock_->deterministic() && next == VirtualClock::kNever)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      else
+        clock_->Idle(next, std::chrono::milliseconds(1));
+      clock_->RunDue();
       continue;
     }
-    // The instruction after STI or MOV SS runs before any interrupt is taken.
-    const uint64_t budget = cpu_->interrupt_shadow ? 1 : kSlice;
+    // The instruction after STI or MOV SS runs before any interrupt is taken. In deterministic
+    // time a slice ends at the next timer's deadline, so timers fire at exact instructions.
+    uint64_t budget = cpu_->interrupt_shadow ? 1 : kSlice;
+    if (clock_->deterministic()) {
+      const uint64_t now = clock_->NowNs(), next = clock_->NextDeadline();
+      if (next != VirtualClock::kNever) budget = std::clamp<uint64_t>((next - std::min(next, now)) / clock_->ns_per_insn(), 1, budget);
+    }
     const jit::Exit exit = engine_->Run(budget);
     if (budget == 1) cpu_->interrupt_shadow = false;  // (an emulated MOV SS/STI sets a new one below)
+    clock_->RunDue();
     since_poll += budget;
     if (since_poll >= 200000) {
       since_poll = 0;

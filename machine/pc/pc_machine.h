@@ -19,12 +19,14 @@
 #include "devices/pic_8259.h"
 #include "devices/uart_16550.h"
 #include "jit/interp/interpreter.h"
+#include "machine/boot/linux_boot.h"
 #include "machine/cpu/system_cpu.h"
 #include "machine/cpu_model.h"
 #include "machine/cpu_state.h"
 #include "machine/mmu/system_memory.h"
 #include "machine/physical_memory.h"
 #include "machine/port_bus.h"
+#include "machine/virtual_clock.h"
 
 namespace kiln::machine {
 
@@ -46,10 +48,12 @@ struct PcConfig {
   bool pc_testdev = false;
   bool no_reboot = false;      ///< a reset or triple fault ends Kiln instead of rebooting
   bool dump_on_stop = false;   ///< a triple fault or dead CPU prints the registers
+  /// -icount shift=N: deterministic time, 2^N ns of virtual time per instruction (off: real time).
+  std::optional<unsigned> icount_shift;
   std::string cpu_model = "kiln";
 };
 
-class PcMachine final : public devices::MachineControl {
+class PcMachine final : public devices::MachineControl, private CpuBoard {
  public:
   PcMachine() = default;
   ~PcMachine() override;
@@ -65,8 +69,18 @@ class PcMachine final : public devices::MachineControl {
 
   CpuState& state() { return *state_; }
 
+  /// The TSC's rate: 1 GHz of virtual time.
+  static constexpr uint64_t kTscHz = 1'000'000'000;
+
  private:
+  // CpuBoard: the TSC from the virtual clock.
+  uint64_t ReadTsc() override;
+  void WriteTsc(uint64_t value) override;
+
   bool Boot(std::string& error);
+  bool BootLinux(std::string& error);
+  /// The board's memory map for firmware tables: RAM, the legacy holes, the ACPI tables.
+  std::vector<E820Entry> MemoryMap() const;
   void PollDevices();
   /// True when something could still raise an interrupt to wake a halted CPU.
   bool CanWake() const;
@@ -74,6 +88,8 @@ class PcMachine final : public devices::MachineControl {
   PcConfig config_;
   CpuModel model_;
   std::unique_ptr<CpuState> state_ = std::make_unique<CpuState>();
+  std::unique_ptr<VirtualClock> clock_;
+  int64_t tsc_offset_ = 0;  ///< WRMSR IA32_TSC: the guest's TSC minus the clock's
   PhysicalMemory physical_;
   PortBus ports_;
   std::unique_ptr<SystemMemory> memory_;
@@ -86,6 +102,7 @@ class PcMachine final : public devices::MachineControl {
   std::unique_ptr<devices::IsaDebugExit> debug_exit_;
   std::unique_ptr<devices::PcTestdev> testdev_;
   std::vector<uint8_t> bios_image_;
+  std::vector<uint8_t> kernel_image_, initrd_image_;  ///< -kernel bzImage and -initrd, kept for reboots
   bool serial_interactive_ = false;
 
   enum class Stop : uint8_t { kNone, kExit, kReset, kPowerOff };
