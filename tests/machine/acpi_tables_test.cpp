@@ -14,6 +14,9 @@
 #include <sstream>
 #include <string>
 
+#include "devices/acpi_pm_regs.h"
+#include "devices/pci_regs.h"
+
 namespace kiln::machine {
 namespace {
 
@@ -201,6 +204,19 @@ TEST(AcpiTables, PciInterruptRouting) {
   EXPECT_EQ(PciIntxGsi(board, 31, 3), 18u);
   board.pci_gsi_count = 0;  // degenerate: never divides by zero
   EXPECT_EQ(PciIntxGsi(board, 5, 1), 16u);
+}
+
+TEST(AcpiTables, BoardDefaultsMatchTheDevicesRegisterMaps) {
+  // The tables describe what devices/acpi_pm and pci_host decode: the defaults must agree.
+  const AcpiBoard board;
+  EXPECT_EQ(board.pm1a_evt, devices::acpi_pm::kPm1EvtPort);
+  EXPECT_EQ(board.pm1a_cnt, devices::acpi_pm::kPm1CntPort);
+  EXPECT_EQ(board.pm_tmr, devices::acpi_pm::kPmTmrPort);
+  EXPECT_EQ(board.gpe0, devices::acpi_pm::kGpe0Port);
+  EXPECT_EQ(board.gpe0_len, devices::acpi_pm::kGpe0Length);
+  EXPECT_EQ(board.s5_slp_typ, devices::acpi_pm::kSlpTypS5);
+  EXPECT_EQ(board.pm_timer_32bit, devices::acpi_pm::kPmTimerBits == 32);
+  EXPECT_EQ(board.reset_port, devices::pci::kResetControlPort);
 }
 
 TEST(AcpiTables, RejectsImpossibleBoards) {
