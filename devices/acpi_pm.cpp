@@ -42,6 +42,11 @@ void AcpiPm::PowerButton() {
   UpdateSci();
 }
 
+void AcpiPm::RtcAlarm() {
+  state_.pm1_sts |= kRtcSts;
+  UpdateSci();
+}
+
 void AcpiPm::RaiseGpe(unsigned gpe) {
   if (gpe >= kGpe0Bits) return;
   state_.gpe_sts[gpe / 8] = static_cast<uint8_t>(state_.gpe_sts[gpe / 8] | (1u << (gpe % 8)));

@@ -47,6 +47,9 @@ class AcpiPm final : public PortHandler {
 
   /// A press of the power button: sets PWRBTN_STS (an SCI if PWRBTN_EN is set).
   void PowerButton();
+  /// The RTC's alarm (its IRQ8 interrupt source) as the ACPI fixed event: sets RTC_STS (an SCI if
+  /// RTC_EN is set). The FADT leaves FIX_RTC clear, so the OS may use it.
+  void RtcAlarm();
   /// Sets GPE0 status bit `gpe` (0-15): for devices that signal through GPEs. Others are ignored.
   void RaiseGpe(unsigned gpe);
 

@@ -44,8 +44,14 @@ uint32_t PciHost::PortRead(uint16_t port, unsigned size) {
   if (port == kConfigAddressPort && size == 4) return config_address_;
   if (port >= kConfigDataPort && port < kDataEnd) return ReadData(port, size);
   return ReadBytewise(port, size, [this](uint16_t p, uint8_t& byte) {
-    if (p == kResetControlPort) return byte = rcr_, true;
-    if (p >= kConfigDataPort && p < kDataEnd) return byte = static_cast<uint8_t>(ReadData(p, 1)), true;
+    if (p == kResetControlPort) {
+      byte = rcr_;
+      return true;
+    }
+    if (p >= kConfigDataPort && p < kDataEnd) {
+      byte = static_cast<uint8_t>(ReadData(p, 1));
+      return true;
+    }
     return false;
   });
 }

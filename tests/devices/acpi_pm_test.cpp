@@ -98,6 +98,22 @@ TEST_F(AcpiPmTest, PowerButton_StatusEnableAndClear) {
   EXPECT_FALSE(sci.level);
 }
 
+TEST_F(AcpiPmTest, RtcAlarm_FixedEvent) {
+  Out(kPm1EvtPort + 2, 2, kRtcSts);
+  pm.RtcAlarm();
+  EXPECT_EQ(Sts(), kRtcSts);
+  EXPECT_TRUE(sci.level);
+  Out(kPm1EvtPort, 2, kRtcSts);
+  EXPECT_FALSE(sci.level);
+}
+
+TEST_F(AcpiPmTest, ClearingWithNothingPending_RaisesNoSci) {
+  Out(kPm1EvtPort + 2, 2, 0xFFFF);
+  Out(kPm1EvtPort, 2, 0xFFFF);  // nothing set: nothing happens
+  EXPECT_EQ(Sts(), 0);
+  EXPECT_FALSE(sci.level);
+}
+
 TEST_F(AcpiPmTest, Pm1Enable_OnlyImplementedBitsStick) {
   Out(kPm1EvtPort + 2, 2, 0xFFFF);
   EXPECT_EQ(In(kPm1EvtPort + 2, 2), kPm1EnBits);
