@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build ccache clang-19 lld-19 llvm-19-dev libzstd-dev nasm pkg-config
   # libraries
   libcapstone-dev libzydis-dev libsdl2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # ACPICA's iasl: the ACPI table tests disassemble Kiln's tables with it (acpi_tables_test.cpp)
+  acpica-tools
   # MPFR: the x87 transcendentals (jit/semantics/x87_transcendental.cpp)
   libmpfr-dev
   # runtime of sanitizers and libFuzzer for clang-19
