@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,11 +74,68 @@ std::unique_ptr<FileCharBackend> FileCharBackend::Open(const std::string& path, 
   return std::unique_ptr<FileCharBackend>(new FileCharBackend(path, fd));
 }
 
-StdioCharBackend::StdioCharBackend() : FdCharBackend("stdio", STDOUT_FILENO, false, STDIN_FILENO) {}
+StdioCharBackend::StdioCharBackend(bool mux) : FdCharBackend("stdio", STDOUT_FILENO, false, STDIN_FILENO), mux_(mux) {
+  if (!mux_ || !::isatty(STDIN_FILENO)) return;
+  saved_ = new termios;
+  if (::tcgetattr(STDIN_FILENO, saved_) != 0) return;
+  termios raw = *saved_;
+  // QEMU's stdio settings: no input translation or flow control, no echo, no line editing, no
+  // signals from the keyboard (Ctrl-C reaches the guest); output processing stays on.
+  raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+  raw.c_oflag |= OPOST;
+  raw.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
+  raw.c_cflag &= ~(CSIZE | PARENB);
+  raw.c_cflag |= CS8;
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  restore_terminal_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
+StdioCharBackend::~StdioCharBackend() {
+  Flush();
+  if (restore_terminal_) ::tcsetattr(STDIN_FILENO, TCSANOW, saved_);
+  delete saved_;
+}
+
+size_t StdioCharBackend::Read(uint8_t* data, size_t size) {
+  const size_t n = FdCharBackend::Read(data, size);
+  if (!mux_) return n;
+  constexpr uint8_t kCtrlA = 0x01;
+  size_t out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t c = data[i];
+    if (!escape_) {
+      if (c == kCtrlA) escape_ = true;
+      else data[out++] = c;
+      continue;
+    }
+    escape_ = false;
+    switch (c) {
+      case 'x': case 'X': {
+        static const char kBye[] = "\r\nkiln: terminated by Ctrl-A x\r\n";
+        Write(reinterpret_cast<const uint8_t*>(kBye), sizeof kBye - 1);
+        Flush();
+        if (on_quit) on_quit();
+        break;
+      }
+      case kCtrlA: case 'a': data[out++] = kCtrlA; break;
+      case 'h': case 'H': case '?': {
+        static const char kHelp[] =
+            "\r\nC-a h    print this help\r\nC-a x    exit Kiln\r\nC-a C-a  send C-a\r\n";
+        Write(reinterpret_cast<const uint8_t*>(kHelp), sizeof kHelp - 1);
+        Flush();
+        break;
+      }
+      default: break;  // QEMU ignores unknown escapes too
+    }
+  }
+  return out;
+}
 
 std::unique_ptr<devices::CharBackend> OpenCharBackend(const std::string& spec, std::string& error) {
   if (spec == "null") return std::make_unique<NullCharBackend>();
   if (spec == "stdio") return std::make_unique<StdioCharBackend>();
+  if (spec == "mux:stdio") return std::make_unique<StdioCharBackend>(true);
   if (spec.rfind("file:", 0) == 0) {
     std::string path = spec.substr(5);
     bool append = false;

@@ -6,11 +6,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "devices/io.h"
+
+struct termios;
 
 namespace kiln::machine {
 
@@ -52,11 +55,24 @@ class FileCharBackend final : public FdCharBackend {
   FileCharBackend(const std::string& path, int fd) : FdCharBackend(path, fd, true, -1) {}
 };
 
-/// Output to stdout, input from stdin without blocking (poll before read; no raw-terminal
-/// handling: a terminal delivers whole lines). At end of input, Read() returns 0 forever.
+/// Output to stdout, input from stdin without blocking (poll before read). At end of input,
+/// Read() returns 0 forever.
+///
+/// As QEMU's "mux" stdio of -nographic: when stdin is a terminal it is put in raw mode (no echo,
+/// no line editing, Ctrl-C goes to the guest; restored on destruction), and Ctrl-A is an escape:
+/// Ctrl-A x quits (calls `on_quit`), Ctrl-A a sends a Ctrl-A, Ctrl-A h prints the keys.
 class StdioCharBackend final : public FdCharBackend {
  public:
-  StdioCharBackend();
+  explicit StdioCharBackend(bool mux = false);
+  ~StdioCharBackend() override;
+  size_t Read(uint8_t* data, size_t size) override;
+  std::function<void()> on_quit;
+
+ private:
+  bool mux_;
+  bool escape_ = false;  ///< the last byte read was Ctrl-A
+  bool restore_terminal_ = false;
+  ::termios* saved_ = nullptr;
 };
 
 /// Swallows output, never has input.
@@ -66,8 +82,8 @@ class NullCharBackend final : public devices::CharBackend {
   size_t Read(uint8_t*, size_t) override { return 0; }
 };
 
-/// A backend from a QEMU-style spec: "null", "stdio", "file:PATH" (truncate) or
-/// "file:PATH,append". nullptr with `error` on an unknown kind or an unopenable file.
+/// A backend from a QEMU-style spec: "null", "stdio", "mux:stdio" (StdioCharBackend with the
+/// Ctrl-A escape), "file:PATH" (truncate) or "file:PATH,append". nullptr with `error` on an unknown kind or an unopenable file.
 std::unique_ptr<devices::CharBackend> OpenCharBackend(const std::string& spec, std::string& error);
 
 }  // namespace kiln::machine

@@ -52,6 +52,7 @@ std::map<std::string, std::string> SplitProperties(std::string_view spec, std::s
 std::optional<std::string> BackendSpec(std::string_view s) {
   if (s == "stdio" || s == "null") return std::string(s);
   if (s == "none") return std::string("null");
+  if (s == "mon:stdio") return std::string("mux:stdio");  // QEMU: the terminal shared with the monitor
   if (s.starts_with("file:") && s.size() > 5) return std::string(s);
   return std::nullopt;
 }

@@ -91,7 +91,8 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
     return false;
   auto serial = OpenCharBackend(config.serial, error);
   if (!serial) return false;
-  serial_interactive_ = config.serial == "stdio";
+  serial_interactive_ = config.serial == "stdio" || config.serial == "mux:stdio";
+  if (auto* stdio = dynamic_cast<StdioCharBackend*>(serial.get())) stdio->on_quit = [this] { RequestExit(0); };
   com1_ = std::make_unique<devices::Uart16550>(devices::kCom1.base, pic_.Line(devices::kCom1.irq), *serial);
   backends_.push_back(std::move(serial));
   if (!ports_.Register(devices::kCom1.base, 8, com1_.get(), error)) return false;

@@ -34,7 +34,8 @@ struct PcConfig {
   uint64_t ram_bytes = 128ull << 20;
   std::string kernel, append, initrd;  ///< -kernel (Multiboot), -append, -initrd
   std::string bios;                    ///< -bios: firmware at the top of 4 GiB and below 1 MiB
-  std::string serial = "stdio";        ///< COM1: a chardev spec (stdio, null, file:PATH)
+  /// COM1: a chardev spec (mux:stdio - the terminal with QEMU's Ctrl-A keys, stdio, null, file:PATH)
+  std::string serial = "mux:stdio";
   struct DebugCon {
     uint16_t iobase = 0xE9;
     std::string chardev;  ///< a chardev spec
