@@ -4,17 +4,13 @@
 
 #include <algorithm>
 
+#include "devices/deadline.h"
+
 namespace kiln::devices {
 
 using namespace hpet;
 
 namespace {
-
-/// The first nanosecond at which a `hz` clock has reached `ticks`.
-uint64_t CeilTicksToNs(uint64_t ticks, uint64_t hz) {
-  const unsigned __int128 scaled = static_cast<unsigned __int128>(ticks) * 1'000'000'000u;
-  return static_cast<uint64_t>((scaled + hz - 1) / hz);
-}
 
 constexpr uint64_t kLow32 = 0xffffffffull;
 /// Beyond this many ticks (~1460 years) a deadline is treated as never.
@@ -111,8 +107,12 @@ void Hpet::WriteConfig(uint64_t value) {
     state_.counter_offset = now_counter - Tick();  // resume counting from the halted value
     for (unsigned n = 0; n < kTimers; ++n) ArmTimer(n);
   } else if ((old & kConfigEnable) && !enabled()) {
+    // Halting the counter disables interrupt generation: level interrupts are released and
+    // their status cleared, as QEMU does.
     state_.counter = now_counter;
     for (auto& timer : timers_) timer->Cancel();
+    state_.int_status = 0;
+    UpdateLines();
   }
   const bool was_legacy = (old & kConfigLegacyRoute) != 0;
   if (was_legacy != legacy_route()) {
@@ -175,9 +175,10 @@ void Hpet::ArmTimer(unsigned n) {
     if (to_wrap < diff) diff = to_wrap, t.wrap_pending = true;
   }
   if (diff >= kNeverTicks) return;
-  uint64_t deadline = CeilTicksToNs(Tick() + diff, kFrequencyHz);
-  if (periodic) deadline = std::max(deadline, clock_.NowNs() + kMinPeriodNs);
-  timers_[n]->Arm(deadline);
+  std::optional<uint64_t> deadline = DeadlineNs(Tick() + diff, kFrequencyHz);
+  if (!deadline) return;
+  if (periodic) deadline = std::max(*deadline, clock_.NowNs() + kMinPeriodNs);
+  timers_[n]->Arm(*deadline);
 }
 
 void Hpet::OnTimer(unsigned n) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "devices/deadline.h"
+
 namespace kiln::devices {
 
 using namespace lapic;
@@ -12,12 +14,6 @@ using apic::DeliveryMode;
 using apic::Shorthand;
 
 namespace {
-
-/// The first nanosecond at which a `hz` clock has reached `ticks` (NsToTicks(ns) >= ticks).
-uint64_t CeilTicksToNs(uint64_t ticks, uint64_t hz) {
-  const unsigned __int128 scaled = static_cast<unsigned __int128>(ticks) * 1'000'000'000u;
-  return static_cast<uint64_t>((scaled + hz - 1) / hz);
-}
 
 DeliveryMode LvtMode(uint32_t lvt) { return static_cast<DeliveryMode>((lvt >> 8) & 7); }
 
@@ -31,7 +27,7 @@ LocalApic::LocalApic(Clock& clock, ApicBus* bus, uint8_t apic_id, bool bsp, uint
       tsc_hz_(tsc_hz ? tsc_hz : 1),
       timer_hz_(timer_hz ? timer_hz : kDefaultTimerHz),
       timer_(clock.NewTimer([this] { OnTimer(); })) {
-  for (unsigned n = 0; n < 2; ++n) lint_lines_[n].apic = this, lint_lines_[n].n = n;
+  for (unsigned n = 0; n < lint_lines_.size(); ++n) lint_lines_[n].apic = this, lint_lines_[n].n = n;
   if (bus_) bus_->Attach(*this);
   Reset();
 }
@@ -169,9 +165,14 @@ void LocalApic::SetLint(unsigned n, bool level) {
   if (level_triggered && mode == DeliveryMode::kFixed) {
     const uint8_t vector = static_cast<uint8_t>(lvt & kLvtVectorMask);
     if (level) {
-      DeliverLocal(entry);
-    } else if (vector >= 16) {
+      // Remote IRR: accepted and not yet EOId; the EOI re-delivers if the pin is still high.
+      if (!(lvt & kLvtRemoteIrr)) {
+        state_.lvt[kLvtLint0] |= kLvtRemoteIrr;
+        DeliverLocal(entry);
+      }
+    } else if (vector >= 16 && !isr(vector)) {
       ClearBit(state_.irr, vector);  // the request went away before it was taken (as QEMU)
+      state_.lvt[kLvtLint0] &= ~kLvtRemoteIrr;
     }
     return;
   }
@@ -377,7 +378,14 @@ void LocalApic::WriteEoi() {
   if (vector < 0) return;
   const uint8_t v = static_cast<uint8_t>(vector);
   ClearBit(state_.isr, v);
-  if (TestBit(state_.tmr, v) && eoi_callback_) eoi_callback_(v);
+  if (TestBit(state_.tmr, v)) {
+    uint32_t& lint0 = state_.lvt[kLvtLint0];
+    if ((lint0 & kLvtRemoteIrr) && (lint0 & kLvtVectorMask) == v) {
+      lint0 &= ~kLvtRemoteIrr;
+      if (state_.lint_level[0]) SetLint(0, true);  // still asserted: deliver again
+    }
+    if (eoi_callback_) eoi_callback_(v);
+  }
   Notify();
 }
 
@@ -439,12 +447,13 @@ void LocalApic::UpdateTimer() {
   const uint64_t now = clock_.NowNs();
   switch (timer_mode()) {
     case TimerMode::kTscDeadline:
-      if (state_.tsc_deadline != 0) timer_->Arm(CeilTicksToNs(state_.tsc_deadline, tsc_hz_));
+      if (state_.tsc_deadline == 0) return;
+      if (auto deadline = DeadlineNs(state_.tsc_deadline, tsc_hz_)) timer_->Arm(*deadline);
       return;
     case TimerMode::kOneShot: {
       if (state_.timer_initial == 0 || TimerElapsed() >= state_.timer_initial) return;
       const uint64_t target = state_.timer_load_tick + (uint64_t{state_.timer_initial} << timer_shift());
-      timer_->Arm(CeilTicksToNs(target, timer_hz_));
+      if (auto deadline = DeadlineNs(target, timer_hz_)) timer_->Arm(*deadline);
       return;
     }
     case TimerMode::kPeriodic: {
@@ -452,7 +461,7 @@ void LocalApic::UpdateTimer() {
       if (state_.timer_initial == 0 || (state_.lvt[kLvtTimer] & kLvtMasked)) return;
       const uint64_t periods = TimerElapsed() / state_.timer_initial + 1;
       const uint64_t target = state_.timer_load_tick + ((periods * state_.timer_initial) << timer_shift());
-      timer_->Arm(std::max(CeilTicksToNs(target, timer_hz_), now + kMinPeriodNs));
+      if (auto deadline = DeadlineNs(target, timer_hz_)) timer_->Arm(std::max(*deadline, now + kMinPeriodNs));
       return;
     }
   }

@@ -98,9 +98,10 @@ class LocalApic final : public MmioHandler {
   std::optional<uint8_t> TakeSipi();
   /// An ExtINT message (IOAPIC pin in ExtINT mode): the CPU must take the vector from the PIC.
   bool TakeExtInt() { return Take(state_.extint_pending); }
-  /// LINT0 / LINT1 input pins (n = 0 or 1; others are ignored).
+  /// LINT0 / LINT1 input pins (n = 0 or 1; any other n is ignored / a line that goes nowhere).
+  /// A level-triggered fixed LINT0 keeps Remote IRR until the EOI and is re-sent while high.
   void SetLint(unsigned n, bool level);
-  IrqLine& Lint(unsigned n) { return lint_lines_[n > 1 ? 1 : n]; }
+  IrqLine& Lint(unsigned n) { return lint_lines_[n > 1 ? 2 : n]; }
   void SetInterruptNotify(std::function<void()> notify) { notify_ = std::move(notify); }
 
   // --- bus side ---
@@ -192,7 +193,7 @@ class LocalApic final : public MmioHandler {
   const uint64_t tsc_hz_;
   const uint64_t timer_hz_;
   std::unique_ptr<Timer> timer_;
-  std::array<LintLine, 2> lint_lines_;
+  std::array<LintLine, 3> lint_lines_;  ///< LINT0, LINT1, and a line that goes nowhere
   std::function<void(uint8_t)> eoi_callback_;
   std::function<void()> notify_;
   State state_;

@@ -120,6 +120,15 @@ TEST_F(HpetTest, OneShot_ComparatorBehindTheCounterFiresAtOnce) {
   EXPECT_EQ(gsi[20].rising_edges, 1);
 }
 
+TEST_F(HpetTest, OneShot_FarComparatorNeverWraps) {
+  Write(Tn(2, kTimerConfig), kTnEnable | Route(20));
+  Write(kRegCounter, 0x10);
+  Write(Tn(2, kTimerComparator), 0x3fffffffffffffffull);  // ~1460 years of ticks ahead
+  Start();
+  clock.AdvanceTo(1'000'000'000);
+  EXPECT_EQ(gsi[20].rising_edges, 0);
+}
+
 TEST_F(HpetTest, Periodic_LinuxSequenceFiresEveryPeriod) {
   // hpet_clkevt_set_state_periodic: stop, cfg |= ENABLE|PERIODIC|SETVAL|32BIT, cmp = now + delta,
   // then delta again (sets the period), start.
@@ -213,6 +222,14 @@ TEST_F(HpetTest, Level_StatusBitHoldsLineUntilCleared) {
   Write(Tn(1, kTimerConfig), kTnEnable | kTnLevel | Route(21));  // status still set: raised again
   EXPECT_TRUE(gsi[21].level);
   Write(Tn(1, kTimerConfig), kTnEnable | Route(21));
+  EXPECT_FALSE(gsi[21].level);
+  EXPECT_EQ(Read(kRegIntStatus), 0u);
+  // Halting the counter releases a level interrupt as well.
+  Write(Tn(1, kTimerConfig), kTnEnable | kTnLevel | Route(21));
+  Write(Tn(1, kTimerComparator), Read(kRegCounter) + 10);
+  clock.Advance(100);
+  EXPECT_TRUE(gsi[21].level);
+  Write(kRegConfig, 0);
   EXPECT_FALSE(gsi[21].level);
   EXPECT_EQ(Read(kRegIntStatus), 0u);
 }

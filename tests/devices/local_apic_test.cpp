@@ -353,6 +353,11 @@ TEST_F(LocalApicTest, TimerTscDeadline_FiresAtTheDeadline) {
   apic.set_tsc_deadline(0);
   clock.AdvanceTo(20000);
   EXPECT_FALSE(apic.irr(0x40));
+  // A deadline beyond the nanosecond range never fires (it must not wrap into the past).
+  apic.set_tsc_deadline(~uint64_t{0});
+  clock.AdvanceTo(30000);
+  EXPECT_FALSE(apic.irr(0x40));
+  EXPECT_EQ(apic.tsc_deadline(), ~uint64_t{0});
   // Leaving TSC-deadline mode disarms the timer.
   apic.set_tsc_deadline(50000);
   Write(kRegLvtTimer, 0x40);
@@ -496,6 +501,26 @@ TEST_F(LocalApicTest, Lint0ExtInt_AcceptsPicInterrupts) {
   // Globally disabled: the PIC reaches the CPU directly.
   apic.WriteApicBaseMsr(0xfee00000);
   EXPECT_TRUE(apic.AcceptsPicInterrupts());
+}
+
+TEST_F(LocalApicTest, Lint0LevelFixed_RemoteIrrAndRedeliveryAfterEoi) {
+  Enable();
+  Write(kRegLvtLint0, kLvtLevelTriggered | 0x41);
+  apic.SetLint(0, true);
+  EXPECT_TRUE(apic.irr(0x41));
+  EXPECT_TRUE(apic.tmr(0x41));
+  EXPECT_TRUE(Read(kRegLvtLint0) & kLvtRemoteIrr);
+  EXPECT_EQ(apic.Acknowledge(), 0x41);
+  apic.SetLint(0, true);  // still high, not yet EOId: nothing new
+  EXPECT_FALSE(apic.irr(0x41));
+  Write(kRegEoi, 0);  // still asserted: delivered again
+  EXPECT_TRUE(apic.irr(0x41));
+  apic.SetLint(0, false);  // withdrawn before it was taken
+  EXPECT_FALSE(apic.irr(0x41));
+  EXPECT_FALSE(Read(kRegLvtLint0) & kLvtRemoteIrr);
+  EXPECT_FALSE(apic.InterruptPending());
+  apic.Lint(5).Raise();  // a line that goes nowhere
+  EXPECT_FALSE(apic.InterruptPending());
 }
 
 TEST_F(LocalApicTest, ApicBase_ValidityRelocationAndDisable) {
