@@ -26,27 +26,34 @@ void ApicBus::Attach(LocalApic& apic) {
 
 void ApicBus::Detach(LocalApic& apic) { std::erase(apics_, &apic); }
 
+namespace {
+
+bool Addressed(const ApicMessage& message, const LocalApic& apic, const LocalApic* source) {
+  if (!apic.global_enabled()) return false;  // a globally disabled APIC is off the bus
+  switch (message.shorthand) {
+    case Shorthand::kNone: return apic.MatchesDestination(message.logical, message.destination);
+    case Shorthand::kSelf: return &apic == source;
+    case Shorthand::kAll: return true;
+    case Shorthand::kAllButSelf: return &apic != source;
+  }
+  return false;
+}
+
+}  // namespace
+
 void ApicBus::Send(const ApicMessage& message, const LocalApic* source) {
-  // Collect first: a delivery may make a CPU act (in the machine, later), never re-enter the bus
-  // here, but the list is copied so an APIC detaching during delivery cannot invalidate it.
-  std::vector<LocalApic*> targets;
-  for (LocalApic* apic : apics_) {
-    bool addressed = false;
-    switch (message.shorthand) {
-      case Shorthand::kNone: addressed = apic->MatchesDestination(message.logical, message.destination); break;
-      case Shorthand::kSelf: addressed = apic == source; break;
-      case Shorthand::kAll: addressed = true; break;
-      case Shorthand::kAllButSelf: addressed = apic != source; break;
-    }
-    if (addressed && apic->global_enabled()) targets.push_back(apic);
+  if (message.mode == DeliveryMode::kLowestPriority) {
+    // One addressed APIC takes it: the lowest task priority, the first attached on a tie, as
+    // QEMU's model (no focus processor, no arbitration IDs).
+    LocalApic* chosen = nullptr;
+    for (LocalApic* apic : apics_)
+      if (Addressed(message, *apic, source) && (!chosen || apic->tpr() < chosen->tpr())) chosen = apic;
+    if (chosen) chosen->Deliver(message.vector, message.mode, message.level_triggered);
+    return;
   }
-  if (message.mode == DeliveryMode::kLowestPriority && targets.size() > 1) {
-    // Arbitration by task priority, as QEMU's model (no focus processor, no arbitration IDs).
-    auto lowest = std::min_element(targets.begin(), targets.end(),
-                                   [](const LocalApic* a, const LocalApic* b) { return a->tpr() < b->tpr(); });
-    targets = {*lowest};
-  }
-  for (LocalApic* apic : targets) apic->Deliver(message.vector, message.mode, message.level_triggered);
+  // Index loop: a delivery never attaches or detaches APICs, but stays safe if it did.
+  for (size_t i = 0; i < apics_.size(); ++i)
+    if (Addressed(message, *apics_[i], source)) apics_[i]->Deliver(message.vector, message.mode, message.level_triggered);
 }
 
 }  // namespace kiln::devices

@@ -39,8 +39,7 @@ LocalApic::~LocalApic() {
 void LocalApic::Reset() {
   state_.apic_base = kDefaultBase | kBaseEnable | (bsp_ ? kBaseBsp : 0);
   state_.id = initial_id_;
-  InitReset();
-  state_.lint_level = {};
+  InitReset();  // keeps the LINT pin levels: they are wires, a reset does not change them
   if (bsp_) {
     state_.lvt[kLvtLint0] = static_cast<uint32_t>(DeliveryMode::kExtInt) << 8;
     state_.lvt[kLvtLint1] = static_cast<uint32_t>(DeliveryMode::kNmi) << 8;
