@@ -3,6 +3,7 @@
 #include "devices/hpet.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "devices/deadline.h"
 
@@ -165,10 +166,11 @@ void Hpet::ArmTimer(unsigned n) {
   const uint64_t counter = Counter() & width_mask;
   uint64_t diff = (t.comparator - counter) & width_mask;
   const bool behind = diff > (width_mask >> 1);
-  if (behind && !t.spent) diff = 0;  // just written behind the counter: fire now (QEMU)
-  // A spent comparator equal to the counter matches again only after a full turn.
-  if (t.spent && diff == 0) diff = wide ? kNeverTicks : uint64_t{1} << 32;
   const bool periodic = (t.config & kTnPeriodic) && t.period != 0;
+  // A one-shot comparator fires once per write, as in QEMU (not again a full counter turn
+  // later); one written behind the counter (the guest raced it) fires at once.
+  if (t.spent && !periodic) return;
+  if (behind) diff = 0;
   if (!wide && !periodic) {
     // 32-bit one-shot: an interrupt also when the counter wraps (specification 2.3.9.2.4).
     const uint64_t to_wrap = (uint64_t{1} << 32) - counter;

@@ -4,7 +4,8 @@
 // (Tn_INT_ROUTE) or, in legacy replacement mode, timer 0 to ISA IRQ0 and timer 1 to ISA IRQ8 —
 // which disconnects the PIT's and RTC's own interrupt outputs. No FSB (MSI) delivery.
 //
-// As QEMU: a comparator already passed (by signed distance) fires at once; a periodic write
+// As QEMU: a comparator written behind the counter (by signed distance) fires at once, and a
+// one-shot comparator fires once per write (not again a full counter turn later); a periodic write
 // sets the period (and the comparator only with Tn_VAL_SET); in 32-bit one-shot mode the timer
 // also fires when the counter wraps at 2^32. Periodic timers never run their callback more
 // often than every kMinPeriodNs of virtual time (shorter periods coalesce).
@@ -59,8 +60,7 @@ class Hpet final : public MmioHandler {
     uint64_t comparator = ~uint64_t{0};
     uint64_t period = 0;
     /// The comparator has matched since it was last written (or was never written): a one-shot
-    /// timer then waits for the counter to come round again; a comparator written behind the
-    /// counter (a guest racing the counter) fires at once instead, as QEMU does.
+    /// timer then stays quiet until the next comparator write (QEMU's behaviour).
     bool spent = true;
     bool wrap_pending = false;        ///< 32-bit one-shot: the armed deadline is the 2^32 wrap
     IrqLine* asserted_on = nullptr;  ///< the line a level interrupt holds high

@@ -196,6 +196,8 @@ TEST_F(HpetTest, Mode32Bit_TruncatesAndFiresAtWrapAndMatch) {
   clock.AdvanceTo(0x180 * 10);  // the match
   EXPECT_EQ(gsi[20].rising_edges, 2);
   EXPECT_EQ(Read(kRegCounter), 0x100000080ull);  // the main counter itself is 64 bits
+  clock.AdvanceTo(0x200000000ull * 10);             // past the next wraps: once per write
+  EXPECT_EQ(gsi[20].rising_edges, 2);
   // Leaving 32-bit mode keeps the truncated comparator.
   Write(Tn(2, kTimerConfig), kTnEnable | Route(20));
   EXPECT_EQ(Read(Tn(2, kTimerComparator)), 0x80u);
