@@ -1,27 +1,20 @@
-// PcMachine: wiring, boot paths and the run loop.
+// PcMachine: configuration checks, RAM, the devices and their wiring, and the CPU's board
+// interface (TSC, APIC MSRs, CR8). Booting is pc_boot.cpp; the run loop pc_run.cpp.
 #include "machine/pc/pc_machine.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iterator>
-#include <thread>
 
 #include "devices/pc_testdev_regs.h"
-#include "machine/boot/multiboot.h"
 #include "machine/chardev.h"
+#include "machine/pc/pc_layout.h"
 
 namespace kiln::machine {
 namespace {
 
-constexpr uint64_t kLowRamEnd = 0xA0000;        ///< 640 KiB of conventional memory
-constexpr uint64_t kHighRamStart = 0x100000;    ///< 1 MiB
-constexpr uint64_t kPciHoleStart = 0xE0000000;  ///< RAM above this goes above 4 GiB
-constexpr uint64_t kFourGiB = 0x100000000;
-constexpr uint64_t kBiosAliasSize = 128 * 1024;
-constexpr uint64_t kEbdaStart = 0x9FC00;  ///< the top 1 KiB of conventional memory, reserved as a BIOS leaves it
-constexpr uint64_t kBiosAreaStart = 0xF0000;
+using namespace pc_layout;
 
 bool ReadWholeFile(const std::string& path, const char* what, std::vector<uint8_t>& out, std::string& error) {
   std::ifstream f(path, std::ios::binary);
@@ -36,8 +29,8 @@ bool ReadWholeFile(const std::string& path, const char* what, std::vector<uint8_
   }
   return true;
 }
-/// Instructions per engine run between device polls and interrupt checks.
-constexpr uint64_t kSlice = 20000;
+
+constexpr uint32_t kMsrApicBase = 0x1B, kMsrTscDeadline = 0x6E0;
 
 }  // namespace
 
@@ -58,24 +51,26 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
     error = "unknown CPU model '" + config.cpu_model + "' (known: " + std::string(kCpuModelNames) + ")";
     return false;
   }
-  if (config.ram_bytes < (2ull << 20) || config.ram_bytes > (1ull << 40) || config.ram_bytes % 4096) {
-    error = "memory size must be a multiple of 4 KiB from 2 MiB to 1 TiB";
+  // The board has a local APIC with the TSC-deadline timer.
+  model_.leaf1_edx |= 1u << 9;
+  model_.leaf1_ecx |= 1u << 24;
+  if (config.ram_bytes < (16ull << 20) || config.ram_bytes > (1ull << 40) || config.ram_bytes % 4096) {
+    error = "memory size must be a multiple of 4 KiB from 16 MiB to 1 TiB";
     return false;
   }
   if (config.kernel.empty() == config.bios.empty()) {
-    error = config.kernel.empty() ? "nothing to boot: give -kernel FILE (Multiboot) or -bios FILE"
+    error = config.kernel.empty() ? "nothing to boot: give -kernel FILE (Linux bzImage or Multiboot) or -bios FILE"
                                   : "-kernel and -bios together are not supported yet";
     return false;
   }
   // RAM: conventional memory, then from 1 MiB up to the PCI hole, the rest above 4 GiB.
-  const uint64_t low = std::min(config.ram_bytes, kLowRamEnd);
-  if (!physical_.AddRam(0, low, error)) return false;
-  if (config.ram_bytes > kHighRamStart) {
-    const uint64_t below_hole = std::min(config.ram_bytes, kPciHoleStart) - kHighRamStart;
-    if (!physical_.AddRam(kHighRamStart, below_hole, error)) return false;
-    if (config.ram_bytes > kPciHoleStart && !physical_.AddRam(kFourGiB, config.ram_bytes - kPciHoleStart, error))
-      return false;
-  }
+  if (!physical_.AddRam(0, kLowRamEnd, error)) return false;
+  const uint64_t below_hole = std::min(config.ram_bytes, kPciHoleStart) - kHighRamStart;
+  if (!physical_.AddRam(kHighRamStart, below_hole, error)) return false;
+  if (config.ram_bytes > kPciHoleStart && !physical_.AddRam(kFourGiB, config.ram_bytes - kPciHoleStart, error))
+    return false;
+  acpi_base_ = kHighRamStart + below_hole - kAcpiReserve;
+
   state_->cpu_model = &model_;
   clock_ = config.icount_shift ? std::make_unique<VirtualClock>(&state_->retired, uint64_t{1} << *config.icount_shift)
                                : std::make_unique<VirtualClock>();
@@ -84,44 +79,8 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
   cpu_ = std::make_unique<SystemCpu>(*state_, *memory_, ports_, *engine_);
   cpu_->SetBoard(this);
   memory_->on_code_write = [this](uint64_t page) { engine_->InvalidatePhysicalPage(page); };
+  if (!AddDevices(error)) return false;
 
-  // Devices.
-  if (!ports_.Register(0x20, 2, &pic_, error) || !ports_.Register(0xA0, 2, &pic_, error) ||
-      !ports_.Register(0x4D0, 2, &pic_, error))
-    return false;
-  auto serial = OpenCharBackend(config.serial, error);
-  if (!serial) return false;
-  serial_interactive_ = config.serial == "stdio" || config.serial == "mux:stdio";
-  if (auto* stdio = dynamic_cast<StdioCharBackend*>(serial.get())) stdio->on_quit = [this] { RequestExit(0); };
-  com1_ = std::make_unique<devices::Uart16550>(devices::kCom1.base, pic_.Line(devices::kCom1.irq), *serial);
-  backends_.push_back(std::move(serial));
-  if (!ports_.Register(devices::kCom1.base, 8, com1_.get(), error)) return false;
-  for (const PcConfig::DebugCon& d : config.debugcons) {
-    auto backend = OpenCharBackend(d.chardev, error);
-    if (!backend) return false;
-    debugcons_.push_back(std::make_unique<devices::DebugCon>(*backend, d.iobase));
-    backends_.push_back(std::move(backend));
-    if (!ports_.Register(d.iobase, 1, debugcons_.back().get(), error)) return false;
-  }
-  if (config.debug_exit) {
-    debug_exit_ = std::make_unique<devices::IsaDebugExit>(*this);
-    if (!ports_.Register(config.debug_exit->iobase, config.debug_exit->iosize, debug_exit_.get(), error)) return false;
-  }
-  if (config.pc_testdev) {
-    static_assert(devices::pc_testdev::kIrqLines <= 24);
-    std::vector<devices::IrqLine*> lines;
-    for (unsigned i = 0; i < devices::pc_testdev::kIrqLines; ++i) lines.push_back(i < 16 ? &pic_.Line(i) : nullptr);
-    testdev_ = std::make_unique<devices::PcTestdev>(lines);
-    namespace t = devices::pc_testdev;
-    if (!ports_.Register(t::kScratchPort, t::kScratchPorts, testdev_.get(), error) ||
-        !ports_.Register(t::kFlushPort, t::kFlushPorts, testdev_.get(), error) ||
-        !ports_.Register(t::kIrqLinePort, t::kIrqLines, testdev_.get(), error) ||
-        !physical_.AddMmio(t::kIomemBase, t::kIomemSize, testdev_.get(), error))
-      return false;
-    // The byte window 0xe8-0xeb overlaps a debug console at 0xe9 (as in QEMU): only without one.
-    if (config.debugcons.empty() && !ports_.Register(t::kScratchBytePort, t::kScratchBytePorts, testdev_.get(), error))
-      return false;
-  }
   if (!config.kernel.empty()) {
     std::vector<uint8_t> image;
     if (!ReadWholeFile(config.kernel, "kernel", image, error)) return false;
@@ -136,12 +95,7 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
     }
   }
   if (!config.bios.empty()) {
-    std::ifstream f(config.bios, std::ios::binary);
-    if (!f) {
-      error = "cannot open BIOS image '" + config.bios + "'";
-      return false;
-    }
-    bios_image_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    if (!ReadWholeFile(config.bios, "BIOS image", bios_image_, error)) return false;
     if (bios_image_.empty() || bios_image_.size() > (16u << 20) || bios_image_.size() % 4096) {
       error = "BIOS image '" + config.bios + "' must be a non-empty multiple of 4 KiB, at most 16 MiB";
       return false;
@@ -155,30 +109,93 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
   return Boot(error);
 }
 
-bool PcMachine::Boot(std::string& error) {
-  cpu_->Reset();
-  pic_.Reset();
-  com1_->Reset();
-  if (!config_.bios.empty()) return true;  // the firmware starts at the reset vector
-  if (!kernel_image_.empty()) return BootLinux(error);
-  MultibootBoot boot;
-  if (!LoadMultibootFiles(physical_, config_.kernel, config_.append, config_.initrd, boot, error)) return false;
-  for (const std::string& w : boot.warnings) std::fprintf(stderr, "kiln: %s\n", w.c_str());
-  // The state a PC BIOS leaves (issue 5): the PICs at vector bases 0x08 and 0x70, all lines but
-  // the cascade masked; A20 on (Kiln has no A20 gate); the BIOS data area's basic fields.
-  const uint8_t init[][2] = {{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xFB},
-                             {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01}, {0xA1, 0xFF}};
-  for (const auto& [port, value] : init) ports_.Write(port, 1, value);
-  const uint16_t com1 = devices::kCom1.base, equipment = 0x0201 | (1u << 9);  // 1 serial port, 80x25 colour
-  const uint16_t base_kib = 640;
-  physical_.CopyIn(0x400, &com1, 2);
-  physical_.CopyIn(0x410, &equipment, 2);
-  physical_.CopyIn(0x413, &base_kib, 2);
-  cpu_->EnterFlatProtectedMode(boot.entry);
-  state_->gpr[kRax] = kMultibootBootloaderMagic;
-  state_->gpr[kRbx] = boot.info_addr;
+bool PcMachine::AddDevices(std::string& error) {
+  const auto ports = [&](uint16_t base, unsigned count, devices::PortHandler* h) {
+    return ports_.Register(base, count, h, error);
+  };
+  // Interrupt controllers: the 8259 pair's INTR goes to LINT0 of the local APIC (ExtINT); the
+  // IOAPIC sends its messages on the APIC bus; ISA lines reach both the PICs and the IOAPIC.
+  if (!ports(0x20, 2, &pic_) || !ports(0xA0, 2, &pic_) || !ports(0x4D0, 2, &pic_)) return false;
+  lapic_ = std::make_unique<devices::LocalApic>(*clock_, &apic_bus_, 0, true, kTscHz);
+  ioapic_ = std::make_unique<devices::IoApic>(apic_bus_, acpi_board_.ioapic_id);
+  if (!physical_.AddMmio(pc_layout::kLocalApicBase, pc_layout::kLocalApicSize, lapic_.get(), error) ||
+      !physical_.AddMmio(pc_layout::kIoApicBase, pc_layout::kIoApicSize, ioapic_.get(), error))
+    return false;
+  lapic_->SetEoiCallback([this](uint8_t vector) { ioapic_->Eoi(vector); });
+  pic_.SetIntrOutput(&lapic_->Lint(0));
+  for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
+    if (irq != 2) isa_irq_[irq].Connect(&pic_.Line(irq), &ioapic_->Line(IsaIrqToGsi(irq)));
+
+  // Timers.
+  pit_ = std::make_unique<devices::Pit8254>(*clock_, isa_irq_[0]);
+  rtc_ = std::make_unique<devices::RtcCmos>(*clock_, isa_irq_[8], static_cast<int64_t>(std::time(nullptr)));
+  std::vector<devices::IrqLine*> gsi(acpi_board_.ioapic_pins);
+  for (unsigned pin = 0; pin < gsi.size(); ++pin) gsi[pin] = &ioapic_->Line(pin);
+  for (unsigned irq = 0; irq < isa_irq_.size(); ++irq)
+    if (irq != 2) gsi[IsaIrqToGsi(irq)] = &isa_irq_[irq];
+  hpet_ = std::make_unique<devices::Hpet>(*clock_, gsi, &isa_irq_[0], &isa_irq_[8]);
+  hpet_->SetLegacyOutputsCallback([this](bool connected) {
+    pit_->SetIrqOutputEnabled(connected);
+    rtc_->SetIrqOutputEnabled(connected);
+  });
+  devices::AcpiPmConfig pm;
+  pm.pm1_evt = acpi_board_.pm1a_evt, pm.pm1_cnt = acpi_board_.pm1a_cnt, pm.pm_tmr = acpi_board_.pm_tmr;
+  pm.gpe0 = acpi_board_.gpe0, pm.s5_slp_typ = acpi_board_.s5_slp_typ;
+  acpi_pm_ = std::make_unique<devices::AcpiPm>(pm, *clock_, isa_irq_[acpi_board_.sci_irq], *this);
+  if (!ports(0x40, 4, pit_.get()) || !ports(0x61, 1, pit_.get()) || !ports(0x70, 2, rtc_.get()) ||
+      !ports(0x72, 2, rtc_.get()) || !physical_.AddMmio(pc_layout::kHpetBase, pc_layout::kHpetSize, hpet_.get(), error) ||
+      !ports(pm.pm1_evt, 4, acpi_pm_.get()) || !ports(pm.pm1_cnt, 2, acpi_pm_.get()) ||
+      !ports(pm.pm_tmr, 4, acpi_pm_.get()) || !ports(pm.gpe0, acpi_board_.gpe0_len, acpi_pm_.get()))
+    return false;
+
+  // The chipset: PCI configuration space with the host bridge and the ISA bridge; the 8042.
+  pci_ = std::make_unique<devices::PciHost>(*this);
+  if (!ports(0xCF8, 8, pci_.get()) || !pci_->AddDevice(0, 0, &host_bridge_) ||
+      !pci_->AddDevice(acpi_board_.isa_bridge_slot, 0, &isa_bridge_)) {
+    if (error.empty()) error = "cannot place the PCI bridges";
+    return false;
+  }
+  i8042_ = std::make_unique<devices::I8042>(isa_irq_[1], isa_irq_[12], *this);
+  if (!ports(0x60, 1, i8042_.get()) || !ports(0x64, 1, i8042_.get())) return false;
+
+  // Consoles and QEMU's test devices.
+  auto serial = OpenCharBackend(config_.serial, error);
+  if (!serial) return false;
+  serial_interactive_ = config_.serial == "stdio" || config_.serial == "mux:stdio";
+  if (auto* stdio = dynamic_cast<StdioCharBackend*>(serial.get())) stdio->on_quit = [this] { RequestExit(0); };
+  com1_ = std::make_unique<devices::Uart16550>(devices::kCom1.base, isa_irq_[devices::kCom1.irq], *serial);
+  backends_.push_back(std::move(serial));
+  if (!ports(devices::kCom1.base, 8, com1_.get())) return false;
+  for (const PcConfig::DebugCon& d : config_.debugcons) {
+    auto backend = OpenCharBackend(d.chardev, error);
+    if (!backend) return false;
+    debugcons_.push_back(std::make_unique<devices::DebugCon>(*backend, d.iobase));
+    backends_.push_back(std::move(backend));
+    if (!ports(d.iobase, 1, debugcons_.back().get())) return false;
+  }
+  if (config_.debug_exit) {
+    debug_exit_ = std::make_unique<devices::IsaDebugExit>(*this);
+    if (!ports(config_.debug_exit->iobase, config_.debug_exit->iosize, debug_exit_.get())) return false;
+  }
+  if (config_.pc_testdev) {
+    // pc-testdev's line n is ISA IRQ n (both controllers) below 16, IOAPIC pin n above.
+    static_assert(devices::pc_testdev::kIrqLines <= 24);
+    std::vector<devices::IrqLine*> lines;
+    for (unsigned i = 0; i < devices::pc_testdev::kIrqLines; ++i)
+      lines.push_back(i == 2 ? &pic_.Line(2) : i < 16 ? static_cast<devices::IrqLine*>(&isa_irq_[i]) : &ioapic_->Line(i));
+    testdev_ = std::make_unique<devices::PcTestdev>(lines);
+    namespace t = devices::pc_testdev;
+    if (!ports(t::kScratchPort, t::kScratchPorts, testdev_.get()) || !ports(t::kFlushPort, t::kFlushPorts, testdev_.get()) ||
+        !ports(t::kIrqLinePort, t::kIrqLines, testdev_.get()) ||
+        !physical_.AddMmio(t::kIomemBase, t::kIomemSize, testdev_.get(), error))
+      return false;
+    // The byte window 0xe8-0xeb overlaps a debug console at 0xe9 (as in QEMU): only without one.
+    if (config_.debugcons.empty() && !ports(t::kScratchBytePort, t::kScratchBytePorts, testdev_.get())) return false;
+  }
   return true;
 }
+
+// --- CpuBoard ---------------------------------------------------------------------------------
 
 uint64_t PcMachine::ReadTsc() {
   return devices::NsToTicks(clock_->NowNs(), kTscHz) + static_cast<uint64_t>(tsc_offset_);
@@ -188,141 +205,29 @@ void PcMachine::WriteTsc(uint64_t value) {
   tsc_offset_ = static_cast<int64_t>(value - devices::NsToTicks(clock_->NowNs(), kTscHz));
 }
 
-std::vector<E820Entry> PcMachine::MemoryMap() const {
-  std::vector<E820Entry> map;
-  for (const PhysicalMemory::Range& r : physical_.RamRanges()) {
-    if (r.base == 0 && r.size > kEbdaStart) {
-      map.push_back({0, kEbdaStart, E820Type::kRam});
-      map.push_back({kEbdaStart, r.size - kEbdaStart, E820Type::kReserved});
-      continue;
-    }
-    map.push_back({r.base, r.size, E820Type::kRam});
-  }
-  map.push_back({kBiosAreaStart, kHighRamStart - kBiosAreaStart, E820Type::kReserved});
-  std::sort(map.begin(), map.end(), [](const E820Entry& a, const E820Entry& b) { return a.base < b.base; });
-  return map;
-}
-
-bool PcMachine::BootLinux(std::string& error) {
-  LinuxBootOptions options;
-  options.cmdline = config_.append;
-  options.initrd = initrd_image_;
-  options.e820 = MemoryMap();
-  LinuxBoot boot;
-  if (!LoadLinux(physical_, kernel_image_, options, boot, error)) {
-    error = "kernel '" + config_.kernel + "': " + error;
-    return false;
-  }
-  // The PICs as a BIOS leaves them; Linux reprograms them itself.
-  const uint8_t init[][2] = {{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xFF},
-                             {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01}, {0xA1, 0xFF}};
-  for (const auto& [port, value] : init) ports_.Write(port, 1, value);
-  // MTRRs as firmware leaves them: write-back by default, the PCI hole and above uncached.
-  cpu_->SetStorageMsr(0x2FF, (1u << 11) | 6);                                   // IA32_MTRR_DEF_TYPE: E, WB
-  cpu_->SetStorageMsr(0x200, kPciHoleStart);                                     // PHYSBASE0, type UC
-  cpu_->SetStorageMsr(0x201, (~(kFourGiB - kPciHoleStart - 1) & ((uint64_t{1} << 48) - 1) & ~0xFFFull) | (1u << 11));
-  cpu_->EnterLongMode(boot.entry, boot.cr3, boot.gdt_base, boot.gdt_limit, 0x10, 0x18);
-  state_->gpr[kRsi] = boot.boot_params;
-  return true;
-}
-
-void PcMachine::PollDevices() {
-  com1_->Poll();
-  for (auto& b : backends_) b->Flush();
-}
-
-bool PcMachine::CanWake() const {
-  // An armed timer or input on the serial console can raise an interrupt on its own.
-  return (state_->rflags_rest & (1u << 9)) && (serial_interactive_ || clock_->NextDeadline() != VirtualClock::kNever);
-}
-
-int PcMachine::Run(std::string& message) {
-  bool halted = false;
-  uint64_t since_poll = 0;
-  while (true) {
-    if (stop_ == Stop::kExit) return exit_status_;
-    if (stop_ == Stop::kPowerOff) return 0;
-    if (stop_ == Stop::kReset) {
-      stop_ = Stop::kNone;
-      if (config_.no_reboot) {
-        message = "the guest reset the machine (-no-reboot)";
-        return 0;
-      }
-      std::string error;
-      if (!Boot(error)) {
-        message = error;
-        return 1;
-      }
-      halted = false;
-    }
-    if (pic_.InterruptPending() && cpu_->InterruptsEnabled()) {
-      halted = false;
-      if (!cpu_->DeliverExternal(pic_.Acknowledge())) {
-        stop_ = Stop::kReset;
-        message = "triple fault";
-        if (config_.dump_on_stop || config_.no_reboot) message += "\n" + cpu_->Dump();
-        if (config_.no_reboot) return 1;
-        continue;
-      }
-    }
-    if (halted) {
-      if (!CanWake()) {
-        message = "the CPU halted with nothing left that could wake it";
-        if (config_.dump_on_stop) message += "\n" + cpu_->Dump();
-        return 1;
-      }
-      PollDevices();
-      // Real time sleeps until the next timer (at most 1 ms, to look at the console); deterministic
-      // time jumps to it, or waits for console input when no timer is armed.
-      const uint64_t next = clock_->NextDeadline();
-      if (clock_->deterministic() && next == VirtualClock::kNever)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      else
-        clock_->Idle(next, std::chrono::milliseconds(1));
-      clock_->RunDue();
-      continue;
-    }
-    // The instruction after STI or MOV SS runs before any interrupt is taken. In deterministic
-    // time a slice ends at the next timer's deadline, so timers fire at exact instructions.
-    uint64_t budget = cpu_->interrupt_shadow ? 1 : kSlice;
-    if (clock_->deterministic()) {
-      const uint64_t now = clock_->NowNs(), next = clock_->NextDeadline();
-      if (next != VirtualClock::kNever) budget = std::clamp<uint64_t>((next - std::min(next, now)) / clock_->ns_per_insn(), 1, budget);
-    }
-    const jit::Exit exit = engine_->Run(budget);
-    if (budget == 1) cpu_->interrupt_shadow = false;  // (an emulated MOV SS/STI sets a new one below)
-    clock_->RunDue();
-    since_poll += budget;
-    if (since_poll >= 200000) {
-      since_poll = 0;
-      PollDevices();
-    }
-    Fault fault;
-    bool deliver = false;
-    switch (exit.reason) {
-      case jit::ExitReason::kInstructionLimit: break;
-      case jit::ExitReason::kSystem: {
-        const SystemCpu::Result r = cpu_->Emulate(*exit.insn, fault);
-        if (r == SystemCpu::Result::kHalt) halted = true;
-        deliver = r == SystemCpu::Result::kFault;
-        break;
-      }
-      case jit::ExitReason::kException:
-        fault = Fault{exit.vector, exit.has_error_code, exit.error_code, exit.fault_address};
-        deliver = true;
-        break;
-      case jit::ExitReason::kHalt:
-      case jit::ExitReason::kSyscall:
-        halted = exit.reason == jit::ExitReason::kHalt;
-        break;
-    }
-    if (deliver && !cpu_->DeliverException(fault)) {
-      message = "triple fault";
-      if (config_.dump_on_stop || config_.no_reboot) message += "\n" + cpu_->Dump();
-      if (config_.no_reboot) return 1;
-      stop_ = Stop::kReset;
-    }
+CpuBoard::MsrAccess PcMachine::ReadMsr(uint32_t index, uint64_t& value) {
+  switch (index) {
+    case kMsrApicBase: value = lapic_->apic_base_msr(); return MsrAccess::kDone;
+    case kMsrTscDeadline: value = lapic_->tsc_deadline(); return MsrAccess::kDone;
+    default: return MsrAccess::kNotMine;
   }
 }
+
+CpuBoard::MsrAccess PcMachine::WriteMsr(uint32_t index, uint64_t value) {
+  switch (index) {
+    case kMsrApicBase: {
+      if (!lapic_->ApicBaseWriteValid(value, 48)) return MsrAccess::kGp;
+      // The APIC's MMIO window stays where the board mapped it; moving it is not modelled.
+      if ((value & ~uint64_t{0xFFF}) != pc_layout::kLocalApicBase) cpu_->ReportOnce("moving the local APIC's MMIO base is not supported");
+      lapic_->WriteApicBaseMsr(value);
+      return MsrAccess::kDone;
+    }
+    case kMsrTscDeadline: lapic_->set_tsc_deadline(value); return MsrAccess::kDone;
+    default: return MsrAccess::kNotMine;
+  }
+}
+
+void PcMachine::WriteCr8(uint8_t value) { lapic_->SetCr8(value); }
+uint8_t PcMachine::ReadCr8(uint64_t) { return static_cast<uint8_t>(lapic_->GetCr8()); }
 
 }  // namespace kiln::machine

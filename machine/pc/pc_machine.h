@@ -1,29 +1,46 @@
-// PcMachine: a PC around one CPU for firmware and test programs: RAM, the interpreter with the
-// system CPU (machine/cpu/), the port bus, the dual 8259A PIC, COM1, and QEMU's test devices
-// (isa-debug-exit, debugcon, pc-testdev); booted from a Multiboot kernel (`-kernel`) or a
-// firmware image at the reset vector (`-bios`). The run loop delivers interrupts, emulates
-// trapped instructions, waits in HLT, and stops on a device's request, a dead CPU or a triple
-// fault.
+// PcMachine: the PC around one CPU (an i440FX/PIIX3-like board, as QEMU's `pc` machine): RAM
+// with the legacy holes and the PCI hole, the interpreter with the system CPU (machine/cpu/),
+// the port and MMIO buses, the interrupt controllers (dual 8259A, IOAPIC, the CPU's local APIC),
+// the timers (PIT, RTC/CMOS, HPET, ACPI PM timer, the TSC) on one virtual clock, COM1, the 8042,
+// the PCI host bridge with the ISA bridge, ACPI power management, and QEMU's test devices
+// (isa-debug-exit, debugcon, pc-testdev). It boots a Linux bzImage directly (ACPI tables, e820,
+// the boot protocol), a Multiboot kernel (`-kernel`), or firmware at the reset vector (`-bios`).
+// The run loop delivers interrupts, fires timers, emulates trapped instructions, waits in HLT,
+// and stops on a device's request, a dead CPU or a triple fault.
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "devices/acpi_pm.h"
+#include "devices/apic_bus.h"
 #include "devices/debugcon.h"
+#include "devices/hpet.h"
+#include "devices/i440fx.h"
+#include "devices/i8042.h"
 #include "devices/io.h"
+#include "devices/io_apic.h"
 #include "devices/isa_debug_exit.h"
+#include "devices/local_apic.h"
 #include "devices/pc_testdev.h"
+#include "devices/pci_host.h"
 #include "devices/pic_8259.h"
+#include "devices/piix3.h"
+#include "devices/pit_8254.h"
+#include "devices/rtc_cmos.h"
 #include "devices/uart_16550.h"
 #include "jit/interp/interpreter.h"
+#include "machine/boot/acpi_tables.h"
 #include "machine/boot/linux_boot.h"
 #include "machine/cpu/system_cpu.h"
 #include "machine/cpu_model.h"
 #include "machine/cpu_state.h"
 #include "machine/mmu/system_memory.h"
+#include "machine/pc/isa_irq.h"
 #include "machine/physical_memory.h"
 #include "machine/port_bus.h"
 #include "machine/virtual_clock.h"
@@ -74,15 +91,24 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   static constexpr uint64_t kTscHz = 1'000'000'000;
 
  private:
-  // CpuBoard: the TSC from the virtual clock.
+  // CpuBoard: the TSC from the virtual clock, the local APIC's MSRs and CR8.
   uint64_t ReadTsc() override;
   void WriteTsc(uint64_t value) override;
+  MsrAccess ReadMsr(uint32_t index, uint64_t& value) override;
+  MsrAccess WriteMsr(uint32_t index, uint64_t value) override;
+  void WriteCr8(uint8_t value) override;
+  uint8_t ReadCr8(uint64_t stored) override;
 
+  bool AddDevices(std::string& error);
   bool Boot(std::string& error);
   bool BootLinux(std::string& error);
+  /// The CMOS bytes a BIOS fills in: memory sizes, equipment, the century.
+  void FillCmos();
   /// The board's memory map for firmware tables: RAM, the legacy holes, the ACPI tables.
   std::vector<E820Entry> MemoryMap() const;
   void PollDevices();
+  /// Takes a pending NMI or external interrupt if the CPU accepts it; false on a triple fault.
+  bool TakeInterrupts(bool& woke, std::string& message, int& status);
   /// True when something could still raise an interrupt to wake a halted CPU.
   bool CanWake() const;
 
@@ -96,12 +122,32 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   std::unique_ptr<SystemMemory> memory_;
   std::unique_ptr<jit::Interpreter> engine_;
   std::unique_ptr<SystemCpu> cpu_;
+
+  // Interrupt controllers and the lines into them.
   devices::Pic8259Pair pic_;
+  devices::ApicBus apic_bus_;
+  std::unique_ptr<devices::LocalApic> lapic_;
+  std::unique_ptr<devices::IoApic> ioapic_;
+  std::array<IsaIrqLine, 16> isa_irq_;
+  bool nmi_pending_ = false;
+  // Timers.
+  std::unique_ptr<devices::Pit8254> pit_;
+  std::unique_ptr<devices::RtcCmos> rtc_;
+  std::unique_ptr<devices::Hpet> hpet_;
+  std::unique_ptr<devices::AcpiPm> acpi_pm_;
+  // Chipset and the rest.
+  std::unique_ptr<devices::PciHost> pci_;
+  devices::I440fxHostBridge host_bridge_;
+  devices::Piix3IsaBridge isa_bridge_;
+  std::unique_ptr<devices::I8042> i8042_;
   std::vector<std::unique_ptr<devices::CharBackend>> backends_;
   std::unique_ptr<devices::Uart16550> com1_;
   std::vector<std::unique_ptr<devices::DebugCon>> debugcons_;
   std::unique_ptr<devices::IsaDebugExit> debug_exit_;
   std::unique_ptr<devices::PcTestdev> testdev_;
+
+  AcpiBoard acpi_board_;
+  uint64_t acpi_base_ = 0;  ///< where the ACPI tables go (top of the RAM below 4 GiB)
   std::vector<uint8_t> bios_image_;
   std::vector<uint8_t> kernel_image_, initrd_image_;  ///< -kernel bzImage and -initrd, kept for reboots
   bool serial_interactive_ = false;
