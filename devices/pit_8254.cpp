@@ -130,7 +130,12 @@ void Pit8254::Reset() {
 
 uint64_t Pit8254::NowTick() const { return NsToTicks(clock_.NowNs(), kTickRate); }
 
-bool Pit8254::out(unsigned channel) const { return channels_[channel % kChannels].Out(NowTick()); }
+bool Pit8254::out(unsigned channel) const {
+  const uint64_t t = NowTick();
+  Channel c = channels_[channel % kChannels];  // a copy: a due reload is applied without side effects
+  if (c.reload_pending && t >= c.pending_tick) c.count = c.pending_count, c.load_tick = c.pending_tick;
+  return c.Out(t);
+}
 
 void Pit8254::SetIrqOutputEnabled(bool enabled) {
   if (enabled == irq_enabled_) return;
