@@ -183,6 +183,29 @@ TEST_F(PitTest, Mode5_HardwareStrobeAfterRisingGate) {
   EXPECT_TRUE(Out2());
 }
 
+TEST_F(PitTest, Mode1_NullCountUntilTriggeredAndNewCountWaitsForNextTrigger) {
+  Program(2, 1, 50);
+  Out(kControl, 0xe8);  // status of counter 2
+  EXPECT_TRUE(In(kChannel2) & kStatusNullCount);
+  Out(kPortB, kPortBGate2);
+  AtTick(1);
+  Out(kControl, 0xe8);
+  EXPECT_FALSE(In(kChannel2) & kStatusNullCount);
+  AtTick(10);
+  Out(kChannel2, 20);  // a new count during the one-shot: this one runs on
+  Out(kChannel2, 0);
+  AtTick(49);
+  EXPECT_FALSE(Out2());
+  AtTick(50);
+  EXPECT_TRUE(Out2());
+  Out(kPortB, 0);
+  Out(kPortB, kPortBGate2);  // the next trigger takes the new count
+  AtTick(69);
+  EXPECT_FALSE(Out2());
+  AtTick(70);
+  EXPECT_TRUE(Out2());
+}
+
 TEST_F(PitTest, Gate_LowPausesMode0) {
   Out(kPortB, kPortBGate2);
   Program(2, 0, 100);
@@ -210,6 +233,23 @@ TEST_F(PitTest, Gate_LowStopsMode2WithOutHighAndRisingGateReloads) {
   EXPECT_EQ(LatchAndRead(2), 10);
   AtTick(109);
   EXPECT_FALSE(Out2());
+}
+
+TEST_F(PitTest, Gate_Mode3LowForcesOutHighAndRisingRestartsPeriod) {
+  Out(kPortB, kPortBGate2);
+  Program(2, 3, 100);
+  AtTick(60);
+  EXPECT_FALSE(Out2());
+  Out(kPortB, 0);
+  EXPECT_TRUE(Out2());
+  AtTick(500);
+  Out(kPortB, kPortBGate2);
+  AtTick(549);
+  EXPECT_TRUE(Out2());
+  AtTick(550);
+  EXPECT_FALSE(Out2());
+  AtTick(600);
+  EXPECT_TRUE(Out2());
 }
 
 TEST_F(PitTest, CountWrittenWithGateLow_Mode0WaitsForGate) {

@@ -231,6 +231,32 @@ TEST_F(RtcTest, SetTime_WithSetBitThenClear) {
   EXPECT_EQ(Read(kMinutes), 0x48);
 }
 
+// Linux's mc146818_set_time(): SET, divider reset, the registers, B restored (SET clear, divider
+// still in reset), then A restored: the time starts from what was written, first update 500 ms on.
+TEST_F(RtcTest, SetTime_LinuxSequenceWithDividerReset) {
+  clock.AdvanceTo(700 * kMs);
+  const uint8_t control = Read(kRegB);
+  Write(kRegB, control | kBSet);
+  const uint8_t freq_select = Read(kRegA);
+  Write(kRegA, freq_select | 0x70);
+  Write(kYear, 0x01);
+  Write(kMonth, 0x09);
+  Write(kDayOfMonth, 0x09);
+  Write(kHours, 0x01);
+  Write(kMinutes, 0x46);
+  Write(kSeconds, 0x40);
+  Write(kCentury, 0x20);
+  Write(kRegB, control);
+  clock.AdvanceTo(3 * kSec);  // the divider is still in reset: the time stands
+  EXPECT_EQ(Read(kSeconds), 0x40);
+  Write(kRegA, freq_select);
+  EXPECT_EQ(Now(), (Date{0x20, 0x01, 0x09, 0x09, 1, 0x01, 0x46, 0x40}));
+  clock.AdvanceTo(3 * kSec + 499 * kMs);
+  EXPECT_EQ(Read(kSeconds), 0x40);
+  clock.AdvanceTo(3 * kSec + 500 * kMs);
+  EXPECT_EQ(Read(kSeconds), 0x41);
+}
+
 TEST_F(RtcTest, SetTime_DirectWriteWithSetClear) {
   Write(kMinutes, 0x10);
   EXPECT_EQ(Now(), (Date{0x20, 0x24, 0x02, 0x28, 4, 0x23, 0x10, 0x58}));
