@@ -14,20 +14,10 @@ I8042::I8042(IrqLine& kbd_irq, IrqLine& aux_irq, MachineControl& control)
 }
 
 void I8042::Reset() {
-  ram_ = {};
-  ram_[0] = kCtrPowerOn;
-  output_port_ = kOutPowerOn;
-  pending_command_ = 0;
-  last_write_command_ = true;
-  sys_flag_ = false;
-  obf_ = false;
-  out_byte_ = 0;
-  out_source_ = Source::kController;
-  xlat_break_ = false;
-  reply_count_ = 0;
+  state_ = State{};
+  state_.ram[0] = kCtrPowerOn;
   keyboard_.Reset();
   mouse_.Reset();
-  kbd_irq_level_ = aux_irq_level_ = false;
   kbd_irq_.SetLevel(false);
   aux_irq_.SetLevel(false);
 }
@@ -50,39 +40,39 @@ void I8042::PortWrite(uint16_t port, unsigned size, uint32_t value) {
 
 uint8_t I8042::ReadStatus() const {
   uint8_t status = kStatusUnlocked;
-  if (obf_) status |= kStatusObf;
-  if (obf_ && out_source_ == Source::kAux) status |= kStatusAuxData;
-  if (sys_flag_) status |= kStatusSys;
-  if (last_write_command_) status |= kStatusCommand;
+  if (state_.obf) status |= kStatusObf;
+  if (state_.obf && state_.out_source == Source::kAux) status |= kStatusAuxData;
+  if (state_.sys_flag) status |= kStatusSys;
+  if (state_.last_write_command) status |= kStatusCommand;
   return status;
 }
 
 uint8_t I8042::ReadData() {
   // With the buffer empty the last byte reads again, as on the chip (and QEMU).
   // The line drops before the next byte is loaded, so each byte is its own edge at the PIC.
-  obf_ = false;
-  const uint8_t byte = out_byte_;
+  state_.obf = false;
+  const uint8_t byte = state_.out_byte;
   UpdateIrqs();
   Refill();
   return byte;
 }
 
 void I8042::QueueReply(uint8_t byte, Source source) {
-  if (reply_count_ < replies_.size()) replies_[reply_count_++] = {byte, source};
+  if (state_.reply_count < state_.replies.size()) state_.replies[state_.reply_count++] = {byte, source};
   Refill();
 }
 
 void I8042::Refill() {
-  if (!obf_) {
-    if (reply_count_ > 0) {
-      out_byte_ = replies_[0].byte;
-      out_source_ = replies_[0].source;
-      for (size_t i = 1; i < reply_count_; ++i) replies_[i - 1] = replies_[i];
-      --reply_count_;
-      obf_ = true;
-    } else if (!(ram_[0] & kCtrKbdDis) && keyboard_.HasOutput()) {
+  if (!state_.obf) {
+    if (state_.reply_count > 0) {
+      state_.out_byte = state_.replies[0].byte;
+      state_.out_source = state_.replies[0].source;
+      for (size_t i = 1; i < state_.reply_count; ++i) state_.replies[i - 1] = state_.replies[i];
+      --state_.reply_count;
+      state_.obf = true;
+    } else if (!(state_.ram[0] & kCtrKbdDis) && keyboard_.HasOutput()) {
       uint8_t byte = keyboard_.ReadOutput();
-      if (ram_[0] & kCtrXlate) {
+      if (state_.ram[0] & kCtrXlate) {
         // A break prefix is swallowed and sets bit 7 of the next byte (which is always queued
         // with it: the keyboard queues events whole).
         if (byte == ps2::kKbdBreakPrefix && keyboard_.HasOutput()) {
@@ -91,35 +81,35 @@ void I8042::Refill() {
           byte = TranslateSet2ToSet1(byte);
         }
       }
-      out_byte_ = byte;
-      out_source_ = Source::kKeyboard;
-      obf_ = true;
-    } else if (!(ram_[0] & kCtrAuxDis) && mouse_.HasOutput()) {
-      out_byte_ = mouse_.ReadOutput();
-      out_source_ = Source::kAux;
-      obf_ = true;
+      state_.out_byte = byte;
+      state_.out_source = Source::kKeyboard;
+      state_.obf = true;
+    } else if (!(state_.ram[0] & kCtrAuxDis) && mouse_.HasOutput()) {
+      state_.out_byte = mouse_.ReadOutput();
+      state_.out_source = Source::kAux;
+      state_.obf = true;
     }
   }
   UpdateIrqs();
 }
 
 void I8042::UpdateIrqs() {
-  const bool kbd = obf_ && out_source_ != Source::kAux && (ram_[0] & kCtrKbdInt);
-  const bool aux = obf_ && out_source_ == Source::kAux && (ram_[0] & kCtrAuxInt);
-  if (kbd != kbd_irq_level_) kbd_irq_.SetLevel(kbd_irq_level_ = kbd);
-  if (aux != aux_irq_level_) aux_irq_.SetLevel(aux_irq_level_ = aux);
+  const bool kbd = state_.obf && state_.out_source != Source::kAux && (state_.ram[0] & kCtrKbdInt);
+  const bool aux = state_.obf && state_.out_source == Source::kAux && (state_.ram[0] & kCtrAuxInt);
+  if (kbd != state_.kbd_irq_level) kbd_irq_.SetLevel(state_.kbd_irq_level = kbd);
+  if (aux != state_.aux_irq_level) aux_irq_.SetLevel(state_.aux_irq_level = aux);
 }
 
 void I8042::WriteCommand(uint8_t command) {
-  last_write_command_ = true;
-  pending_command_ = 0;  // a new command abandons one still waiting for its data byte
+  state_.last_write_command = true;
+  state_.pending_command = 0;  // a new command abandons one still waiting for its data byte
   if (command >= kCmdReadRam && command < kCmdReadRam + kRamSize) {
-    QueueReply(ram_[command - kCmdReadRam]);
+    QueueReply(state_.ram[command - kCmdReadRam]);
     return;
   }
   if ((command >= kCmdWriteRam && command < kCmdWriteRam + kRamSize) || command == kCmdWriteOutput ||
       command == kCmdWriteKbdBuffer || command == kCmdWriteAuxBuffer || command == kCmdWriteAux) {
-    pending_command_ = command;
+    state_.pending_command = command;
     return;
   }
   if (command >= kCmdPulseBase) {
@@ -129,39 +119,39 @@ void I8042::WriteCommand(uint8_t command) {
   }
   switch (command) {
     case kCmdAuxDisable:
-      ram_[0] |= kCtrAuxDis;
+      state_.ram[0] |= kCtrAuxDis;
       break;
     case kCmdAuxEnable:
-      ram_[0] &= static_cast<uint8_t>(~kCtrAuxDis);
+      state_.ram[0] &= static_cast<uint8_t>(~kCtrAuxDis);
       break;
     case kCmdAuxTest:
     case kCmdKbdTest:
       QueueReply(kInterfaceOk);
       break;
     case kCmdSelfTest:
-      sys_flag_ = true;
+      state_.sys_flag = true;
       QueueReply(kSelfTestOk);
       break;
     case kCmdKbdDisable:
-      ram_[0] |= kCtrKbdDis;
+      state_.ram[0] |= kCtrKbdDis;
       break;
     case kCmdKbdEnable:
-      ram_[0] &= static_cast<uint8_t>(~kCtrKbdDis);
+      state_.ram[0] &= static_cast<uint8_t>(~kCtrKbdDis);
       break;
     case kCmdReadInput:
       QueueReply(kInputPort);
       break;
     case kCmdReadOutput: {
-      uint8_t value = output_port_ & static_cast<uint8_t>(~(kOutKbdObf | kOutAuxObf));
-      if (obf_) value |= out_source_ == Source::kAux ? kOutAuxObf : kOutKbdObf;
+      uint8_t value = state_.output_port & static_cast<uint8_t>(~(kOutKbdObf | kOutAuxObf));
+      if (state_.obf) value |= state_.out_source == Source::kAux ? kOutAuxObf : kOutKbdObf;
       QueueReply(value);
       break;
     }
     case kCmdDisableA20:
-      output_port_ &= static_cast<uint8_t>(~kOutA20);
+      state_.output_port &= static_cast<uint8_t>(~kOutA20);
       break;
     case kCmdEnableA20:
-      output_port_ |= kOutA20;
+      state_.output_port |= kOutA20;
       break;
     default:
       break;  // unknown commands are ignored
@@ -170,17 +160,17 @@ void I8042::WriteCommand(uint8_t command) {
 }
 
 void I8042::WriteOutputPort(uint8_t value) {
-  output_port_ = value;
+  state_.output_port = value;
   if (!(value & kOutReset)) control_.RequestReset();
 }
 
 void I8042::WriteData(uint8_t value) {
-  last_write_command_ = false;
-  const uint8_t command = pending_command_;
-  pending_command_ = 0;
+  state_.last_write_command = false;
+  const uint8_t command = state_.pending_command;
+  state_.pending_command = 0;
   if (command >= kCmdWriteRam && command < kCmdWriteRam + kRamSize) {
-    ram_[command - kCmdWriteRam] = value;
-    if (command == kCmdWriteRam) sys_flag_ = (value & kCtrSys) != 0;
+    state_.ram[command - kCmdWriteRam] = value;
+    if (command == kCmdWriteRam) state_.sys_flag = (value & kCtrSys) != 0;
     Refill();
     return;
   }
@@ -195,12 +185,12 @@ void I8042::WriteData(uint8_t value) {
       QueueReply(value, Source::kAux);
       break;
     case kCmdWriteAux:
-      ram_[0] &= static_cast<uint8_t>(~kCtrAuxDis);  // talking to the mouse enables its clock
+      state_.ram[0] &= static_cast<uint8_t>(~kCtrAuxDis);  // talking to the mouse enables its clock
       mouse_.Write(value);
       Refill();
       break;
     default:
-      ram_[0] &= static_cast<uint8_t>(~kCtrKbdDis);
+      state_.ram[0] &= static_cast<uint8_t>(~kCtrKbdDis);
       keyboard_.Write(value);
       Refill();
       break;

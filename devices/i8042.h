@@ -49,8 +49,8 @@ class I8042 final : public PortHandler {
   void MouseMove(int dx, int dy, int dz, uint8_t buttons);
 
   /// The A20 gate as the guest last set it (output port bit 1; 0xDD / 0xDF).
-  bool a20() const { return (output_port_ & i8042::kOutA20) != 0; }
-  uint8_t command_byte() const { return ram_[0]; }
+  bool a20() const { return (state_.output_port & i8042::kOutA20) != 0; }
+  uint8_t command_byte() const { return state_.ram[0]; }
   const Ps2Keyboard& keyboard() const { return keyboard_; }
   const Ps2Mouse& mouse() const { return mouse_; }
 
@@ -78,18 +78,21 @@ class I8042 final : public PortHandler {
   Ps2Keyboard keyboard_;
   Ps2Mouse mouse_;
 
-  std::array<uint8_t, i8042::kRamSize> ram_{};  ///< RAM byte 0 is the command byte
-  uint8_t output_port_ = i8042::kOutPowerOn;
-  uint8_t pending_command_ = 0;  ///< a controller command waiting for its data byte, or 0
-  bool last_write_command_ = true;
-  bool sys_flag_ = false;
-  bool obf_ = false;
-  uint8_t out_byte_ = 0;
-  Source out_source_ = Source::kController;
-  bool xlat_break_ = false;  ///< translation saw a 0xf0 break prefix
-  std::array<Pending, 4> replies_{};
-  size_t reply_count_ = 0;
-  bool kbd_irq_level_ = false, aux_irq_level_ = false;
+  /// The controller's own state (the keyboard and mouse keep theirs); what save/restore will carry.
+  struct State {
+    std::array<uint8_t, i8042::kRamSize> ram{};  ///< RAM byte 0 is the command byte
+    uint8_t output_port = i8042::kOutPowerOn;
+    uint8_t pending_command = 0;  ///< a controller command waiting for its data byte, or 0
+    bool last_write_command = true;
+    bool sys_flag = false;
+    bool obf = false;
+    uint8_t out_byte = 0;
+    Source out_source = Source::kController;
+    std::array<Pending, 4> replies{};
+    size_t reply_count = 0;
+    bool kbd_irq_level = false, aux_irq_level = false;
+  };
+  State state_;
 };
 
 }  // namespace kiln::devices

@@ -119,35 +119,35 @@ Pit8254::Pit8254(Clock& clock, IrqLine& irq0)
 
 void Pit8254::Reset() {
   timer_->Cancel();
-  channels_ = {};
-  channels_[2].gate = false;
-  port_b_ = 0;
-  irq_level_ = false;
+  state_.channels = {};
+  state_.channels[2].gate = false;
+  state_.port_b = 0;
+  state_.irq_level = false;
   irq0_.SetLevel(false);
-  irq_synced_tick_ = NowTick();
-  irq_owed_rises_ = 0;
+  state_.irq_synced_tick = NowTick();
+  state_.irq_owed_rises = 0;
 }
 
 uint64_t Pit8254::NowTick() const { return NsToTicks(clock_.NowNs(), kTickRate); }
 
 bool Pit8254::out(unsigned channel) const {
   const uint64_t t = NowTick();
-  Channel c = channels_[channel % kChannels];  // a copy: a due reload is applied without side effects
+  Channel c = state_.channels[channel % kChannels];  // a copy: a due reload is applied without side effects
   if (c.reload_pending && t >= c.pending_tick) c.count = c.pending_count, c.load_tick = c.pending_tick;
   return c.Out(t);
 }
 
 void Pit8254::SetIrqOutputEnabled(bool enabled) {
-  if (enabled == irq_enabled_) return;
+  if (enabled == state_.irq_enabled) return;
   const uint64_t t = NowTick();
   if (!enabled) {
     timer_->Cancel();
-    irq_level_ = false;
+    state_.irq_level = false;
     irq0_.SetLevel(false);
   }
-  irq_enabled_ = enabled;
-  irq_synced_tick_ = t;  // edges while disconnected are not replayed
-  irq_owed_rises_ = 0;
+  state_.irq_enabled = enabled;
+  state_.irq_synced_tick = t;  // edges while disconnected are not replayed
+  state_.irq_owed_rises = 0;
   if (enabled) RefreshIrq(t);
 }
 
@@ -183,22 +183,22 @@ void Pit8254::WriteByte(uint16_t port, uint8_t value) {
   } else if (port == kControl) {
     WriteControl(value, t);
   } else if (port == kPortB) {
-    port_b_ = value & kPortBWritable;
+    state_.port_b = value & kPortBWritable;
     SetGate(2, (value & kPortBGate2) != 0, t);
   }
 }
 
 uint8_t Pit8254::ReadPortB(uint64_t t) {
   ApplyPendingReload(2, t);
-  uint8_t value = port_b_;
+  uint8_t value = state_.port_b;
   if ((t / kRefreshTicks) & 1) value |= kPortBRefresh;
-  if (channels_[2].Out(t)) value |= kPortBOut2;
+  if (state_.channels[2].Out(t)) value |= kPortBOut2;
   return value;
 }
 
 uint8_t Pit8254::ReadCounter(unsigned ch, uint64_t t) {
   ApplyPendingReload(ch, t);
-  Channel& c = channels_[ch];
+  Channel& c = state_.channels[ch];
   if (c.status_latched) {  // the status goes first when both are latched
     c.status_latched = false;
     return c.latched_status;
@@ -240,7 +240,7 @@ void Pit8254::WriteControl(uint8_t value, uint64_t t) {
     for (unsigned ch = 0; ch < kChannels; ++ch) {
       if (!(value & (kRbCounter0 << ch))) continue;
       ApplyPendingReload(ch, t);
-      Channel& c = channels_[ch];
+      Channel& c = state_.channels[ch];
       if (!(value & kRbNoCount)) LatchCount(c, t);
       if (!(value & kRbNoStatus) && !c.status_latched) {
         c.latched_status = c.Status(t);
@@ -252,11 +252,11 @@ void Pit8254::WriteControl(uint8_t value, uint64_t t) {
   const auto access = static_cast<Access>((value & kCwAccessMask) >> kCwAccessShift);
   if (access == Access::kLatch) {
     ApplyPendingReload(select, t);
-    LatchCount(channels_[select], t);
+    LatchCount(state_.channels[select], t);
     return;
   }
   Begin(select, t);
-  Channel& c = channels_[select];
+  Channel& c = state_.channels[select];
   // A control word stops the counter and resets its logic; the count element keeps its value.
   c.frozen_value = c.Value(t);
   c.run = Run::kIdle;
@@ -273,7 +273,7 @@ void Pit8254::WriteControl(uint8_t value, uint64_t t) {
 
 void Pit8254::WriteCounter(unsigned ch, uint8_t value, uint64_t t) {
   Begin(ch, t);
-  Channel& c = channels_[ch];
+  Channel& c = state_.channels[ch];
   switch (c.access) {
     case Access::kLsb:
       c.count_register = value;
@@ -336,7 +336,7 @@ void Pit8254::LoadCount(Channel& c, uint64_t t) {
 }
 
 void Pit8254::SetGate(unsigned ch, bool gate, uint64_t t) {
-  Channel& c = channels_[ch];
+  Channel& c = state_.channels[ch];
   if (gate == c.gate) return;
   Begin(ch, t);
   c.gate = gate;
@@ -362,14 +362,14 @@ void Pit8254::SetGate(unsigned ch, bool gate, uint64_t t) {
 }
 
 void Pit8254::ApplyPendingReload(unsigned ch, uint64_t t) {
-  Channel& c = channels_[ch];
+  Channel& c = state_.channels[ch];
   if (!c.reload_pending || t < c.pending_tick) return;
-  if (ch == 0 && irq_enabled_ && c.run == Run::kCounting) {
+  if (ch == 0 && state_.irq_enabled && c.run == Run::kCounting) {
     // Edges up to the reload, under the old count (the reload itself is a rising edge).
-    const uint64_t from = std::max(irq_synced_tick_, c.load_tick) - c.load_tick;
+    const uint64_t from = std::max(state_.irq_synced_tick, c.load_tick) - c.load_tick;
     const uint64_t to = c.pending_tick - c.load_tick;
-    if (to > from) irq_owed_rises_ += c.RisesUpTo(to) - c.RisesUpTo(from);
-    irq_synced_tick_ = std::max(irq_synced_tick_, c.pending_tick);
+    if (to > from) state_.irq_owed_rises += c.RisesUpTo(to) - c.RisesUpTo(from);
+    state_.irq_synced_tick = std::max(state_.irq_synced_tick, c.pending_tick);
   }
   c.count = c.pending_count;
   c.load_tick = c.pending_tick;
@@ -386,31 +386,31 @@ void Pit8254::End(unsigned ch, uint64_t t) {
 }
 
 void Pit8254::CatchUpIrq(uint64_t t) {
-  if (!irq_enabled_) return;
-  const Channel& c = channels_[0];
-  uint64_t rises = irq_owed_rises_;
-  if (c.run == Run::kCounting && t > irq_synced_tick_) {
-    const uint64_t from = std::max(irq_synced_tick_, c.load_tick) - c.load_tick;
+  if (!state_.irq_enabled) return;
+  const Channel& c = state_.channels[0];
+  uint64_t rises = state_.irq_owed_rises;
+  if (c.run == Run::kCounting && t > state_.irq_synced_tick) {
+    const uint64_t from = std::max(state_.irq_synced_tick, c.load_tick) - c.load_tick;
     rises += c.RisesUpTo(t - c.load_tick) - c.RisesUpTo(from);
   }
   if (rises > 0) {  // one edge for however many were due: the PIC latches only one anyway
-    if (irq_level_) irq0_.SetLevel(false);
+    if (state_.irq_level) irq0_.SetLevel(false);
     irq0_.SetLevel(true);
-    irq_level_ = true;
+    state_.irq_level = true;
   }
-  irq_owed_rises_ = 0;
-  irq_synced_tick_ = std::max(irq_synced_tick_, t);
+  state_.irq_owed_rises = 0;
+  state_.irq_synced_tick = std::max(state_.irq_synced_tick, t);
 }
 
 void Pit8254::RefreshIrq(uint64_t t) {
-  if (!irq_enabled_) return;
-  const Channel& c = channels_[0];
+  if (!state_.irq_enabled) return;
+  const Channel& c = state_.channels[0];
   const bool level = c.Out(t);
-  if (level != irq_level_) {
-    irq_level_ = level;
+  if (level != state_.irq_level) {
+    state_.irq_level = level;
     irq0_.SetLevel(level);
   }
-  irq_synced_tick_ = std::max(irq_synced_tick_, t);
+  state_.irq_synced_tick = std::max(state_.irq_synced_tick, t);
   uint64_t next = c.NextTransition(t);
   if (c.reload_pending) next = std::min(next, c.pending_tick);
   if (next == UINT64_MAX) {

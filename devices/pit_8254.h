@@ -54,7 +54,7 @@ class Pit8254 final : public PortHandler {
 
   // Inspection (tests, monitors).
   bool out(unsigned channel) const;
-  uint8_t mode(unsigned channel) const { return channels_[channel % pit::kChannels].mode; }
+  uint8_t mode(unsigned channel) const { return state_.channels[channel % pit::kChannels].mode; }
 
  private:
   enum class Run : uint8_t {
@@ -130,12 +130,16 @@ class Pit8254 final : public PortHandler {
   Clock& clock_;
   IrqLine& irq0_;
   std::unique_ptr<Timer> timer_;
-  std::array<Channel, pit::kChannels> channels_;
-  uint8_t port_b_ = 0;  ///< the writable bits of port 0x61
-  bool irq_enabled_ = true;
-  bool irq_level_ = false;
-  uint64_t irq_synced_tick_ = 0;  ///< IRQ0 edges up to this tick have been delivered
-  uint64_t irq_owed_rises_ = 0;   ///< rising edges found while applying a pending reload
+  /// Everything the guest and time can change (what save/restore will carry).
+  struct State {
+    std::array<Channel, pit::kChannels> channels;
+    uint8_t port_b = 0;  ///< the writable bits of port 0x61
+    bool irq_enabled = true;
+    bool irq_level = false;
+    uint64_t irq_synced_tick = 0;  ///< IRQ0 edges up to this tick have been delivered
+    uint64_t irq_owed_rises = 0;   ///< rising edges found while applying a pending reload
+  };
+  State state_;
 };
 
 }  // namespace kiln::devices

@@ -33,33 +33,33 @@ RtcCmos::RtcCmos(Clock& clock, IrqLine& irq8, int64_t start_unix_seconds)
       update_timer_(clock.NewTimer([this] { OnUpdate(); })),
       periodic_timer_(clock.NewTimer([this] { OnPeriodic(); })) {
   // The state SeaBIOS and QEMU leave: 32.768 kHz divider, 1024 Hz rate, 24-hour BCD.
-  nvram_[kRegA] = kADivider32k | 0x06;
-  nvram_[kRegB] = k24Hour;
-  base_seconds_ = start_unix_seconds;
-  origin_ns_ = pf_checked_ns_ = NowNs();
-  FillTimeImage(origin_ns_);
+  state_.nvram[kRegA] = kADivider32k | 0x06;
+  state_.nvram[kRegB] = k24Hour;
+  state_.base_seconds = start_unix_seconds;
+  state_.origin_ns = state_.pf_checked_ns = NowNs();
+  FillTimeImage(state_.origin_ns);
   Reset();
 }
 
 void RtcCmos::Reset() {
-  nvram_[kRegB] &= static_cast<uint8_t>(~(kBPie | kBAie | kBUie | kBSqwe));
-  reg_c_ = 0;
-  irq_level_ = false;
+  state_.nvram[kRegB] &= static_cast<uint8_t>(~(kBPie | kBAie | kBUie | kBSqwe));
+  state_.reg_c = 0;
+  state_.irq_level = false;
   irq_.SetLevel(false);
-  pf_checked_ns_ = NowNs();
-  ArmTimers(pf_checked_ns_);
+  state_.pf_checked_ns = NowNs();
+  ArmTimers(state_.pf_checked_ns);
 }
 
 void RtcCmos::SetNvram(uint8_t index, uint8_t value) {
   if (index <= kRegD || index == kCentury) return;
-  nvram_[index] = value;
+  state_.nvram[index] = value;
 }
 
 void RtcCmos::SetIrqOutputEnabled(bool enabled) {
-  if (enabled == irq_enabled_) return;
-  irq_enabled_ = enabled;
-  if (!enabled && irq_level_) irq_.SetLevel(false);
-  irq_level_ = false;
+  if (enabled == state_.irq_enabled) return;
+  state_.irq_enabled = enabled;
+  if (!enabled && state_.irq_level) irq_.SetLevel(false);
+  state_.irq_level = false;
   if (enabled) UpdateIrq();
 }
 
@@ -79,7 +79,7 @@ bool RtcCmos::ReadByte(uint16_t port, uint8_t& value) {
       return true;
     case kDataPort:
     case kHighDataPort:
-      value = ReadRegister(index_);
+      value = ReadRegister(state_.index);
       return true;
     default:
       return false;
@@ -89,15 +89,15 @@ bool RtcCmos::ReadByte(uint16_t port, uint8_t& value) {
 void RtcCmos::WriteByte(uint16_t port, uint8_t value) {
   switch (port) {
     case kIndexPort:
-      nmi_disabled_ = (value & kNmiDisable) != 0;
-      index_ = value & 0x7f;
+      state_.nmi_disabled = (value & kNmiDisable) != 0;
+      state_.index = value & 0x7f;
       break;
     case kHighIndexPort:
-      index_ = static_cast<uint8_t>(value | 0x80);
+      state_.index = static_cast<uint8_t>(value | 0x80);
       break;
     case kDataPort:
     case kHighDataPort:
-      WriteRegister(index_, value);
+      WriteRegister(state_.index, value);
       break;
     default:
       break;
@@ -108,24 +108,24 @@ uint8_t RtcCmos::ReadRegister(uint8_t index) {
   const int64_t now = NowNs();
   if (IsTimeRegister(index)) {
     if (TimeRunning()) FillTimeImage(now);
-    return nvram_[index];
+    return state_.nvram[index];
   }
   switch (index) {
     case kRegA:
-      return static_cast<uint8_t>((nvram_[kRegA] & ~kAUip) | (Uip(now) ? kAUip : 0));
+      return static_cast<uint8_t>((state_.nvram[kRegA] & ~kAUip) | (Uip(now) ? kAUip : 0));
     case kRegC: {
       CatchUpPeriodicFlag(now);  // a boundary whose timer has not run yet still counts
       UpdateIrq();
-      const uint8_t value = reg_c_;
-      reg_c_ = 0;
-      if (irq_level_) irq_.SetLevel(false);
-      irq_level_ = false;
+      const uint8_t value = state_.reg_c;
+      state_.reg_c = 0;
+      if (state_.irq_level) irq_.SetLevel(false);
+      state_.irq_level = false;
       return value;
     }
     case kRegD:
       return kDVrt;
     default:
-      return nvram_[index];
+      return state_.nvram[index];
   }
 }
 
@@ -133,14 +133,14 @@ void RtcCmos::WriteRegister(uint8_t index, uint8_t value) {
   const int64_t now = NowNs();
   if (IsTimeRegister(index)) {
     if (!TimeRunning()) {  // SET or a stopped divider: the registers hold the time, raw
-      nvram_[index] = value;
+      state_.nvram[index] = value;
       return;
     }
     // With SET clear the chip takes the new value at once and keeps counting from it.
     AdvanceToLastUpdate(now);
     FillTimeImage(now);
-    nvram_[index] = value;
-    base_seconds_ = TimeFromImage();
+    state_.nvram[index] = value;
+    state_.base_seconds = TimeFromImage();
     ArmTimers(now);
     return;
   }
@@ -156,107 +156,107 @@ void RtcCmos::WriteRegister(uint8_t index, uint8_t value) {
     case kRegD:
       break;  // read-only
     default:
-      nvram_[index] = value;
+      state_.nvram[index] = value;
       break;
   }
 }
 
 // A write to A or B may stop or start the time (SET, the divider) or change the data format.
-// While the time runs it is base_seconds_ + whole seconds since origin_ns_; while it is stopped
+// While the time runs it is state_.base_seconds + whole seconds since state_.origin_ns; while it is stopped
 // the time registers hold it, as written by the guest.
 void RtcCmos::WriteControl(uint8_t index, uint8_t value, int64_t now) {
   CatchUpPeriodicFlag(now);
   const bool was_running = TimeRunning();
   const bool divider_was_running = DividerRunning();
-  const uint8_t old_b = nvram_[kRegB];
+  const uint8_t old_b = state_.nvram[kRegB];
   if (was_running) {
     AdvanceToLastUpdate(now);
   } else {
-    base_seconds_ = TimeFromImage();
+    state_.base_seconds = TimeFromImage();
   }
-  nvram_[index] = value;
+  state_.nvram[index] = value;
   if (TimeRunning()) {
-    if (!divider_was_running) origin_ns_ = now - kSecondNs / 2;  // first update 500 ms after reset
-    else origin_ns_ += FloorDiv(now - origin_ns_, kSecondNs) * kSecondNs;  // keep the phase
-  } else if (was_running || ((old_b ^ nvram_[kRegB]) & (kBDm | k24Hour))) {
+    if (!divider_was_running) state_.origin_ns = now - kSecondNs / 2;  // first update 500 ms after reset
+    else state_.origin_ns += FloorDiv(now - state_.origin_ns, kSecondNs) * kSecondNs;  // keep the phase
+  } else if (was_running || ((old_b ^ state_.nvram[kRegB]) & (kBDm | k24Hour))) {
     FillTimeImage(now);  // the stopped time, in the current format
   }
-  pf_checked_ns_ = now;
+  state_.pf_checked_ns = now;
   ArmTimers(now);
   UpdateIrq();
 }
 
 bool RtcCmos::DividerRunning() const {
-  return ((nvram_[kRegA] & kADividerMask) >> kADividerShift) <= (kADivider32k >> kADividerShift);
+  return ((state_.nvram[kRegA] & kADividerMask) >> kADividerShift) <= (kADivider32k >> kADividerShift);
 }
 
 int64_t RtcCmos::CurrentSeconds(int64_t now) const {
-  if (!TimeRunning()) return base_seconds_;
-  return base_seconds_ + FloorDiv(now - origin_ns_, kSecondNs);
+  if (!TimeRunning()) return state_.base_seconds;
+  return state_.base_seconds + FloorDiv(now - state_.origin_ns, kSecondNs);
 }
 
 void RtcCmos::AdvanceToLastUpdate(int64_t now) {
-  const int64_t elapsed = FloorDiv(now - origin_ns_, kSecondNs);
-  base_seconds_ += elapsed;
-  origin_ns_ += elapsed * kSecondNs;
+  const int64_t elapsed = FloorDiv(now - state_.origin_ns, kSecondNs);
+  state_.base_seconds += elapsed;
+  state_.origin_ns += elapsed * kSecondNs;
 }
 
 bool RtcCmos::Uip(int64_t now) const {
   if (!TimeRunning()) return false;
-  const int64_t phase = now - origin_ns_ - FloorDiv(now - origin_ns_, kSecondNs) * kSecondNs;
+  const int64_t phase = now - state_.origin_ns - FloorDiv(now - state_.origin_ns, kSecondNs) * kSecondNs;
   return phase >= kSecondNs - static_cast<int64_t>(kUipNs);
 }
 
 uint8_t RtcCmos::Encode(unsigned value) const {
   value %= 100;
-  if (nvram_[kRegB] & kBDm) return static_cast<uint8_t>(value);
+  if (state_.nvram[kRegB] & kBDm) return static_cast<uint8_t>(value);
   return static_cast<uint8_t>(((value / 10) << 4) | (value % 10));
 }
 
 unsigned RtcCmos::Decode(uint8_t value) const {
-  if (nvram_[kRegB] & kBDm) return value;
+  if (state_.nvram[kRegB] & kBDm) return value;
   return (value >> 4) * 10u + (value & 0x0f);  // digits A-F count on arithmetically
 }
 
 uint8_t RtcCmos::EncodeHour(unsigned hour) const {
-  if (nvram_[kRegB] & k24Hour) return Encode(hour);
+  if (state_.nvram[kRegB] & k24Hour) return Encode(hour);
   const unsigned h12 = hour % 12 == 0 ? 12 : hour % 12;
   return static_cast<uint8_t>(Encode(h12) | (hour >= 12 ? kHourPm : 0));
 }
 
 unsigned RtcCmos::DecodeHour(uint8_t value) const {
-  if (nvram_[kRegB] & k24Hour) return Decode(value);
+  if (state_.nvram[kRegB] & k24Hour) return Decode(value);
   return Decode(value & static_cast<uint8_t>(~kHourPm)) % 12 + ((value & kHourPm) ? 12 : 0);
 }
 
 void RtcCmos::FillTimeImage(int64_t now) {
   const CivilTime t = CivilFromSeconds(CurrentSeconds(now));
-  nvram_[kSeconds] = Encode(t.second);
-  nvram_[kMinutes] = Encode(t.minute);
-  nvram_[kHours] = EncodeHour(t.hour);
-  nvram_[kDayOfWeek] = Encode(t.weekday + 1);
-  nvram_[kDayOfMonth] = Encode(t.day);
-  nvram_[kMonth] = Encode(t.month);
+  state_.nvram[kSeconds] = Encode(t.second);
+  state_.nvram[kMinutes] = Encode(t.minute);
+  state_.nvram[kHours] = EncodeHour(t.hour);
+  state_.nvram[kDayOfWeek] = Encode(t.weekday + 1);
+  state_.nvram[kDayOfMonth] = Encode(t.day);
+  state_.nvram[kMonth] = Encode(t.month);
   const int64_t year = t.year < 0 ? 0 : t.year;
-  nvram_[kYear] = Encode(static_cast<unsigned>(year % 100));
-  nvram_[kCentury] = Encode(static_cast<unsigned>(year / 100 % 100));
+  state_.nvram[kYear] = Encode(static_cast<unsigned>(year % 100));
+  state_.nvram[kCentury] = Encode(static_cast<unsigned>(year / 100 % 100));
 }
 
 int64_t RtcCmos::TimeFromImage() const {
   CivilTime t;
-  t.year = int64_t{Decode(nvram_[kCentury])} * 100 + Decode(nvram_[kYear]);
-  t.month = Decode(nvram_[kMonth]);
-  t.day = Decode(nvram_[kDayOfMonth]);
-  t.hour = DecodeHour(nvram_[kHours]);
-  t.minute = Decode(nvram_[kMinutes]);
-  t.second = Decode(nvram_[kSeconds]);
+  t.year = int64_t{Decode(state_.nvram[kCentury])} * 100 + Decode(state_.nvram[kYear]);
+  t.month = Decode(state_.nvram[kMonth]);
+  t.day = Decode(state_.nvram[kDayOfMonth]);
+  t.hour = DecodeHour(state_.nvram[kHours]);
+  t.minute = Decode(state_.nvram[kMinutes]);
+  t.second = Decode(state_.nvram[kSeconds]);
   return SecondsFromCivil(t);  // the day of week is derived from the date, as QEMU does
 }
 
 // --- interrupts ---
 
 uint64_t RtcCmos::PeriodTicks() const {
-  const unsigned rate = nvram_[kRegA] & kARateMask;
+  const unsigned rate = state_.nvram[kRegA] & kARateMask;
   if (rate == 0 || !DividerRunning()) return 0;
   if (rate <= 2) return rate == 1 ? 128 : 256;  // 256 Hz and 128 Hz, as rates 8 and 9
   return uint64_t{1} << (rate - 1);
@@ -264,11 +264,11 @@ uint64_t RtcCmos::PeriodTicks() const {
 
 void RtcCmos::CatchUpPeriodicFlag(int64_t now) {
   const uint64_t period = PeriodTicks();
-  if (period != 0 && now > pf_checked_ns_) {
-    const auto index = [&](int64_t t) { return NsToTicks(static_cast<uint64_t>(t - origin_ns_), kTimeBaseHz) / period; };
-    if (pf_checked_ns_ < origin_ns_ || index(now) != index(pf_checked_ns_)) reg_c_ |= kCPf;
+  if (period != 0 && now > state_.pf_checked_ns) {
+    const auto index = [&](int64_t t) { return NsToTicks(static_cast<uint64_t>(t - state_.origin_ns), kTimeBaseHz) / period; };
+    if (state_.pf_checked_ns < state_.origin_ns || index(now) != index(state_.pf_checked_ns)) state_.reg_c |= kCPf;
   }
-  pf_checked_ns_ = now;
+  state_.pf_checked_ns = now;
 }
 
 void RtcCmos::ArmTimers(int64_t now) {
@@ -278,22 +278,22 @@ void RtcCmos::ArmTimers(int64_t now) {
 
 void RtcCmos::ArmUpdateTimer(int64_t now) {
   if (TimeRunning()) {
-    const int64_t next = origin_ns_ + (FloorDiv(now - origin_ns_, kSecondNs) + 1) * kSecondNs;
+    const int64_t next = state_.origin_ns + (FloorDiv(now - state_.origin_ns, kSecondNs) + 1) * kSecondNs;
     update_timer_->Arm(static_cast<uint64_t>(next));
   } else {
     update_timer_->Cancel();
   }
 }
 
-// The first periodic boundary after the last one accounted for in PF (pf_checked_ns_), so that a
+// The first periodic boundary after the last one accounted for in PF (state_.pf_checked_ns), so that a
 // boundary due at the same moment as another event is not skipped.
 void RtcCmos::ArmPeriodicTimer() {
   const uint64_t period = PeriodTicks();
-  if (period != 0 && (nvram_[kRegB] & kBPie) && pf_checked_ns_ >= origin_ns_) {
-    const uint64_t k = NsToTicks(static_cast<uint64_t>(pf_checked_ns_ - origin_ns_), kTimeBaseHz) / period + 1;
+  if (period != 0 && (state_.nvram[kRegB] & kBPie) && state_.pf_checked_ns >= state_.origin_ns) {
+    const uint64_t k = NsToTicks(static_cast<uint64_t>(state_.pf_checked_ns - state_.origin_ns), kTimeBaseHz) / period + 1;
     const auto scaled = static_cast<unsigned __int128>(k * period) * kSecondNs;
     const auto offset = static_cast<int64_t>((scaled + kTimeBaseHz - 1) / kTimeBaseHz);
-    periodic_timer_->Arm(static_cast<uint64_t>(origin_ns_ + offset));
+    periodic_timer_->Arm(static_cast<uint64_t>(state_.origin_ns + offset));
   } else {
     periodic_timer_->Cancel();
   }
@@ -303,33 +303,33 @@ void RtcCmos::OnUpdate() {
   const int64_t now = NowNs();
   if (!TimeRunning()) return;
   FillTimeImage(now);
-  reg_c_ |= kCUf;
+  state_.reg_c |= kCUf;
   const auto matches = [&](uint8_t alarm, uint8_t value) {
     return (alarm & kAlarmDontCare) == kAlarmDontCare || alarm == value;
   };
-  if (matches(nvram_[kSecondsAlarm], nvram_[kSeconds]) && matches(nvram_[kMinutesAlarm], nvram_[kMinutes]) &&
-      matches(nvram_[kHoursAlarm], nvram_[kHours]))
-    reg_c_ |= kCAf;
+  if (matches(state_.nvram[kSecondsAlarm], state_.nvram[kSeconds]) && matches(state_.nvram[kMinutesAlarm], state_.nvram[kMinutes]) &&
+      matches(state_.nvram[kHoursAlarm], state_.nvram[kHours]))
+    state_.reg_c |= kCAf;
   UpdateIrq();
   ArmUpdateTimer(now);
 }
 
 void RtcCmos::OnPeriodic() {
   const int64_t now = NowNs();
-  reg_c_ |= kCPf;
-  pf_checked_ns_ = now;
+  state_.reg_c |= kCPf;
+  state_.pf_checked_ns = now;
   UpdateIrq();
   ArmPeriodicTimer();
 }
 
 void RtcCmos::UpdateIrq() {
-  const uint8_t b = nvram_[kRegB];
-  const bool flagged = ((reg_c_ & kCPf) && (b & kBPie)) || ((reg_c_ & kCAf) && (b & kBAie)) ||
-                       ((reg_c_ & kCUf) && (b & kBUie));
+  const uint8_t b = state_.nvram[kRegB];
+  const bool flagged = ((state_.reg_c & kCPf) && (b & kBPie)) || ((state_.reg_c & kCAf) && (b & kBAie)) ||
+                       ((state_.reg_c & kCUf) && (b & kBUie));
   if (!flagged) return;
-  reg_c_ |= kCIrqf;
-  if (irq_enabled_ && !irq_level_) {
-    irq_level_ = true;
+  state_.reg_c |= kCIrqf;
+  if (state_.irq_enabled && !state_.irq_level) {
+    state_.irq_level = true;
     irq_.SetLevel(true);
   }
 }

@@ -47,10 +47,10 @@ class RtcCmos final : public PortHandler {
   /// the century (0x32) belong to the RTC: writes to them here are ignored.
   void SetNvram(uint8_t index, uint8_t value);
   /// An NVRAM byte as stored (clock registers as last written or computed).
-  uint8_t nvram(uint8_t index) const { return nvram_[index]; }
+  uint8_t nvram(uint8_t index) const { return state_.nvram[index]; }
 
   /// Bit 7 of the last write to port 0x70: the machine masks NMIs while it is set.
-  bool nmi_disabled() const { return nmi_disabled_; }
+  bool nmi_disabled() const { return state_.nmi_disabled; }
 
   /// Connects (default) or disconnects the interrupt output; the HPET's legacy replacement route
   /// takes IRQ8 over. Disconnected, the line is lowered; the flags in register C still work.
@@ -69,9 +69,9 @@ class RtcCmos final : public PortHandler {
 
   int64_t NowNs() const { return static_cast<int64_t>(clock_.NowNs()); }
   bool DividerRunning() const;
-  bool TimeRunning() const { return DividerRunning() && !(nvram_[rtc::kRegB] & rtc::kBSet); }
+  bool TimeRunning() const { return DividerRunning() && !(state_.nvram[rtc::kRegB] & rtc::kBSet); }
   int64_t CurrentSeconds(int64_t now) const;
-  /// Running time: moves origin_ns_ to the last second boundary and base_seconds_ with it.
+  /// Running time: moves state_.origin_ns to the last second boundary and state_.base_seconds with it.
   void AdvanceToLastUpdate(int64_t now);
   void WriteControl(uint8_t index, uint8_t value, int64_t now);
   bool Uip(int64_t now) const;
@@ -100,16 +100,20 @@ class RtcCmos final : public PortHandler {
   std::unique_ptr<Timer> update_timer_;
   std::unique_ptr<Timer> periodic_timer_;
 
-  std::array<uint8_t, rtc::kNvramSize> nvram_{};  ///< NVRAM; A, B, alarms and the time image too
-  uint8_t reg_c_ = 0;
-  uint8_t index_ = 0;  ///< 0x00-0xff: the port pair last written selects the bank
-  bool nmi_disabled_ = false;
+  /// Everything the guest and time can change (what save/restore will carry).
+  struct State {
+    std::array<uint8_t, rtc::kNvramSize> nvram{};  ///< NVRAM; A, B, alarms and the time image too
+    uint8_t reg_c = 0;
+    uint8_t index = 0;  ///< 0x00-0xff: the port pair last written selects the bank
+    bool nmi_disabled = false;
 
-  int64_t base_seconds_ = 0;  ///< the time at origin_ns_ (running) or the frozen time
-  int64_t origin_ns_ = 0;     ///< a second boundary of the divider (its phase) while it runs
-  int64_t pf_checked_ns_ = 0;
-  bool irq_enabled_ = true;
-  bool irq_level_ = false;
+    int64_t base_seconds = 0;  ///< the time at origin_ns (running) or the frozen time
+    int64_t origin_ns = 0;     ///< a second boundary of the divider (its phase) while it runs
+    int64_t pf_checked_ns = 0;
+    bool irq_enabled = true;
+    bool irq_level = false;
+  };
+  State state_;
 };
 
 }  // namespace kiln::devices

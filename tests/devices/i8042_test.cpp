@@ -91,6 +91,16 @@ TEST_F(I8042Test, InterfaceTestsInputAndOutputPort) {
   EXPECT_EQ(Drain(), Bytes{kOutPowerOn});
 }
 
+TEST_F(I8042Test, ReadOutputPort_ShowsWhichDeviceFilledTheBuffer) {
+  SetCtr(0);
+  Key({0x1c});
+  Command(kCmdReadOutput);  // queued behind the keyboard byte in the buffer
+  EXPECT_EQ(Drain(), (Bytes{0x1c, static_cast<uint8_t>(kOutPowerOn | kOutKbdObf)}));
+  Command(kCmdWriteAuxBuffer, 0x01);
+  Command(kCmdReadOutput);
+  EXPECT_EQ(Drain(), (Bytes{0x01, static_cast<uint8_t>(kOutPowerOn | kOutAuxObf)}));
+}
+
 TEST_F(I8042Test, WriteOutputPort_ResetAndA20) {
   Command(kCmdWriteOutput, kOutOnes | kOutReset);  // A20 off, not in reset
   EXPECT_FALSE(kbc.a20());
