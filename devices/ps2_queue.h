@@ -21,7 +21,9 @@ class Ps2Queue {
   /// Queues an event's bytes all or none; false when dropped.
   bool PushEvent(const uint8_t* bytes, size_t n) { return PushAll(bytes, n, ps2::kEventQueueBytes); }
   /// Queues a command reply all or none (a hostile stream of commands cannot grow the queue).
-  bool PushReply(std::initializer_list<uint8_t> bytes) { return PushAll(bytes.begin(), bytes.size(), ps2::kQueueBytes); }
+  bool PushReply(std::initializer_list<uint8_t> bytes) {
+    return PushAll(bytes.begin(), bytes.size(), ps2::kQueueBytes);
+  }
 
   uint8_t Pop() {
     if (count_ == 0) return 0;

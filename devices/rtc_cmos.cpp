@@ -162,8 +162,8 @@ void RtcCmos::WriteRegister(uint8_t index, uint8_t value) {
 }
 
 // A write to A or B may stop or start the time (SET, the divider) or change the data format.
-// While the time runs it is state_.base_seconds + whole seconds since state_.origin_ns; while it is stopped
-// the time registers hold it, as written by the guest.
+// While the time runs it is base_seconds + whole seconds since origin_ns; while it is stopped the
+// time registers hold it, as written by the guest.
 void RtcCmos::WriteControl(uint8_t index, uint8_t value, int64_t now) {
   CatchUpPeriodicFlag(now);
   const bool was_running = TimeRunning();
@@ -265,8 +265,12 @@ uint64_t RtcCmos::PeriodTicks() const {
 void RtcCmos::CatchUpPeriodicFlag(int64_t now) {
   const uint64_t period = PeriodTicks();
   if (period != 0 && now > state_.pf_checked_ns) {
-    const auto index = [&](int64_t t) { return NsToTicks(static_cast<uint64_t>(t - state_.origin_ns), kTimeBaseHz) / period; };
-    if (state_.pf_checked_ns < state_.origin_ns || index(now) != index(state_.pf_checked_ns)) state_.reg_c |= kCPf;
+    const auto index = [&](int64_t t) {
+      return NsToTicks(static_cast<uint64_t>(t - state_.origin_ns), kTimeBaseHz) / period;
+    };
+    if (state_.pf_checked_ns < state_.origin_ns || index(now) != index(state_.pf_checked_ns)) {
+      state_.reg_c |= kCPf;
+    }
   }
   state_.pf_checked_ns = now;
 }
@@ -290,7 +294,8 @@ void RtcCmos::ArmUpdateTimer(int64_t now) {
 void RtcCmos::ArmPeriodicTimer() {
   const uint64_t period = PeriodTicks();
   if (period != 0 && (state_.nvram[kRegB] & kBPie) && state_.pf_checked_ns >= state_.origin_ns) {
-    const uint64_t k = NsToTicks(static_cast<uint64_t>(state_.pf_checked_ns - state_.origin_ns), kTimeBaseHz) / period + 1;
+    const uint64_t since_origin = static_cast<uint64_t>(state_.pf_checked_ns - state_.origin_ns);
+    const uint64_t k = NsToTicks(since_origin, kTimeBaseHz) / period + 1;
     const auto scaled = static_cast<unsigned __int128>(k * period) * kSecondNs;
     const auto offset = static_cast<int64_t>((scaled + kTimeBaseHz - 1) / kTimeBaseHz);
     periodic_timer_->Arm(static_cast<uint64_t>(state_.origin_ns + offset));
@@ -307,9 +312,11 @@ void RtcCmos::OnUpdate() {
   const auto matches = [&](uint8_t alarm, uint8_t value) {
     return (alarm & kAlarmDontCare) == kAlarmDontCare || alarm == value;
   };
-  if (matches(state_.nvram[kSecondsAlarm], state_.nvram[kSeconds]) && matches(state_.nvram[kMinutesAlarm], state_.nvram[kMinutes]) &&
-      matches(state_.nvram[kHoursAlarm], state_.nvram[kHours]))
+  const auto& r = state_.nvram;
+  if (matches(r[kSecondsAlarm], r[kSeconds]) && matches(r[kMinutesAlarm], r[kMinutes]) &&
+      matches(r[kHoursAlarm], r[kHours])) {
     state_.reg_c |= kCAf;
+  }
   UpdateIrq();
   ArmUpdateTimer(now);
 }

@@ -42,7 +42,7 @@ class RtcCmos final : public PortHandler {
   /// the IRQ. The time, the other registers and the NVRAM survive, as with a battery.
   void Reset();
 
-  /// Fills an NVRAM byte the firmware reads (rtc:: kEquipment, kBaseMemLow, kExtMemLow,
+  /// Fills an NVRAM byte the firmware reads (rtc::kEquipment, kBaseMemLow, kExtMemLow,
   /// kMemAbove16MLow, kMemAbove4G, ...; index 0x00-0xff). The clock registers (0x00-0x0d) and
   /// the century (0x32) belong to the RTC: writes to them here are ignored.
   void SetNvram(uint8_t index, uint8_t value);
