@@ -13,7 +13,9 @@ namespace kiln::machine {
 struct CpuModel {
   char vendor[13] = "GenuineIntel";
   char brand[49] = "Kiln virtual x86-64 CPU";
-  uint32_t family = 6, model = 0x55, stepping = 4;
+  // Family 6 model 0x8F (a Sapphire Rapids signature): recent enough that guests assume the
+  // instruction set Kiln has, and named in no kernel's errata or vulnerability lists.
+  uint32_t family = 6, model = 0x8F, stepping = 8;
   // Leaf 1 EDX: FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR, PGE, CMOV, PAT, PSE-36, CLFSH, MMX, FXSR,
   // SSE, SSE2: the x86-64 baseline every program may assume, and the system features machine/cpu
   // and machine/mmu implement (MTRRs as storage). APIC (bit 9) is the board's to set: a machine
@@ -31,6 +33,9 @@ struct CpuModel {
   // MOVSB/STOSB run as bulk copies and fills, so glibc and kernels may use them for memcpy/memset.
   // SMEP and SMAP are enforced by the page walker.
   uint32_t leaf7_ebx = (1u << 3) | (1u << 5) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 19) | (1u << 20);
+  // Leaf 7 EDX: IA32_ARCH_CAPABILITIES (bit 29), which says Kiln is immune to the speculative
+  // execution issues (machine/cpu/msr.cpp); user programs cannot read it and ignore it.
+  uint32_t leaf7_edx = 1u << 29;
   // 0x80000001 EDX: SYSCALL, NX, 1-GByte pages (bit 26), LM; ECX: LAHF/SAHF in 64-bit mode,
   // LZCNT (ABM).
   uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29);

@@ -34,7 +34,7 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
       r.edx = m.leaf1_edx;
       break;
     case 7:
-      if (subleaf == 0) r.ebx = m.leaf7_ebx;
+      if (subleaf == 0) r.ebx = m.leaf7_ebx, r.edx = m.leaf7_edx;
       break;
     case 0x80000000:
       r.eax = 0x80000008;
@@ -53,6 +53,9 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
       std::memcpy(&r.edx, p + 12, 4);
       break;
     }
+    case 0x80000007:
+      r.edx = 1u << 8;  // invariant TSC: the TSC follows the virtual clock at a constant rate
+      break;
     case 0x80000008:
       r.eax = 48 | (48 << 8);  // 48-bit physical and linear addresses
       break;

@@ -5,7 +5,8 @@ namespace kiln::machine {
 namespace {
 
 namespace msr {
-inline constexpr uint32_t kTsc = 0x10, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B, kMtrrCap = 0xFE,
+inline constexpr uint32_t kTsc = 0x10, kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A,
+                          kBiosSignId = 0x8B, kArchCapabilities = 0x10A, kMtrrCap = 0xFE,
                           kSysenterCs = 0x174, kSysenterEsp = 0x175, kSysenterEip = 0x176, kMcgCap = 0x179,
                           kMcgStatus = 0x17A, kMiscEnable = 0x1A0, kPat = 0x277, kMtrrDefType = 0x2FF,
                           kEfer = 0xC0000080, kStar = 0xC0000081, kLstar = 0xC0000082, kCstar = 0xC0000083,
@@ -51,10 +52,23 @@ bool ReadMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index
     case msr::kSysenterCs: v = s.sysenter_cs; return true;
     case msr::kSysenterEsp: v = s.sysenter_esp; return true;
     case msr::kSysenterEip: v = s.sysenter_eip; return true;
-    case msr::kBiosSignId: v = uint64_t{1} << 32; return true;  // microcode revision 1 (QEMU's default)
+    // The microcode revision: high enough that no kernel deems Kiln's CPU in need of an update
+    // (Linux checks it against errata lists by model).
+    case msr::kBiosSignId: v = uint64_t{0x2C000000} << 32; return true;
+    case msr::kPlatformId: v = 0; return true;
+    case msr::kArchCapabilities: {
+      // Kiln executes nothing speculatively, so it is immune to every speculative-execution and
+      // data-sampling issue these bits name (SDM Vol.4 Table 2-2, IA32_ARCH_CAPABILITIES):
+      // RDCL_NO, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO,
+      // BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO. Only when CPUID advertises the MSR.
+      if (!(o.cpu.Model().leaf7_edx & (1u << 29))) return o.Gp(0);
+      v = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | (1u << 14) | (1u << 15) |
+          (1u << 20) | (1u << 24) | (1u << 26) | (1u << 27);
+      return true;
+    }
     case msr::kMtrrCap: v = 0x508; return true;  // 8 variable ranges, fixed ranges, write-combining
-    case msr::kMcgCap: case msr::kMcgStatus: case msr::kFeatureControl: v = 0; return true;
-    case msr::kApicBase: case msr::kPat: case msr::kMiscEnable: case msr::kMtrrDefType: break;
+    case msr::kMcgCap: case msr::kMcgStatus: v = 0; return true;
+    case msr::kApicBase: case msr::kPat: case msr::kMiscEnable: case msr::kMtrrDefType: case msr::kFeatureControl: break;
     default:
       if (!IsMtrr(index)) return o.Gp(0);
       break;
@@ -101,6 +115,12 @@ bool WriteMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t inde
     case msr::kSysenterCs: s.sysenter_cs = v & 0xFFFF; return true;
     case msr::kMcgStatus: return v == 0 || o.Gp(0);
     case msr::kBiosSignId: return true;  // "load the revision into the MSR": it always reads the same
+    case msr::kFeatureControl: {
+      // Writable until the lock bit (0) is set; VMX (bits 1-2) and SGX are not offered.
+      const auto it = storage.find(index);
+      if ((it != storage.end() && (it->second & 1)) || (v & ~uint64_t{1})) return o.Gp(0);
+      break;
+    }
     case msr::kPat:
       for (unsigned i = 0; i < 8; ++i) {
         const uint64_t type = (v >> (8 * i)) & 0xFF;

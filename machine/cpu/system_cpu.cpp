@@ -7,6 +7,7 @@
 
 #include "frontend/disasm/printer.h"
 #include "machine/cpu/msr.h"
+#include "machine/cpu/segment_queries.h"
 #include "machine/cpu_model.h"
 #include "machine/cpu/system_ops.h"
 #include "machine/cpu/transfers.h"
@@ -569,8 +570,9 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
     }
     case M::XGETBV: case M::XSETBV: ok = o.Ud(); break;  // no XSAVE advertised: CR4.OSXSAVE cannot be set
     case M::RDPMC: ok = o.Gp(0); break;
+    case M::LAR: case M::LSL: case M::VERR: case M::VERW: case M::ARPL: ok = SegmentQuery(o, insn); break;
     default: {
-      // LAR/LSL/VERR/VERW/ARPL, MONITOR/MWAIT, RDPID, INVPCID, RSM: not advertised or not yet.
+      // MONITOR/MWAIT, RDPID, INVPCID, RSM: not advertised or not yet.
       ReportOnce(std::string("system instruction not implemented, raising #UD: ") + frontend::FormatInsn(insn, s_.rip));
       ok = o.Ud();
       break;

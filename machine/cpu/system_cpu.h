@@ -16,6 +16,7 @@
 
 #include "frontend/decoded_insn.h"
 #include "jit/interp/interpreter.h"
+#include "machine/cpu_model.h"
 #include "machine/cpu_state.h"
 #include "machine/mmu/system_memory.h"
 #include "machine/port_bus.h"
@@ -82,6 +83,11 @@ class SystemCpu {
   void EnterLongMode(uint64_t rip, uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit, uint16_t code_selector,
                      uint16_t data_selector);
 
+  /// The CPU model CPUID reports.
+  const CpuModel& Model() const {
+    static const CpuModel kDefaultModel;
+    return s_.cpu_model ? *s_.cpu_model : kDefaultModel;
+  }
   /// Sets an MSR that is storage only (MTRRs, PAT) as firmware would before the OS starts.
   void SetStorageMsr(uint32_t index, uint64_t value) { msr_storage_[index] = value; }
 

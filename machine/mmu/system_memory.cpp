@@ -136,7 +136,13 @@ jit::MemStatus SystemMemory::Access(uint64_t addr, void* data, unsigned n, mmu::
   const auto move = [&](uint64_t paddr, uint8_t* b, unsigned len) {
     if (write) {
       physical_.Write(paddr, b, len);
-      if (IsCodePage(paddr) && on_code_write) on_code_write(paddr & ~(kPage - 1));
+      if (IsCodePage(paddr) && on_code_write) {
+        // The engine drops every translation from the page, so the page holds no decoded code
+        // until the next decode marks it again: later writes to it (a page of code freed and
+        // reused for data) take the fast path instead of invalidating on every store.
+        on_code_write(paddr & ~(kPage - 1));
+        code_pages_.erase(paddr >> 12);
+      }
     } else {
       physical_.Read(paddr, b, len);
     }

@@ -45,7 +45,8 @@ class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
   bool LoadPdptes();
 
   /// Marks the physical page holding `paddr` as holding decoded code: writes to it go through
-  /// Write() and call `on_code_write` with the physical page.
+  /// Write() and call `on_code_write` with the physical page, which must drop every translation
+  /// made from it; the page is then unmarked until code is decoded from it again.
   void MarkCode(uint64_t paddr);
   std::function<void(uint64_t physical_page)> on_code_write;
 
