@@ -54,6 +54,7 @@ class Exec {
   /// beyond which no further block may start (the caller's instruction budget).
   const Block* block = nullptr;
   uint64_t retire_limit = 0;
+  uint64_t epoch = 0;  ///< the interpreter's link epoch when the run began (Block::next_epoch)
 
   // --- exceptions ---------------------------------------------------------------------------
   Step Raise(uint8_t vector) {

@@ -54,7 +54,8 @@ Step EndOfBlock(Exec& e, const Uop& u) {
   if (!block) return Step::kNext;
   e.s.retired += block->insns.size();
   const uint64_t rip = e.s.rip;
-  const Block* next = block->next_rip[0] == rip ? block->next[0] : block->next_rip[1] == rip ? block->next[1] : nullptr;
+  const int slot = block->next_rip[0] == rip ? 0 : block->next_rip[1] == rip ? 1 : -1;
+  const Block* next = slot >= 0 && block->next_epoch[slot] == e.epoch ? block->next[slot] : nullptr;
   // A block decoded in another mode (after a mode switch) goes back to the run loop's lookup.
   if (!next || !next->threaded || next->mode != block->mode || e.s.retired + next->insns.size() > e.retire_limit)
     return Step::kNext;

@@ -117,6 +117,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   block->uops.push_back(interp::kEndOfBlock);
   block->uops.back().block = block.get();  // the end-of-block Uop links to the next block
   const Block* result = block.get();
+  blocks_by_frame_[result->physical >> 12].push_back(linear);
+  if ((result->physical_last >> 12) != (result->physical >> 12)) blocks_by_frame_[result->physical_last >> 12].push_back(linear);
   blocks_.emplace(linear, std::move(block));
   return result;
 }
@@ -125,15 +127,17 @@ void Interpreter::Discard(std::unordered_map<uint64_t, std::unique_ptr<Block>>::
   Block& b = *it->second;
   for (size_t i = 0; i < b.insns.size(); ++i) b.uops[i].handler = &StopInDiscardedBlock;
   b.threaded = false;
+  for (const uint64_t frame : {b.physical >> 12, b.physical_last >> 12}) {
+    if (auto f = blocks_by_frame_.find(frame); f != blocks_by_frame_.end()) {
+      std::erase(f->second, it->first);
+      if (f->second.empty()) blocks_by_frame_.erase(f);
+    }
+  }
   discarded_.push_back(std::move(it->second));
   blocks_.erase(it);
 }
 
-void Interpreter::UnchainAll() {
-  for (auto& [start, block] : blocks_) {
-    block->next[0] = block->next[1] = nullptr;
-  }
-}
+void Interpreter::UnchainAll() { ++epoch_; }
 
 void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
   UnchainAll();  // no pointer may outlive its block
@@ -146,26 +150,32 @@ void Interpreter::InvalidateCode(uint64_t addr, uint64_t len) {
 }
 
 void Interpreter::InvalidatePhysicalPage(uint64_t page) {
-  UnchainAll();
   const uint64_t frame = page >> 12;
-  for (auto it = blocks_.begin(); it != blocks_.end();) {
-    const Block& b = *it->second;
-    if ((b.physical >> 12) == frame || (b.physical_last >> 12) == frame) Discard(it++);
-    else ++it;
+  const auto f = blocks_by_frame_.find(frame);
+  if (f == blocks_by_frame_.end()) return;
+  UnchainAll();
+  const std::vector<uint64_t> keys = f->second;  // Discard() edits the index
+  for (const uint64_t key : keys) {
+    auto it = blocks_.find(key);
+    if (it != blocks_.end() && ((it->second->physical >> 12) == frame || (it->second->physical_last >> 12) == frame))
+      Discard(it);
   }
+  blocks_by_frame_.erase(frame);
 }
 
 const Block* Interpreter::NextBlock(const Block* previous, Exit& fault) {
   const uint64_t rip = state_.rip;
   if (previous) {
-    if (previous->next_rip[0] == rip && previous->next[0]) return previous->next[0];
-    if (previous->next_rip[1] == rip && previous->next[1]) return previous->next[1];
+    for (int slot = 0; slot < 2; ++slot)
+      if (previous->next_rip[slot] == rip && previous->next_epoch[slot] == epoch_ && previous->next[slot])
+        return previous->next[slot];
   }
   const Block* block = FindOrDecode(rip, fault);
   if (block && previous) {
     const int slot = rip == previous->end ? 1 : 0;
     previous->next[slot] = block;
     previous->next_rip[slot] = rip;
+    previous->next_epoch[slot] = epoch_;
   }
   return block;
 }
@@ -208,6 +218,7 @@ Exit Interpreter::Run(uint64_t max_instructions) {
       Exec e(state_, memory_, first, exit);
       e.block = block;
       e.retire_limit = state_.retired + budget;
+      e.epoch = epoch_;
       const uint64_t before = state_.retired;
       const Step step = first.handler(e, first);
       block = e.block;

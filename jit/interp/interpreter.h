@@ -56,10 +56,11 @@ struct Block {
   uint64_t physical = 0;  ///< the physical address of its first byte (GuestMemory::CodeAddress)
   uint64_t physical_last = 0;  ///< the physical address of its last byte
   /// The blocks that followed this one, and their addresses: slot 1 for the fall-through, slot 0
-  /// for anything else (a loop's branch back). Block chaining without a hash lookup; cleared by
-  /// InvalidateCode.
+  /// for anything else (a loop's branch back). Block chaining without a hash lookup. A link is
+  /// followed only while its epoch is the interpreter's (Interpreter::FlushTranslations).
   mutable const Block* next[2] = {nullptr, nullptr};
   mutable uint64_t next_rip[2] = {0, 0};
+  mutable uint64_t next_epoch[2] = {0, 0};
   frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
   std::vector<frontend::DecodedInsn> insns;
   /// One per instruction, then the end-of-block Uop; `handler` is filled in by the first
@@ -88,6 +89,10 @@ class Interpreter {
   void InvalidatePhysicalPage(uint64_t page);
   /// Forgets the links between blocks: after any change of linear-to-physical translations
   /// (MOV CR3, INVLPG, paging switched), each block's lookup checks its physical address again.
+  /// Forgets every link between blocks (a new address space, paging or mode change: a linked
+  /// block's linear address may mean other code now). O(1): links carry the epoch they were made
+  /// in and only links of the current epoch are followed; the next run relinks blocks through
+  /// the checked lookup.
   void FlushTranslations() { UnchainAll(); }
 
  private:
@@ -108,6 +113,9 @@ class Interpreter {
   GuestMemory& memory_;
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::vector<std::unique_ptr<Block>> discarded_;  ///< freed when no handler chain can run in them
+  /// The blocks decoded from each physical page (by their key in blocks_), for page invalidation.
+  std::unordered_map<uint64_t, std::vector<uint64_t>> blocks_by_frame_;
+  uint64_t epoch_ = 1;  ///< block links of other epochs are stale
   std::array<bool, frontend::kMnemonicCount> unimplemented_reported_{};
 };
 
