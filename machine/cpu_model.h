@@ -36,6 +36,11 @@ struct CpuModel {
   // Leaf 7 EDX: IA32_ARCH_CAPABILITIES (bit 29), which says Kiln is immune to the speculative
   // execution issues (machine/cpu/msr.cpp); user programs cannot read it and ignore it.
   uint32_t leaf7_edx = 1u << 29;
+  // Leaves 15h and 16h: the core crystal and the TSC's ratio to it. A machine's TSC and local
+  // APIC timer run at these rates (TscHz()), so a guest knows them without calibrating.
+  uint32_t crystal_hz = 25'000'000;
+  uint32_t tsc_per_crystal = 40;
+  uint64_t TscHz() const { return uint64_t{crystal_hz} * tsc_per_crystal; }
   // 0x80000001 EDX: SYSCALL, NX, 1-GByte pages (bit 26), LM; ECX: LAHF/SAHF in 64-bit mode,
   // LZCNT (ABM).
   uint32_t ext1_edx = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 29);

@@ -24,7 +24,7 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
   };
   switch (leaf) {
     case 0:
-      r.eax = 7;  // highest basic leaf
+      r.eax = 0x16;  // highest basic leaf
       vendor(r);
       break;
     case 1:
@@ -35,6 +35,18 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
       break;
     case 7:
       if (subleaf == 0) r.ebx = m.leaf7_ebx, r.edx = m.leaf7_edx;
+      break;
+    case 0x15:
+      // The TSC and the core crystal (SDM Vol.3 18.7.3): TSC = crystal * EBX / EAX. The local
+      // APIC timer counts the crystal too (SDM Vol.3 10.5.4), so a kernel needs no calibration.
+      r.eax = 1;
+      r.ebx = m.tsc_per_crystal;
+      r.ecx = m.crystal_hz;
+      break;
+    case 0x16:
+      // Base and maximum frequency, and the bus (reference) frequency, in MHz.
+      r.eax = r.ebx = static_cast<uint32_t>(uint64_t{m.crystal_hz} * m.tsc_per_crystal / 1'000'000);
+      r.ecx = 100;
       break;
     case 0x80000000:
       r.eax = 0x80000008;

@@ -116,7 +116,8 @@ bool PcMachine::AddDevices(std::string& error) {
   // Interrupt controllers: the 8259 pair's INTR goes to LINT0 of the local APIC (ExtINT); the
   // IOAPIC sends its messages on the APIC bus; ISA lines reach both the PICs and the IOAPIC.
   if (!ports(0x20, 2, &pic_) || !ports(0xA0, 2, &pic_) || !ports(0x4D0, 2, &pic_)) return false;
-  lapic_ = std::make_unique<devices::LocalApic>(*clock_, &apic_bus_, 0, true, kTscHz);
+  // The TSC and the APIC timer run at the CPU model's rates (CPUID leaf 15h tells the guest).
+  lapic_ = std::make_unique<devices::LocalApic>(*clock_, &apic_bus_, 0, true, model_.TscHz(), model_.crystal_hz);
   ioapic_ = std::make_unique<devices::IoApic>(apic_bus_, acpi_board_.ioapic_id);
   if (!physical_.AddMmio(pc_layout::kLocalApicBase, pc_layout::kLocalApicSize, lapic_.get(), error) ||
       !physical_.AddMmio(pc_layout::kIoApicBase, pc_layout::kIoApicSize, ioapic_.get(), error))
@@ -198,11 +199,11 @@ bool PcMachine::AddDevices(std::string& error) {
 // --- CpuBoard ---------------------------------------------------------------------------------
 
 uint64_t PcMachine::ReadTsc() {
-  return devices::NsToTicks(clock_->NowNs(), kTscHz) + static_cast<uint64_t>(tsc_offset_);
+  return devices::NsToTicks(clock_->NowNs(), model_.TscHz()) + static_cast<uint64_t>(tsc_offset_);
 }
 
 void PcMachine::WriteTsc(uint64_t value) {
-  tsc_offset_ = static_cast<int64_t>(value - devices::NsToTicks(clock_->NowNs(), kTscHz));
+  tsc_offset_ = static_cast<int64_t>(value - devices::NsToTicks(clock_->NowNs(), model_.TscHz()));
 }
 
 CpuBoard::MsrAccess PcMachine::ReadMsr(uint32_t index, uint64_t& value) {

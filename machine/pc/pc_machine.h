@@ -87,9 +87,6 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
 
   CpuState& state() { return *state_; }
 
-  /// The TSC's rate: 1 GHz of virtual time.
-  static constexpr uint64_t kTscHz = 1'000'000'000;
-
  private:
   // CpuBoard: the TSC from the virtual clock, the local APIC's MSRs and CR8.
   uint64_t ReadTsc() override;
