@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "devices/pc_testdev_regs.h"
+#include "machine/boot/multiboot.h"
 #include "machine/chardev.h"
 #include "machine/pc/pc_layout.h"
 
@@ -92,6 +93,9 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
       }
       kernel_image_ = std::move(image);
       if (!config.initrd.empty() && !ReadWholeFile(config.initrd, "initrd", initrd_image_, error)) return false;
+    } else if (!HasMultibootHeader(image)) {
+      error = "kernel '" + config.kernel + "' is neither a Linux bzImage nor a Multiboot kernel";
+      return false;
     }
   }
   if (!config.bios.empty()) {
