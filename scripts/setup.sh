@@ -17,8 +17,11 @@ PACKAGES=(
   # test corpora and reference peers: ld for the assembled test programs, gcc and glibc's static
   # libraries for the C ones, busybox-static for real programs under `kiln user`
   binutils file gcc libc6-dev busybox-static
-  # peers for the whole-program benchmarks (bench/user_mips.sh): QEMU's user-mode TCG, bc
-  qemu-user bc
+  # peers for the whole-program benchmarks (bench/user_mips.sh): QEMU's user-mode TCG, bc; and
+  # for the whole-system ones (bench/boot_linux.sh): QEMU's system TCG
+  qemu-user bc qemu-system-x86
+  # the default guest's test driver (scripts/make-guest.sh needs only apt and dpkg)
+  python3
 )
 
 missing=()
