@@ -72,6 +72,7 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
     std::string chardev_id;
   };
   std::vector<PendingDebugcon> pending;
+  bool serial_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view flag = args[i];
     const auto value = [&](std::string_view& out) {
@@ -122,7 +123,10 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
     } else if (flag == "-serial") {
       const auto spec = BackendSpec(v);
       if (!spec) return Usage(io, "unsupported -serial '" + std::string(v) + "' (stdio, null, none, file:PATH)");
-      config.serial = *spec;
+      // Each -serial is the next COM port, as in QEMU; the first replaces the default COM1.
+      if (!serial_given) config.serials.clear();
+      serial_given = true;
+      config.serials.push_back(*spec);
     } else if (flag == "-debugcon") {
       const auto spec = BackendSpec(v);
       if (!spec) return Usage(io, "unsupported -debugcon '" + std::string(v) + "' (stdio, null, file:PATH)");

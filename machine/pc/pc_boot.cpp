@@ -22,7 +22,7 @@ bool PcMachine::Boot(std::string& error) {
   acpi_pm_->Reset();
   pci_->Reset();
   i8042_->Reset();
-  com1_->Reset();
+  for (auto& uart : uarts_) uart->Reset();
   nmi_pending_ = false;
   FillCmos();
   if (!config_.bios.empty()) return true;  // the firmware starts at the reset vector

@@ -164,13 +164,29 @@ bool PcMachine::AddDevices(std::string& error) {
   if (!ports(0x60, 1, i8042_.get()) || !ports(0x64, 1, i8042_.get())) return false;
 
   // Consoles and QEMU's test devices.
-  auto serial = OpenCharBackend(config_.serial, error);
-  if (!serial) return false;
-  serial_interactive_ = config_.serial == "stdio" || config_.serial == "mux:stdio";
-  if (auto* stdio = dynamic_cast<StdioCharBackend*>(serial.get())) stdio->on_quit = [this] { RequestExit(0); };
-  com1_ = std::make_unique<devices::Uart16550>(devices::kCom1.base, isa_irq_[devices::kCom1.irq], *serial);
-  backends_.push_back(std::move(serial));
-  if (!ports(devices::kCom1.base, 8, com1_.get())) return false;
+  static constexpr devices::UartResources kComPorts[] = {devices::kCom1, devices::kCom2, devices::kCom3, devices::kCom4};
+  if (config_.serials.size() > std::size(kComPorts)) {
+    error = "at most 4 serial ports (COM1-COM4)";
+    return false;
+  }
+  if (std::count_if(config_.serials.begin(), config_.serials.end(),
+                    [](const std::string& s) { return s == "stdio" || s == "mux:stdio"; }) > 1) {
+    error = "only one serial port can be on the terminal (stdio)";
+    return false;
+  }
+  for (size_t i = 0; i < config_.serials.size(); ++i) {
+    const std::string& spec = config_.serials[i];
+    auto backend = OpenCharBackend(spec, error);
+    if (!backend) return false;
+    if (spec == "stdio" || spec == "mux:stdio") serial_interactive_ = true;
+    if (auto* stdio = dynamic_cast<StdioCharBackend*>(backend.get())) stdio->on_quit = [this] { RequestExit(0); };
+    const devices::UartResources com = kComPorts[i];
+    // COM3 and COM4 share IRQ 4 and 3 with COM1 and COM2: their own wired-OR inputs.
+    devices::IrqLine& irq = i < 2 ? static_cast<devices::IrqLine&>(isa_irq_[com.irq]) : isa_irq_[com.irq].SharedInput(1);
+    uarts_.push_back(std::make_unique<devices::Uart16550>(com.base, irq, *backend));
+    backends_.push_back(std::move(backend));
+    if (!ports(com.base, 8, uarts_.back().get())) return false;
+  }
   for (const PcConfig::DebugCon& d : config_.debugcons) {
     auto backend = OpenCharBackend(d.chardev, error);
     if (!backend) return false;

@@ -51,8 +51,9 @@ struct PcConfig {
   uint64_t ram_bytes = 128ull << 20;
   std::string kernel, append, initrd;  ///< -kernel (Multiboot), -append, -initrd
   std::string bios;                    ///< -bios: firmware at the top of 4 GiB and below 1 MiB
-  /// COM1: a chardev spec (mux:stdio - the terminal with QEMU's Ctrl-A keys, stdio, null, file:PATH)
-  std::string serial = "mux:stdio";
+  /// COM1-COM4 in order, one chardev spec each (-serial, repeatable): mux:stdio (the terminal
+  /// with QEMU's Ctrl-A keys), stdio, null, file:PATH. Ports not listed are absent.
+  std::vector<std::string> serials = {"mux:stdio"};
   struct DebugCon {
     uint16_t iobase = 0xE9;
     std::string chardev;  ///< a chardev spec
@@ -138,7 +139,7 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   devices::Piix3IsaBridge isa_bridge_;
   std::unique_ptr<devices::I8042> i8042_;
   std::vector<std::unique_ptr<devices::CharBackend>> backends_;
-  std::unique_ptr<devices::Uart16550> com1_;
+  std::vector<std::unique_ptr<devices::Uart16550>> uarts_;  ///< COM1.. in order
   std::vector<std::unique_ptr<devices::DebugCon>> debugcons_;
   std::unique_ptr<devices::IsaDebugExit> debug_exit_;
   std::unique_ptr<devices::PcTestdev> testdev_;

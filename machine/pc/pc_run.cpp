@@ -19,7 +19,7 @@ constexpr uint64_t kPollInterval = 200000;
 }  // namespace
 
 void PcMachine::PollDevices() {
-  com1_->Poll();
+  for (auto& uart : uarts_) uart->Poll();
   for (auto& b : backends_) b->Flush();
 }
 

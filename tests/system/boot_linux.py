@@ -97,6 +97,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--boot-only", action="store_true",
                         help="only time the boot to the prompt, then power off (bench/boot_linux.sh; any emulator)")
+    parser.add_argument("--log", help="write the whole console output to this file")
     parser.add_argument("extra", nargs="*")
     args = parser.parse_args()
 
@@ -114,6 +115,9 @@ def main():
         if args.boot_only:
             con.send("poweroff -f")
             con.proc.wait(timeout=120)
+            con._read(time.monotonic() + 0.5)
+            if args.log:
+                open(args.log, "w").write(con.text)
             print(f"BOOT_SECONDS {boot_seconds:.2f}")
             return 0
 
@@ -168,6 +172,8 @@ def main():
             if pattern.search(line):
                 failures.append(f"kernel log has {name}: {line.strip()}")
                 break
+    if args.log:
+        open(args.log, "w").write(con.text)
     if failures:
         print("---- console ----\n" + con.text[-20000:], flush=True)
         print("FAILED:\n  " + "\n  ".join(failures))
