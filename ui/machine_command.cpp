@@ -2,6 +2,8 @@
 #include "ui/machine_command.h"
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -64,6 +66,13 @@ int Usage(const CommandIo& io, const std::string& message) {
 
 }  // namespace
 
+namespace {
+/// The signal that asked Kiln to stop: the one process-wide value a signal handler may write
+/// (the machine polls it between instruction slices).
+volatile std::sig_atomic_t g_stop_signal = 0;
+void OnStopSignal(int signal) { g_stop_signal = signal; }
+}  // namespace
+
 int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& io) {
   machine::PcConfig config;
   std::map<std::string, std::string> chardevs;  // id -> backend spec
@@ -73,6 +82,7 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
   };
   std::vector<PendingDebugcon> pending;
   bool serial_given = false;
+  bool stats = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view flag = args[i];
     const auto value = [&](std::string_view& out) {
@@ -119,7 +129,19 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
       if (!n || *n > 10) return Usage(io, "bad -icount '" + std::string(v) + "' (shift=N with N from 0 to 10)");
       config.icount_shift = static_cast<unsigned>(*n);
     } else if (flag == "-d") {
-      config.dump_on_stop = v.find("cpu_reset") != std::string_view::npos;
+      // QEMU's log items Kiln knows: cpu_reset (registers on a triple fault or a dead CPU), and
+      // Kiln's own "stats" (instructions retired and MIPS at exit).
+      std::string first;
+      const auto items = SplitProperties(v, first);
+      for (const std::string& item : [&] {
+             std::vector<std::string> all{first};
+             for (const auto& [k, unused] : items) all.push_back(k);
+             return all;
+           }()) {
+        if (item == "cpu_reset") config.dump_on_stop = true;
+        else if (item == "stats") stats = true;
+        else if (!item.empty()) return Usage(io, "unknown -d item '" + item + "' (cpu_reset, stats)");
+      }
     } else if (flag == "-serial") {
       const auto spec = BackendSpec(v);
       if (!spec) return Usage(io, "unsupported -serial '" + std::string(v) + "' (stdio, null, none, file:PATH)");
@@ -174,7 +196,18 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
     return kExitFailure;
   }
   std::string message;
+  // SIGINT/SIGTERM end the run cleanly (outputs flushed, the terminal restored, statistics).
+  pc.SetSignalFlag(&g_stop_signal);
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  const auto start = std::chrono::steady_clock::now();
   const int status = pc.Run(message);
+  if (stats) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const uint64_t insns = pc.state().retired;
+    std::fprintf(io.err, "kiln: %llu instructions in %.2f s (%.1f MIPS)\n", static_cast<unsigned long long>(insns), seconds,
+                 seconds > 0 ? static_cast<double>(insns) / seconds / 1e6 : 0.0);
+  }
   if (!message.empty()) std::fprintf(io.err, "kiln: %s\n", message.c_str());
   return status;
 }

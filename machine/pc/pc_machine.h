@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <array>
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,9 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   void RequestPowerOff() override;
 
   CpuState& state() { return *state_; }
+  /// A flag the caller's signal handler sets (SIGINT, SIGTERM): the run loop then stops cleanly,
+  /// flushing its outputs, and Run() returns 128 + the signal number, as a shell would report.
+  void SetSignalFlag(const volatile std::sig_atomic_t* flag) { signal_flag_ = flag; }
 
  private:
   // CpuBoard: the TSC from the virtual clock, the local APIC's MSRs and CR8.
@@ -149,6 +153,7 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   std::vector<uint8_t> bios_image_;
   std::vector<uint8_t> kernel_image_, initrd_image_;  ///< -kernel bzImage and -initrd, kept for reboots
   bool serial_interactive_ = false;
+  const volatile std::sig_atomic_t* signal_flag_ = nullptr;
 
   enum class Stop : uint8_t { kNone, kExit, kReset, kPowerOff };
   Stop stop_ = Stop::kNone;

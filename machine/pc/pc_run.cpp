@@ -4,6 +4,7 @@
 // can wake the CPU.
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "machine/pc/pc_machine.h"
@@ -59,6 +60,10 @@ int PcMachine::Run(std::string& message) {
   bool halted = false;
   uint64_t since_poll = 0;
   while (true) {
+    if (signal_flag_ && *signal_flag_) {
+      message = "terminated by signal " + std::to_string(*signal_flag_);
+      return 128 + *signal_flag_;
+    }
     if (stop_ == Stop::kExit) return exit_status_;
     if (stop_ == Stop::kPowerOff) return 0;
     if (stop_ == Stop::kReset) {
