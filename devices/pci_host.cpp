@@ -101,4 +101,64 @@ void PciHost::WriteData(uint16_t port, unsigned size, uint32_t value) {
   if (PciDevice* d = Selected()) d->ConfigWrite((config_address_ & kRegisterMask) + lane, size, value);
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPciHostSnapshotVersion = 1;
+}
+
+void PciHost::Save(SnapshotWriter& w) const {
+  w.BeginSection("pci-host", kPciHostSnapshotVersion);
+  w.U32(config_address_);
+  w.U8(rcr_);
+  unsigned count = 0;
+  for (const auto& slot : devices_)
+    for (const PciDevice* device : slot) count += device != nullptr;
+  w.U8(static_cast<uint8_t>(count));
+  for (unsigned s = 0; s < kSlots; ++s) {
+    for (unsigned f = 0; f < kFunctions; ++f) {
+      if (!devices_[s][f]) continue;
+      w.U8(static_cast<uint8_t>(s));
+      w.U8(static_cast<uint8_t>(f));
+      devices_[s][f]->Save(w);
+    }
+  }
+  w.EndSection();
+}
+
+// The functions are restored one after the other: if a later one fails, earlier ones keep
+// their restored configuration (the machine restores into a new board and drops it on failure).
+bool PciHost::Load(SnapshotReader& r, std::string& error) {
+  uint32_t address = 0;
+  uint8_t rcr = 0;
+  if (r.BeginSection("pci-host", kPciHostSnapshotVersion)) {
+    address = r.U32();
+    rcr = r.U8();
+    if (address & 3) r.Fail("CONFIG_ADDRESS with bits 1-0 set");
+    if (rcr & ~kRcrSysRst) r.Fail("RCR bits that are not stored");
+    unsigned present = 0;
+    for (const auto& slot : devices_)
+      for (const PciDevice* device : slot) present += device != nullptr;
+    const unsigned count = r.U8();
+    if (r.ok() && count != present)
+      r.Fail(std::to_string(count) + " PCI functions saved, this board has " + std::to_string(present));
+    for (unsigned i = 0; i < count && r.ok(); ++i) {
+      const unsigned slot = r.U8(), function = r.U8();
+      PciDevice* device = Device(slot, function);
+      if (!r.ok()) break;
+      if (!device) {
+        r.Fail("no PCI function at 00:" + std::to_string(slot) + "." + std::to_string(function));
+        break;
+      }
+      std::string ignored;  // the reader keeps the error for the Finish below
+      device->Load(r, ignored);
+    }
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  config_address_ = address;
+  rcr_ = rcr;
+  return true;
+}
+
 }  // namespace kiln::devices
