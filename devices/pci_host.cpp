@@ -1,6 +1,9 @@
 // PciHost: configuration mechanism #1 on bus 0 and the reset control register.
 #include "devices/pci_host.h"
 
+#include <utility>
+#include <vector>
+
 #include "devices/isa_bytes.h"
 
 namespace kiln::devices {
@@ -126,11 +129,12 @@ void PciHost::Save(SnapshotWriter& w) const {
   w.EndSection();
 }
 
-// The functions are restored one after the other: if a later one fails, earlier ones keep
-// their restored configuration (the machine restores into a new board and drops it on failure).
+// All or nothing: each function's configuration is saved before it is loaded and put back if a
+// later part of the snapshot fails.
 bool PciHost::Load(SnapshotReader& r, std::string& error) {
   uint32_t address = 0;
   uint8_t rcr = 0;
+  std::vector<std::pair<PciDevice*, std::vector<uint8_t>>> undo;
   if (r.BeginSection("pci-host", kPciHostSnapshotVersion)) {
     address = r.U32();
     rcr = r.U8();
@@ -150,12 +154,24 @@ bool PciHost::Load(SnapshotReader& r, std::string& error) {
         r.Fail("no PCI function at 00:" + std::to_string(slot) + "." + std::to_string(function));
         break;
       }
+      for (const auto& [done, bytes] : undo)
+        if (done == device) r.Fail("PCI function saved twice");
+      SnapshotWriter before;
+      device->Save(before);
+      undo.emplace_back(device, before.data());
       std::string ignored;  // the reader keeps the error for the Finish below
       device->Load(r, ignored);
     }
     r.EndSection();
   }
-  if (!r.Finish(error)) return false;
+  if (!r.Finish(error)) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+      SnapshotReader back(it->second);
+      std::string ignored;
+      it->first->Load(back, ignored);  // its own Save: always valid
+    }
+    return false;
+  }
   config_address_ = address;
   rcr_ = rcr;
   return true;

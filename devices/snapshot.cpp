@@ -93,6 +93,8 @@ uint32_t SnapshotReader::BeginSection(std::string_view name, uint32_t max_versio
   const uint32_t version = U32();
   const uint32_t body = U32();
   if (!ok()) return 0;
+  for (char& c : found)
+    if (c < 0x20 || c > 0x7e) c = '?';  // the error stays one printable line
   if (found != name) {
     pos_ = before;
     Fail("expected section '" + std::string(name) + "', found '" + found + "'");
