@@ -150,4 +150,48 @@ void AcpiPm::WritePm1CntHigh(uint8_t value) {
   }
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kAcpiPmSnapshotVersion = 1;
+}
+
+void AcpiPm::Save(SnapshotWriter& w) const {
+  w.BeginSection("acpi-pm", kAcpiPmSnapshotVersion);
+  w.U16(state_.pm1_sts);
+  w.U16(state_.pm1_en);
+  w.U16(state_.pm1_cnt);
+  w.Bytes(state_.gpe_sts);
+  w.Bytes(state_.gpe_en);
+  // The PM timer is the virtual clock itself; only when its bit 23 next changes is state (in
+  // virtual ns), so that a change not yet turned into TMR_STS is not lost.
+  w.U64(next_flip_ns_);
+  w.EndSection();
+}
+
+bool AcpiPm::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  uint64_t next_flip = 0;
+  if (r.BeginSection("acpi-pm", kAcpiPmSnapshotVersion)) {
+    s.pm1_sts = r.U16();
+    s.pm1_en = r.U16();
+    s.pm1_cnt = r.U16();
+    r.Bytes(s.gpe_sts);
+    r.Bytes(s.gpe_en);
+    next_flip = r.U64();
+    if (s.pm1_sts & ~kPm1StsBits) r.Fail("PM1_STS with reserved bits set");
+    if (s.pm1_en & ~kPm1EnBits) r.Fail("PM1_EN with reserved bits set");
+    if (!(s.pm1_cnt & kSciEn) || (s.pm1_cnt & ~(kSciEn | kBmRld | kSlpTypMask))) r.Fail("PM1_CNT not as stored");
+    const uint64_t next_boundary = TicksToNsCeil((TicksAt(clock_.NowNs()) / kMsbPeriod + 1) * kMsbPeriod);
+    if (next_flip > next_boundary) r.Fail("PM timer bit 23 changing later than it can");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  next_flip_ns_ = next_flip;
+  overflow_timer_->Arm(next_flip_ns_);  // in the past: fires at once and sets TMR_STS
+  UpdateSci();
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -15,11 +15,13 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <memory>
 
 #include "devices/acpi_pm_regs.h"
 #include "devices/clock.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 
 namespace kiln::devices {
 
@@ -55,6 +57,11 @@ class AcpiPm final : public PortHandler {
 
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   /// The PM timer's current 24-bit value.
   uint32_t TimerValue() const;

@@ -239,4 +239,63 @@ void Hpet::UpdateLines() {
   for (unsigned n = 0; n < kTimers; ++n) UpdateLine(n);
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kHpetSnapshotVersion = 1;
+constexpr uint64_t kTimerStatusBits = (uint64_t{1} << kTimers) - 1;
+}  // namespace
+
+void Hpet::Save(SnapshotWriter& w) const {
+  w.BeginSection("hpet", kHpetSnapshotVersion);
+  w.U64(state_.config);
+  w.U64(state_.int_status);
+  w.U64(state_.counter);
+  // While enabled the main counter is Tick() + counter_offset: an offset from the virtual
+  // clock, which a machine restored at the same virtual time reproduces.
+  w.U64(state_.counter_offset);
+  for (const TimerState& t : state_.timers) {
+    w.U64(t.config);
+    w.U64(t.comparator);
+    w.U64(t.period);
+    w.Bool(t.spent);
+  }
+  w.EndSection();
+}
+
+bool Hpet::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  if (r.BeginSection("hpet", kHpetSnapshotVersion)) {
+    s.config = r.U64();
+    s.int_status = r.U64();
+    s.counter = r.U64();
+    s.counter_offset = r.U64();
+    for (TimerState& t : s.timers) {
+      t.config = r.U64();
+      t.comparator = r.U64();
+      t.period = r.U64();
+      t.spent = r.Bool();
+      if ((t.config & ~kTnWritable) != (kTnResetConfig & ~kTnWritable)) r.Fail("timer capability bits changed");
+      if ((t.config & kTn32Bit) && (t.comparator > kLow32 || t.period > (kLow32 >> 1)))
+        r.Fail("32-bit timer with a comparator or period beyond 32 bits");
+    }
+    if (s.config & ~kConfigWritable) r.Fail("configuration with reserved bits set");
+    if (s.int_status & ~kTimerStatusBits) r.Fail("interrupt status of timers that do not exist");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  // Release what the current state holds, then take the restored one: level lines, timers and
+  // the PIT/RTC connection are all derived from it.
+  for (unsigned n = 0; n < kTimers; ++n) {
+    timers_[n]->Cancel();
+    if (IrqLine* line = state_.timers[n].asserted_on) line->Lower();
+    s.timers[n].asserted_on = nullptr;
+  }
+  state_ = s;
+  UpdateLines();
+  for (unsigned n = 0; n < kTimers; ++n) ArmTimer(n);
+  if (legacy_outputs_) legacy_outputs_(!legacy_route());
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "devices/clock.h"
 #include "devices/hpet_regs.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 
 namespace kiln::devices {
 
@@ -48,6 +50,11 @@ class Hpet final : public MmioHandler {
   /// 1 KiB region; anything else reads 0 and is ignored.
   uint64_t MmioRead(uint64_t offset, unsigned size) override;
   void MmioWrite(uint64_t offset, unsigned size, uint64_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   // Inspection (tests, monitors)
   uint64_t counter() const { return Counter(); }

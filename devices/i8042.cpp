@@ -212,4 +212,82 @@ void I8042::MouseMove(int dx, int dy, int dz, uint8_t buttons) {
   Refill();
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kI8042SnapshotVersion = 1;
+}
+
+void I8042::Save(SnapshotWriter& w) const {
+  w.BeginSection("i8042", kI8042SnapshotVersion);
+  w.Bytes(state_.ram);
+  w.U8(state_.output_port);
+  w.U8(state_.pending_command);
+  w.Bool(state_.last_write_command);
+  w.Bool(state_.sys_flag);
+  w.Bool(state_.obf);
+  w.U8(state_.out_byte);
+  w.U8(static_cast<uint8_t>(state_.out_source));
+  w.U8(static_cast<uint8_t>(state_.reply_count));
+  for (size_t i = 0; i < state_.reply_count; ++i) {
+    w.U8(state_.replies[i].byte);
+    w.U8(static_cast<uint8_t>(state_.replies[i].source));
+  }
+  w.Bool(state_.kbd_irq_level);
+  w.Bool(state_.aux_irq_level);
+  keyboard_.Save(w);
+  mouse_.Save(w);
+  w.EndSection();
+}
+
+bool I8042::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  Ps2Keyboard keyboard;
+  Ps2Mouse mouse;
+  const auto source = [&r](uint8_t v) {
+    if (v > static_cast<uint8_t>(Source::kAux)) r.Fail("unknown output buffer source");
+    return static_cast<Source>(v);
+  };
+  std::string ignored;  // the reader keeps the first error for the Finish below
+  if (r.BeginSection("i8042", kI8042SnapshotVersion)) {
+    r.Bytes(s.ram);
+    s.output_port = r.U8();
+    s.pending_command = r.U8();
+    s.last_write_command = r.Bool();
+    s.sys_flag = r.Bool();
+    s.obf = r.Bool();
+    s.out_byte = r.U8();
+    s.out_source = source(r.U8());
+    s.reply_count = r.U8();
+    if (s.reply_count > s.replies.size()) {
+      r.Fail("more controller replies queued than fit");
+      s.reply_count = 0;
+    }
+    for (size_t i = 0; i < s.reply_count; ++i) {
+      s.replies[i].byte = r.U8();
+      s.replies[i].source = source(r.U8());
+    }
+    s.kbd_irq_level = r.Bool();
+    s.aux_irq_level = r.Bool();
+    // Pending commands are the ones WriteData gives a meaning to; any other byte would be sent
+    // to the keyboard, which is also what 0 does.
+    const uint8_t c = s.pending_command;
+    if (c != 0 && !(c >= kCmdWriteRam && c < kCmdWriteRam + kRamSize) && c != kCmdWriteOutput &&
+        c != kCmdWriteKbdBuffer && c != kCmdWriteAuxBuffer && c != kCmdWriteAux)
+      r.Fail("not a controller command that takes a data byte");
+    keyboard.Load(r, ignored);
+    mouse.Load(r, ignored);
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  keyboard_ = keyboard;
+  mouse_ = mouse;
+  // The lines follow the restored levels (a fresh instance starts with both low).
+  kbd_irq_.SetLevel(state_.kbd_irq_level);
+  aux_irq_.SetLevel(state_.aux_irq_level);
+  UpdateIrqs();
+  return true;
+}
+
 }  // namespace kiln::devices

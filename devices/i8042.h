@@ -20,9 +20,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "devices/i8042_regs.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/ps2_keyboard.h"
 #include "devices/ps2_mouse.h"
 
@@ -47,6 +49,11 @@ class I8042 final : public PortHandler {
   void KeyUp(const uint8_t* make, size_t n);
   /// dx right, dy up, dz wheel, buttons ps2::kPacketLeft | kPacketRight | kPacketMiddle.
   void MouseMove(int dx, int dy, int dz, uint8_t buttons);
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   /// The A20 gate as the guest last set it (output port bit 1; 0xDD / 0xDF).
   bool a20() const { return (state_.output_port & i8042::kOutA20) != 0; }

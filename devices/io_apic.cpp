@@ -132,4 +132,40 @@ void IoApic::WriteRegister(uint8_t index, uint32_t value) {
   Service();
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kIoApicSnapshotVersion = 1;
+constexpr uint32_t kAllPins = (uint32_t{1} << kPins) - 1;
+}  // namespace
+
+void IoApic::Save(SnapshotWriter& w) const {
+  w.BeginSection("ioapic", kIoApicSnapshotVersion);
+  w.U8(state_.id);
+  w.U8(state_.regsel);
+  w.U32(state_.levels);
+  w.U32(state_.irr);
+  for (uint64_t entry : state_.redirection) w.U64(entry);
+  w.EndSection();
+}
+
+bool IoApic::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  if (r.BeginSection("ioapic", kIoApicSnapshotVersion)) {
+    s.id = r.U8();
+    s.regsel = r.U8();
+    s.levels = r.U32();
+    s.irr = r.U32();
+    for (uint64_t& entry : s.redirection) entry = r.U64();
+    if (s.id > kIdMask) r.Fail("ID above 15");
+    if ((s.levels | s.irr) & ~kAllPins) r.Fail("pin bits beyond pin 23");
+    for (uint64_t entry : s.redirection)
+      if (entry & ~(kWritable | kRemoteIrr)) r.Fail("redirection entry with read-only bits set");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -11,9 +11,11 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "devices/apic_bus.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/io_apic_regs.h"
 
 namespace kiln::devices {
@@ -39,6 +41,11 @@ class IoApic final : public MmioHandler {
   /// (0x40, write). Other offsets and sizes read 0 and ignore writes.
   uint64_t MmioRead(uint64_t offset, unsigned size) override;
   void MmioWrite(uint64_t offset, unsigned size, uint64_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   // Inspection (tests, monitors)
   uint64_t entry(unsigned pin) const { return pin < ioapic::kPins ? state_.redirection[pin] : 0; }

@@ -487,4 +487,77 @@ void LocalApic::OnTimer() {
   UpdateTimer();
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kLapicSnapshotVersion = 1;
+}
+
+void LocalApic::Save(SnapshotWriter& w) const {
+  w.BeginSection("lapic", kLapicSnapshotVersion);
+  w.U64(state_.apic_base);
+  w.U8(state_.id);
+  w.U8(state_.tpr);
+  for (uint32_t v : {state_.ldr, state_.dfr, state_.svr}) w.U32(v);
+  for (const Bits256* bits : {&state_.isr, &state_.tmr, &state_.irr})
+    for (uint32_t word : *bits) w.U32(word);
+  for (uint32_t v : {state_.esr, state_.esr_pending, state_.icr_low, state_.icr_high}) w.U32(v);
+  for (uint32_t v : state_.lvt) w.U32(v);
+  w.U32(state_.timer_initial);
+  w.U32(state_.timer_divide);
+  // Times are ticks of the virtual clock (InputTick / Tsc), so a machine restored at the same
+  // virtual time sees the same current count and the same next interrupt.
+  w.U64(state_.timer_load_tick);
+  w.U64(state_.tsc_deadline);
+  for (bool b : {state_.nmi_pending, state_.smi_pending, state_.init_pending, state_.sipi_pending,
+                 state_.extint_pending, state_.wait_for_sipi, state_.lint_level[0], state_.lint_level[1]})
+    w.Bool(b);
+  w.U8(state_.sipi_vector);
+  w.EndSection();
+}
+
+bool LocalApic::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  if (r.BeginSection("lapic", kLapicSnapshotVersion)) {
+    s.apic_base = r.U64();
+    s.id = r.U8();
+    s.tpr = r.U8();
+    for (uint32_t* v : {&s.ldr, &s.dfr, &s.svr}) *v = r.U32();
+    for (Bits256* bits : {&s.isr, &s.tmr, &s.irr})
+      for (uint32_t& word : *bits) word = r.U32();
+    for (uint32_t* v : {&s.esr, &s.esr_pending, &s.icr_low, &s.icr_high}) *v = r.U32();
+    for (uint32_t& v : s.lvt) v = r.U32();
+    s.timer_initial = r.U32();
+    s.timer_divide = r.U32();
+    s.timer_load_tick = r.U64();
+    s.tsc_deadline = r.U64();
+    for (bool* b : {&s.nmi_pending, &s.smi_pending, &s.init_pending, &s.sipi_pending, &s.extint_pending,
+                    &s.wait_for_sipi, &s.lint_level[0], &s.lint_level[1]})
+      *b = r.Bool();
+    s.sipi_vector = r.U8();
+
+    // The same limits a guest's register writes have.
+    if (s.apic_base & ~(kBaseAddressMask | kBaseEnable | kBaseBsp)) r.Fail("IA32_APIC_BASE with reserved bits set");
+    if (((s.apic_base & kBaseBsp) != 0) != bsp_) r.Fail("IA32_APIC_BASE.BSP differs from this CPU's");
+    if (s.ldr & 0x00ffffff) r.Fail("LDR with reserved bits set");
+    if ((s.dfr & kDfrReadAsOnes) != kDfrReadAsOnes) r.Fail("DFR with bits 27:0 not all ones");
+    if (s.svr & ~kSvrWritable) r.Fail("SVR with reserved bits set");
+    if (s.icr_low & ~kIcrLowWritable) r.Fail("ICR low with read-only bits set");
+    if (s.icr_high & 0x00ffffff) r.Fail("ICR high with reserved bits set");
+    if (s.timer_divide & ~kDivideWritable) r.Fail("divide configuration with reserved bits set");
+    for (unsigned e = 0; e < kLvtCount; ++e) {
+      const uint32_t status = (e == kLvtLint0 || e == kLvtLint1) ? kLvtRemoteIrr : 0;
+      if (s.lvt[e] & ~(kLvtWritable[e] | status)) r.Fail("LVT entry with read-only bits set");
+      if (!(s.svr & kSvrEnable) && !(s.lvt[e] & kLvtMasked)) r.Fail("unmasked LVT entry in a disabled APIC");
+    }
+    if (s.timer_load_tick > InputTick()) r.Fail("timer loaded after the present virtual time");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  UpdateTimer();  // the timer is a function of the registers and the virtual time
+  Notify();       // an interrupt or NMI may be pending
+  return true;
+}
+
 }  // namespace kiln::devices

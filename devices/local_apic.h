@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@
 #include "devices/apic_bus.h"
 #include "devices/clock.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/local_apic_regs.h"
 
 namespace kiln::devices {
@@ -62,6 +64,11 @@ class LocalApic final : public MmioHandler {
   /// access reads 0 and is ignored). Smaller or misaligned accesses read 0 and are ignored.
   uint64_t MmioRead(uint64_t offset, unsigned size) override;
   void MmioWrite(uint64_t offset, unsigned size, uint64_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   // --- MSRs ---
   uint64_t apic_base_msr() const { return state_.apic_base; }

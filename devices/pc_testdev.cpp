@@ -74,4 +74,33 @@ void PcTestdev::MmioWrite(uint64_t offset, unsigned size, uint64_t value) {
   for (unsigned i = 0; i < size; ++i) iomem_[offset + i] = static_cast<uint8_t>(value >> (8 * i));
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPcTestdevSnapshotVersion = 1;
+}
+
+// The IRQ lines' levels are not state of the testdev (it only forwards writes): the interrupt
+// controllers' snapshots hold their input levels.
+void PcTestdev::Save(SnapshotWriter& w) const {
+  w.BeginSection("pc-testdev", kPcTestdevSnapshotVersion);
+  w.U32(scratch_);
+  w.Bytes(iomem_);
+  w.EndSection();
+}
+
+bool PcTestdev::Load(SnapshotReader& r, std::string& error) {
+  uint32_t scratch = 0;
+  std::vector<uint8_t> iomem(kIomemSize, 0);
+  if (r.BeginSection("pc-testdev", kPcTestdevSnapshotVersion)) {
+    scratch = r.U32();
+    r.Bytes(iomem);
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  scratch_ = scratch;
+  iomem_ = std::move(iomem);
+  return true;
+}
+
 }  // namespace kiln::devices

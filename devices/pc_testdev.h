@@ -6,11 +6,13 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <span>
 #include <vector>
 
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/pc_testdev_regs.h"
 
 namespace kiln::devices {
@@ -28,6 +30,11 @@ class PcTestdev final : public PortHandler, public MmioHandler {
   /// The scratch register and the memory go back to zero.
   void Reset();
 
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
   /// `offset` from kIomemBase; an access reaching past 64 KiB reads as all ones / is dropped.

@@ -125,4 +125,45 @@ void PciDevice::UpdateIntx() {
   if (intx_line_) intx_line_->SetLevel(level);
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPciFunctionSnapshotVersion = 1;
+}
+
+void PciDevice::Save(SnapshotWriter& w) const {
+  w.BeginSection("pci-function", kPciFunctionSnapshotVersion);
+  w.Bytes(config_);
+  w.Bool(intx_asserted_);
+  w.EndSection();
+}
+
+bool PciDevice::Load(SnapshotReader& r, std::string& error) {
+  std::array<uint8_t, kConfigSize> config{};
+  bool asserted = false;
+  if (r.BeginSection("pci-function", kPciFunctionSnapshotVersion)) {
+    r.Bytes(config);
+    asserted = r.Bool();
+    // A byte may differ from its power-on value only in bits a guest can write or the device
+    // sets (write-1-to-clear status); the interrupt status bit must match INTx.
+    for (unsigned i = 0; i < kConfigSize; ++i) {
+      uint8_t fixed = static_cast<uint8_t>(~(wmask_[i] | w1cmask_[i]));
+      if (i == kStatus) fixed = static_cast<uint8_t>(fixed & ~kStatusInterrupt);
+      if ((config[i] ^ reset_[i]) & fixed) {
+        r.Fail("configuration byte " + std::to_string(i) + " differs in read-only bits");
+        break;
+      }
+    }
+    if (((config[kStatus] & kStatusInterrupt) != 0) != asserted) r.Fail("interrupt status differs from INTx");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  config_ = config;
+  intx_asserted_ = asserted;
+  intx_level_ = !(asserted && !(command() & kCommandIntxDisable));  // forces UpdateIntx to drive the line
+  UpdateIntx();
+  ConfigWritten(0, kConfigSize);
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -14,8 +14,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/pci_regs.h"
 
 namespace kiln::devices {
@@ -36,6 +38,11 @@ class PciDevice {
   /// Back to the power-on configuration (the masks stay); INTx is deasserted.
   virtual void Reset();
 
+  /// Save/restore of the configuration space and INTx (snapshot.h). Load accepts only bytes a
+  /// guest could have written (read-only bits must hold their power-on values), then drives INTx
+  /// and calls ConfigWritten(0, pci::kConfigSize) so that subclasses re-derive their state.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
   /// The INTx line the machine routes this function's interrupt pin to (may be nullptr).
   void SetIntxLine(IrqLine* line) { intx_line_ = line; }
 

@@ -1,6 +1,9 @@
 // PciHost: configuration mechanism #1 on bus 0 and the reset control register.
 #include "devices/pci_host.h"
 
+#include <utility>
+#include <vector>
+
 #include "devices/isa_bytes.h"
 
 namespace kiln::devices {
@@ -99,6 +102,79 @@ void PciHost::WriteData(uint16_t port, unsigned size, uint32_t value) {
     return;
   }
   if (PciDevice* d = Selected()) d->ConfigWrite((config_address_ & kRegisterMask) + lane, size, value);
+}
+
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPciHostSnapshotVersion = 1;
+}
+
+void PciHost::Save(SnapshotWriter& w) const {
+  w.BeginSection("pci-host", kPciHostSnapshotVersion);
+  w.U32(config_address_);
+  w.U8(rcr_);
+  unsigned count = 0;
+  for (const auto& slot : devices_)
+    for (const PciDevice* device : slot) count += device != nullptr;
+  w.U8(static_cast<uint8_t>(count));
+  for (unsigned s = 0; s < kSlots; ++s) {
+    for (unsigned f = 0; f < kFunctions; ++f) {
+      if (!devices_[s][f]) continue;
+      w.U8(static_cast<uint8_t>(s));
+      w.U8(static_cast<uint8_t>(f));
+      devices_[s][f]->Save(w);
+    }
+  }
+  w.EndSection();
+}
+
+// All or nothing: each function's configuration is saved before it is loaded and put back if a
+// later part of the snapshot fails.
+bool PciHost::Load(SnapshotReader& r, std::string& error) {
+  uint32_t address = 0;
+  uint8_t rcr = 0;
+  std::vector<std::pair<PciDevice*, std::vector<uint8_t>>> undo;
+  if (r.BeginSection("pci-host", kPciHostSnapshotVersion)) {
+    address = r.U32();
+    rcr = r.U8();
+    if (address & 3) r.Fail("CONFIG_ADDRESS with bits 1-0 set");
+    if (rcr & ~kRcrSysRst) r.Fail("RCR bits that are not stored");
+    unsigned present = 0;
+    for (const auto& slot : devices_)
+      for (const PciDevice* device : slot) present += device != nullptr;
+    const unsigned count = r.U8();
+    if (r.ok() && count != present)
+      r.Fail(std::to_string(count) + " PCI functions saved, this board has " + std::to_string(present));
+    for (unsigned i = 0; i < count && r.ok(); ++i) {
+      const unsigned slot = r.U8(), function = r.U8();
+      PciDevice* device = Device(slot, function);
+      if (!r.ok()) break;
+      if (!device) {
+        r.Fail("no PCI function at 00:" + std::to_string(slot) + "." + std::to_string(function));
+        break;
+      }
+      for (const auto& [done, bytes] : undo)
+        if (done == device) r.Fail("PCI function saved twice");
+      SnapshotWriter before;
+      device->Save(before);
+      undo.emplace_back(device, before.data());
+      std::string ignored;  // the reader keeps the error for the Finish below
+      device->Load(r, ignored);
+    }
+    r.EndSection();
+  }
+  if (!r.Finish(error)) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+      SnapshotReader back(it->second);
+      std::string ignored;
+      it->first->Load(back, ignored);  // its own Save: always valid
+    }
+    return false;
+  }
+  config_address_ = address;
+  rcr_ = rcr;
+  return true;
 }
 
 }  // namespace kiln::devices

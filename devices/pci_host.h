@@ -18,8 +18,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/pci_device.h"
 #include "devices/pci_regs.h"
 
@@ -44,6 +46,11 @@ class PciHost final : public PortHandler {
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
 
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
   uint32_t config_address() const { return config_address_; }
 
  private:

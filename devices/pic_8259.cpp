@@ -278,4 +278,44 @@ void Pic8259Pair::PortWrite(uint16_t port, unsigned size, uint32_t value) {
   WriteBytewise(port, size, value, [&](uint16_t p, uint8_t byte) { WriteByte(p, byte); });
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPicSnapshotVersion = 1;
+}
+
+void Pic8259Pair::Save(SnapshotWriter& w) const {
+  w.BeginSection("pic8259", kPicSnapshotVersion);
+  for (const Chip& c : chips_) {
+    for (uint8_t v : {c.last_irr, c.irr, c.imr, c.isr, c.priority_add, c.irq_base, c.init_state, c.elcr}) w.U8(v);
+    for (bool b : {c.init4, c.single, c.read_isr, c.poll, c.special_mask, c.auto_eoi, c.rotate_on_auto_eoi,
+                   c.special_fully_nested, c.ltim})
+      w.Bool(b);
+  }
+  w.EndSection();
+}
+
+bool Pic8259Pair::Load(SnapshotReader& r, std::string& error) {
+  std::array<Chip, 2> chips = chips_;  // keeps `master` and the ELCR masks, which are wiring
+  if (r.BeginSection("pic8259", kPicSnapshotVersion)) {
+    for (Chip& c : chips) {
+      for (uint8_t* v : {&c.last_irr, &c.irr, &c.imr, &c.isr, &c.priority_add, &c.irq_base, &c.init_state, &c.elcr})
+        *v = r.U8();
+      for (bool* b : {&c.init4, &c.single, &c.read_isr, &c.poll, &c.special_mask, &c.auto_eoi,
+                      &c.rotate_on_auto_eoi, &c.special_fully_nested, &c.ltim})
+        *b = r.Bool();
+      if (c.priority_add > 7) r.Fail("priority base outside 0-7");
+      if (c.irq_base & 7) r.Fail("vector base not a multiple of 8");
+      if (c.init_state > 3) r.Fail("initialisation state outside 0-3");
+      if (c.elcr & ~c.elcr_mask) r.Fail("ELCR bits on inputs that are always edge-triggered");
+    }
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  chips_ = chips;
+  Update();
+  if (intr_out_) intr_out_->SetLevel(intr_);  // INTR follows the restored requests even if unchanged
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -13,8 +13,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/pic_8259_regs.h"
 
 namespace kiln::devices {
@@ -45,6 +47,11 @@ class Pic8259Pair final : public PortHandler {
   /// Ports 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1; byte registers, wider accesses split per port.
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   // Inspection (tests, monitors): 0 = master, 1 = slave.
   uint8_t irr(unsigned chip) const { return chips_[chip & 1].irr; }

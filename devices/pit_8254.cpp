@@ -426,4 +426,119 @@ void Pit8254::OnTimer() {
   End(0, t);
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kPitSnapshotVersion = 1;
+}
+
+void Pit8254::Save(SnapshotWriter& w) const {
+  w.BeginSection("pit8254", kPitSnapshotVersion);
+  // Ticks are counts of the 1.193182 MHz clock derived from the virtual clock (NowTick), so
+  // they mean the same thing in a machine restored at the same virtual time.
+  for (const Channel& c : state_.channels) {
+    w.U8(c.mode);
+    w.U8(static_cast<uint8_t>(c.access));
+    w.Bool(c.bcd);
+    w.U16(c.count_register);
+    w.U8(c.write_lsb);
+    w.Bool(c.write_msb_next);
+    w.Bool(c.read_msb_next);
+    w.Bool(c.count_latched);
+    w.U16(c.latched_count);
+    w.Bool(c.latched_msb_next);
+    w.Bool(c.status_latched);
+    w.U8(c.latched_status);
+    w.Bool(c.gate);
+    w.U8(static_cast<uint8_t>(c.run));
+    w.U32(c.count);
+    w.U64(c.load_tick);
+    w.U64(c.paused_ticks);
+    w.U32(c.frozen_value);
+    w.Bool(c.reload_pending);
+    w.U32(c.pending_count);
+    w.U64(c.pending_tick);
+    w.U64(c.null_count_until);
+  }
+  w.U8(state_.port_b);
+  w.Bool(state_.irq_enabled);
+  w.Bool(state_.irq_level);
+  w.U64(state_.irq_synced_tick);
+  w.U64(state_.irq_owed_rises);
+  w.EndSection();
+}
+
+bool Pit8254::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  const uint64_t now = NowTick();
+  if (r.BeginSection("pit8254", kPitSnapshotVersion)) {
+    for (unsigned ch = 0; ch < kChannels; ++ch) {
+      Channel& c = s.channels[ch];
+      c.mode = r.U8();
+      const uint8_t access = r.U8();
+      c.access = static_cast<Access>(access);
+      c.bcd = r.Bool();
+      c.count_register = r.U16();
+      c.write_lsb = r.U8();
+      c.write_msb_next = r.Bool();
+      c.read_msb_next = r.Bool();
+      c.count_latched = r.Bool();
+      c.latched_count = r.U16();
+      c.latched_msb_next = r.Bool();
+      c.status_latched = r.Bool();
+      c.latched_status = r.U8();
+      c.gate = r.Bool();
+      const uint8_t run = r.U8();
+      c.run = static_cast<Run>(run);
+      c.count = r.U32();
+      c.load_tick = r.U64();
+      c.paused_ticks = r.U64();
+      c.frozen_value = r.U32();
+      c.reload_pending = r.Bool();
+      c.pending_count = r.U32();
+      c.pending_tick = r.U64();
+      c.null_count_until = r.U64();
+      // What WriteControl / LoadCount can produce: counts are divisors below.
+      if (c.mode > 5) r.Fail("counter mode above 5");
+      if (access < static_cast<uint8_t>(Access::kLsb) || access > static_cast<uint8_t>(Access::kLsbMsb))
+        r.Fail("counter access mode outside LSB / MSB / LSB-MSB");
+      if (run > static_cast<uint8_t>(Run::kPaused)) r.Fail("unknown counter run state");
+      if (c.count < 1 || c.count > c.Modulus()) r.Fail("count outside 1 to the modulus");
+      if (c.frozen_value >= c.Modulus()) r.Fail("count element beyond the modulus");
+      if (c.reload_pending && (c.pending_count < 1 || c.pending_count > c.Modulus() || c.pending_tick <= c.load_tick))
+        r.Fail("pending reload that cannot happen");
+      if (c.load_tick > now) r.Fail("count loaded after the present virtual time");
+      if (ch != 2 && !c.gate) r.Fail("gate of counter 0 or 1 low (tied high)");
+    }
+    s.port_b = r.U8();
+    s.irq_enabled = r.Bool();
+    s.irq_level = r.Bool();
+    s.irq_synced_tick = r.U64();
+    s.irq_owed_rises = r.U64();
+    if (s.port_b & ~kPortBWritable) r.Fail("port 0x61 with read-only bits stored");
+    if (s.channels[2].gate != ((s.port_b & kPortBGate2) != 0)) r.Fail("counter 2's gate differs from port 0x61 bit 0");
+    if (s.irq_synced_tick > now) r.Fail("IRQ0 synchronised after the present virtual time");
+    if (!s.irq_enabled && s.irq_level) r.Fail("IRQ0 high while disconnected");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  irq0_.SetLevel(state_.irq_level);
+  // Re-arm for OUT's next transition after the last point IRQ0 was brought up to date, as
+  // RefreshIrq last did on the saved machine; a deadline already past fires at once, and the
+  // callback catches up from irq_synced_tick.
+  const Channel& c = state_.channels[0];
+  uint64_t next = UINT64_MAX;
+  if (state_.irq_enabled) {
+    next = c.NextTransition(std::max(state_.irq_synced_tick, c.load_tick));
+    if (c.reload_pending) next = std::min(next, c.pending_tick);
+  }
+  if (next == UINT64_MAX) {
+    timer_->Cancel();
+  } else {
+    timer_->Arm(TickStartNs(next));
+  }
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -25,10 +25,12 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <memory>
 
 #include "devices/clock.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/pit_8254_regs.h"
 
 namespace kiln::devices {
@@ -51,6 +53,11 @@ class Pit8254 final : public PortHandler {
   /// Ports 0x40-0x43 and 0x61; byte registers, a wider access is split per port.
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   // Inspection (tests, monitors).
   bool out(unsigned channel) const;

@@ -117,4 +117,44 @@ void Ps2Keyboard::QueueEvent(const uint8_t* make, size_t n, bool up) {
 void Ps2Keyboard::KeyDown(const uint8_t* make, size_t n) { QueueEvent(make, n, false); }
 void Ps2Keyboard::KeyUp(const uint8_t* make, size_t n) { QueueEvent(make, n, true); }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kKeyboardSnapshotVersion = 1;
+}
+
+void Ps2Keyboard::Save(SnapshotWriter& w) const {
+  w.BeginSection("ps2-keyboard", kKeyboardSnapshotVersion);
+  queue_.Save(w);
+  w.U8(pending_command_);
+  w.U8(last_sent_);
+  w.U8(leds_);
+  w.U8(scan_code_set_);
+  w.U8(typematic_);
+  w.Bool(scanning_);
+  w.EndSection();
+}
+
+bool Ps2Keyboard::Load(SnapshotReader& r, std::string& error) {
+  Ps2Queue queue;
+  uint8_t pending = 0, last_sent = 0, leds = 0, set = 0, typematic = 0;
+  bool scanning = false;
+  if (r.BeginSection("ps2-keyboard", kKeyboardSnapshotVersion)) {
+    queue.Load(r);
+    pending = r.U8(), last_sent = r.U8(), leds = r.U8(), set = r.U8(), typematic = r.U8();
+    scanning = r.Bool();
+    if (pending != 0 && pending != kKbdSetLeds && pending != kKbdTypematic && pending != kKbdScanCodeSet)
+      r.Fail("not a command that takes a parameter");
+    if (leds & ~0x07) r.Fail("LED bits beyond the three LEDs");
+    if (typematic & 0x80) r.Fail("typematic byte with bit 7 set");
+    if (set < 1 || set > 3) r.Fail("scan code set outside 1-3");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  queue_ = queue;
+  pending_command_ = pending, last_sent_ = last_sent, leds_ = leds;
+  scan_code_set_ = set, typematic_ = typematic, scanning_ = scanning;
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "devices/ps2_queue.h"
+#include "devices/snapshot.h"
 
 namespace kiln::devices {
 
@@ -27,6 +29,10 @@ class Ps2Keyboard {
   /// queue is full. At most 8 bytes per event.
   void KeyDown(const uint8_t* make, size_t n);
   void KeyUp(const uint8_t* make, size_t n);
+
+  /// Save/restore (snapshot.h), as a section nested in the I8042's.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   bool HasOutput() const { return !queue_.empty(); }
   uint8_t ReadOutput() { return queue_.Pop(); }

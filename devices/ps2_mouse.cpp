@@ -161,4 +161,64 @@ void Ps2Mouse::Move(int dx, int dy, int dz, uint8_t buttons) {
   dx_ = dy_ = dz_ = 0;
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kMouseSnapshotVersion = 1;
+}
+
+void Ps2Mouse::Save(SnapshotWriter& w) const {
+  w.BeginSection("ps2-mouse", kMouseSnapshotVersion);
+  queue_.Save(w);
+  w.U8(pending_command_);
+  w.U8(id_);
+  w.U8(sample_rate_);
+  w.U8(resolution_);
+  w.Bool(scaling_21_);
+  w.Bool(remote_);
+  w.Bool(reporting_);
+  for (uint8_t k : knock_) w.U8(k);
+  w.U8(buttons_);
+  w.U32(static_cast<uint32_t>(dx_));
+  w.U32(static_cast<uint32_t>(dy_));
+  w.U32(static_cast<uint32_t>(dz_));
+  for (uint8_t b : last_packet_) w.U8(b);
+  w.U8(last_packet_size_);
+  w.EndSection();
+}
+
+bool Ps2Mouse::Load(SnapshotReader& r, std::string& error) {
+  Ps2Mouse m;
+  if (r.BeginSection("ps2-mouse", kMouseSnapshotVersion)) {
+    m.queue_.Load(r);
+    m.pending_command_ = r.U8();
+    m.id_ = r.U8();
+    m.sample_rate_ = r.U8();
+    m.resolution_ = r.U8();
+    m.scaling_21_ = r.Bool();
+    m.remote_ = r.Bool();
+    m.reporting_ = r.Bool();
+    for (uint8_t& k : m.knock_) k = r.U8();
+    m.buttons_ = r.U8();
+    m.dx_ = static_cast<int32_t>(r.U32());
+    m.dy_ = static_cast<int32_t>(r.U32());
+    m.dz_ = static_cast<int32_t>(r.U32());
+    for (uint8_t& b : m.last_packet_) b = r.U8();
+    m.last_packet_size_ = r.U8();
+    if (m.pending_command_ != 0 && m.pending_command_ != kMouseSetResolution && m.pending_command_ != kMouseSampleRate)
+      r.Fail("not a command that takes a parameter");
+    if (m.id_ != kMouseIdStandard && m.id_ != kMouseIdWheel) r.Fail("mouse ID neither 0 nor 3");
+    if (m.resolution_ > 3) r.Fail("resolution outside 0-3");
+    if (m.buttons_ & ~(kPacketLeft | kPacketRight | kPacketMiddle)) r.Fail("unknown button bits");
+    for (int d : {m.dx_, m.dy_, m.dz_})
+      if (d < -kMaxAccumulated || d > kMaxAccumulated) r.Fail("accumulated motion out of range");
+    if (m.last_packet_size_ != 0 && m.last_packet_size_ != 3 && m.last_packet_size_ != 4)
+      r.Fail("last packet size neither 0, 3 nor 4");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  *this = m;
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "devices/ps2_queue.h"
+#include "devices/snapshot.h"
 
 namespace kiln::devices {
 
@@ -25,6 +27,10 @@ class Ps2Mouse {
   /// the IntelliMouse reports it), buttons as ps2::kPacketLeft | kPacketRight | kPacketMiddle.
   /// Large moves are split into packets of at most 255 counts; what does not fit is dropped.
   void Move(int dx, int dy, int dz, uint8_t buttons);
+
+  /// Save/restore (snapshot.h), as a section nested in the I8042's.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   bool HasOutput() const { return !queue_.empty(); }
   uint8_t ReadOutput() { return queue_.Pop(); }

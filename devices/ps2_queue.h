@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 
 #include "devices/ps2_regs.h"
+#include "devices/snapshot.h"
 
 namespace kiln::devices {
 
@@ -23,6 +25,21 @@ class Ps2Queue {
   /// Queues a command reply all or none (a hostile stream of commands cannot grow the queue).
   bool PushReply(std::initializer_list<uint8_t> bytes) {
     return PushAll(bytes.begin(), bytes.size(), ps2::kQueueBytes);
+  }
+
+  /// The bytes in order (a count, then the bytes), independent of where the ring starts.
+  void Save(SnapshotWriter& w) const {
+    w.U8(static_cast<uint8_t>(count_));
+    for (size_t i = 0; i < count_; ++i) w.U8(bytes_[(head_ + i) % bytes_.size()]);
+  }
+  /// Reads what Save wrote into this queue; a count above the queue's size fails the reader.
+  void Load(SnapshotReader& r) {
+    const uint8_t n = r.U8();
+    if (n > bytes_.size()) return r.Fail("PS/2 queue holds " + std::to_string(n) + " bytes, at most 24 fit");
+    std::array<uint8_t, ps2::kQueueBytes> bytes{};
+    for (size_t i = 0; i < n; ++i) bytes[i] = r.U8();
+    if (!r.ok()) return;
+    bytes_ = bytes, head_ = 0, count_ = n;
   }
 
   uint8_t Pop() {

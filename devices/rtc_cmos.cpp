@@ -341,4 +341,61 @@ void RtcCmos::UpdateIrq() {
   }
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kRtcSnapshotVersion = 1;
+/// Far beyond any date the registers can show (year 9999), small enough that no sum of it with
+/// elapsed virtual seconds overflows.
+constexpr int64_t kMaxSnapshotSeconds = int64_t{1} << 45;
+}  // namespace
+
+void RtcCmos::Save(SnapshotWriter& w) const {
+  w.BeginSection("rtc-cmos", kRtcSnapshotVersion);
+  w.Bytes(state_.nvram);
+  w.U8(state_.reg_c);
+  w.U8(state_.index);
+  w.Bool(state_.nmi_disabled);
+  // The time as an offset from the virtual clock: base_seconds at the divider phase origin_ns
+  // (virtual ns), so a machine restored at the same virtual time reads the same date and sees
+  // the next update, alarm and periodic interrupt at the same instants.
+  w.I64(state_.base_seconds);
+  w.I64(state_.origin_ns);
+  w.I64(state_.pf_checked_ns);
+  w.Bool(state_.irq_enabled);
+  w.Bool(state_.irq_level);
+  w.EndSection();
+}
+
+bool RtcCmos::Load(SnapshotReader& r, std::string& error) {
+  State s;
+  const int64_t now = NowNs();
+  if (r.BeginSection("rtc-cmos", kRtcSnapshotVersion)) {
+    r.Bytes(s.nvram);
+    s.reg_c = r.U8();
+    s.index = r.U8();
+    s.nmi_disabled = r.Bool();
+    s.base_seconds = r.I64();
+    s.origin_ns = r.I64();
+    s.pf_checked_ns = r.I64();
+    s.irq_enabled = r.Bool();
+    s.irq_level = r.Bool();
+    if (s.reg_c & ~(kCIrqf | kCPf | kCAf | kCUf)) r.Fail("register C with bits that are never set");
+    if (s.base_seconds < -kMaxSnapshotSeconds || s.base_seconds > kMaxSnapshotSeconds) r.Fail("time out of range");
+    // The divider's phase is moved forward only to a boundary already passed (or 500 ms before
+    // the present when it is released), and the periodic flag is checked at present times.
+    if (s.origin_ns > now || s.origin_ns < -kSecondNs) r.Fail("divider phase outside the virtual time so far");
+    if (s.pf_checked_ns > now || s.pf_checked_ns < 0) r.Fail("periodic check outside the virtual time so far");
+    if (!s.irq_enabled && s.irq_level) r.Fail("IRQ8 high while disconnected");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  state_ = s;
+  irq_.SetLevel(state_.irq_level);
+  // Both timers are functions of the registers and the phase: the next second boundary after
+  // now, the next periodic boundary after the last one accounted for in PF.
+  ArmTimers(now);
+  return true;
+}
+
 }  // namespace kiln::devices

@@ -23,10 +23,12 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <memory>
 
 #include "devices/clock.h"
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/rtc_cmos_regs.h"
 
 namespace kiln::devices {
@@ -55,6 +57,11 @@ class RtcCmos final : public PortHandler {
   /// Connects (default) or disconnects the interrupt output; the HPET's legacy replacement route
   /// takes IRQ8 over. Disconnected, the line is lowered; the flags in register C still work.
   void SetIrqOutputEnabled(bool enabled);
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   /// Ports 0x70-0x73; byte registers, a wider access is split per port. Reads of the index ports
   /// return 0xFF (write-only).

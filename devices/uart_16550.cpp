@@ -256,4 +256,53 @@ void Uart16550::UpdateIrq() {
   }
 }
 
+// --- save/restore ---
+
+namespace {
+constexpr uint32_t kUartSnapshotVersion = 1;
+}
+
+void Uart16550::Save(SnapshotWriter& w) const {
+  w.BeginSection("uart16550", kUartSnapshotVersion);
+  for (uint8_t reg : {rbr_, ier_, fcr_, lcr_, mcr_, lsr_, msr_, scr_, dll_, dlm_}) w.U8(reg);
+  w.Bool(thr_ipending_);
+  w.Bool(timeout_ipending_);
+  w.Bool(rx_activity_);
+  w.U8(static_cast<uint8_t>(rx_count_));
+  for (unsigned i = 0; i < rx_count_; ++i) w.U8(rx_fifo_[(rx_head_ + i) % kFifoSize]);
+  w.EndSection();
+}
+
+bool Uart16550::Load(SnapshotReader& r, std::string& error) {
+  uint8_t reg[10] = {};
+  bool thr_ipending = false, timeout_ipending = false, rx_activity = false;
+  std::array<uint8_t, kFifoSize> fifo{};
+  unsigned count = 0;
+  if (r.BeginSection("uart16550", kUartSnapshotVersion)) {
+    for (uint8_t& v : reg) v = r.U8();
+    thr_ipending = r.Bool();
+    timeout_ipending = r.Bool();
+    rx_activity = r.Bool();
+    count = r.U8();
+    if (count > kFifoSize) {
+      r.Fail("RX FIFO count above 16");
+      count = 0;
+    }
+    for (unsigned i = 0; i < count; ++i) fifo[i] = r.U8();
+    const uint8_t ier = reg[1], fcr = reg[2], mcr = reg[4];
+    if (ier & ~kIerMask) r.Fail("reserved IER bits set");
+    if (fcr & ~(kFcrEnable | kFcrDmaMode | kFcrTriggerMask)) r.Fail("FCR bits that are not stored");
+    if (mcr & ~kMcrMask) r.Fail("reserved MCR bits set");
+    if (!(fcr & kFcrEnable) && count != 0) r.Fail("bytes in the RX FIFO with FIFOs off");
+    r.EndSection();
+  }
+  if (!r.Finish(error)) return false;
+  rbr_ = reg[0], ier_ = reg[1], fcr_ = reg[2], lcr_ = reg[3], mcr_ = reg[4];
+  lsr_ = reg[5], msr_ = reg[6], scr_ = reg[7], dll_ = reg[8], dlm_ = reg[9];
+  thr_ipending_ = thr_ipending, timeout_ipending_ = timeout_ipending, rx_activity_ = rx_activity;
+  rx_fifo_ = fifo, rx_head_ = 0, rx_count_ = count;
+  UpdateIrq();  // IIR and the IRQ level are functions of the registers above
+  return true;
+}
+
 }  // namespace kiln::devices

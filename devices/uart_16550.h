@@ -13,8 +13,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "devices/io.h"
+#include "devices/snapshot.h"
 #include "devices/uart_16550_regs.h"
 
 namespace kiln::devices {
@@ -45,6 +47,11 @@ class Uart16550 final : public PortHandler {
   /// Byte registers; a 2- or 4-byte access is split into byte accesses on consecutive ports.
   uint32_t PortRead(uint16_t port, unsigned size) override;
   void PortWrite(uint16_t port, unsigned size, uint32_t value) override;
+
+  /// Save/restore of the guest-visible state (snapshot.h); Load validates every field as a guest
+  /// write would be, changes nothing when it fails, and re-arms the timers and output lines.
+  void Save(SnapshotWriter& w) const;
+  bool Load(SnapshotReader& r, std::string& error);
 
   /// The divisor latch (for diagnostics; baud = 115200 / divisor).
   uint16_t divisor() const { return static_cast<uint16_t>(dll_ | (dlm_ << 8)); }
