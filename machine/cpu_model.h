@@ -24,9 +24,10 @@ struct CpuModel {
                        (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |
                        (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
   // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA, CMPXCHG16B, PCID (bit 17: the system CPU takes
-  // CR4.PCIDE and the CR3 no-flush bit), SSE4.1, SSE4.2, MOVBE, POPCNT, AES, XSAVE (XGETBV only:
-  // XSAVE/XRSTOR themselves are not implemented yet; OSXSAVE, bit 27, mirrors CR4.OSXSAVE and is
-  // set by the CPUID instruction), AVX, F16C (no RDRAND: bit 30).
+  // CR4.PCIDE and the CR3 no-flush bit), SSE4.1, SSE4.2, MOVBE, POPCNT, AES, XSAVE (XSAVE,
+  // XSAVEOPT, XSAVEC, XRSTOR, XGETBV, XSETBV, CR4.OSXSAVE; leaf 0Dh describes the x87, SSE and
+  // AVX components; OSXSAVE, bit 27, mirrors CR4.OSXSAVE and is set by the CPUID instruction),
+  // AVX, F16C (no RDRAND: bit 30).
   uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 19) |
                        (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 26) | (1u << 28) | (1u << 29);
   // BMI1, AVX2, SMEP (bit 7), BMI2, ADX, SMAP (bit 20, with STAC/CLAC), and ERMS (bit 9): REP

@@ -284,6 +284,7 @@ bool ExecuteLegacy(Exec& e, Step& step);    // exec_legacy.cpp: BCD, ENTER, PUSH
                                             // BOUND, INTO, XLAT, CMPXCHG8B/16B, MOVBE
 bool ExecuteBmi(Exec& e, Step& step);       // exec_bmi.cpp: BMI1, BMI2, ADX, CRC32
 bool ExecuteX87(Exec& e, Step& step);       // exec_x87.cpp: the x87 FPU, FXSAVE/FXRSTOR
+bool ExecuteXsave(Exec& e, Step& step);     // exec_xsave.cpp: XSAVE, XSAVEOPT, XSAVEC, XRSTOR
 
 /// Executes one instruction through the groups above (exec_dispatch.cpp); `group` caches which
 /// group handled it (0 = not known yet). Returns false when no group implements the mnemonic.

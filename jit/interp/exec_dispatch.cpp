@@ -12,7 +12,8 @@ namespace {
 using GroupFn = bool (*)(Exec&, Step&);
 // The order they are tried in the first time an instruction executes.
 constexpr GroupFn kGroups[] = {ExecuteMachine, ExecuteInteger, ExecuteControl, ExecuteData, ExecuteString, ExecuteSse, ExecuteSseFloat, ExecuteSystem, ExecuteLegacy, ExecuteBmi,
-                               ExecuteSseExtension, ExecuteSseFloatExtension, ExecuteSseStrings, ExecuteAes, ExecuteMmx, ExecuteX87, ExecuteAvx};
+                               ExecuteSseExtension, ExecuteSseFloatExtension, ExecuteSseStrings, ExecuteAes, ExecuteMmx, ExecuteX87, ExecuteAvx,
+                               ExecuteXsave};
 
 }  // namespace
 

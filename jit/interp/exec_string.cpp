@@ -161,16 +161,11 @@ bool ExecuteSystem(Exec& e, Step& step) {
     case Mnemonic::CPUID: {
       static const sem::CpuModel kDefaultModel;
       const bool leaf_is_one = static_cast<uint32_t>(s.gpr[machine::kRax]) == 1;
-      const bool leaf_is_seven = static_cast<uint32_t>(s.gpr[machine::kRax]) == 7;
       sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
-                                            static_cast<uint32_t>(s.gpr[machine::kRcx]));
+                                      static_cast<uint32_t>(s.gpr[machine::kRcx]), s.xcr0);
       s.gpr[machine::kRax] = r.eax;
       // OSXSAVE (leaf 1 ECX bit 27) mirrors CR4.OSXSAVE when the model has XSAVE (bit 26).
       if (leaf_is_one && (r.ecx & (1u << 26)) && (s.cr4 & (1u << 18))) r.ecx |= 1u << 27;
-      // A full machine (machine/cpu) does not implement XSETBV or CR4.OSXSAVE yet: there CPUID
-      // hides XSAVE and what needs it (FMA, AVX, F16C; AVX2), so that a kernel does not try them.
-      if (s.trap_system && leaf_is_one) r.ecx &= ~((1u << 12) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29));
-      if (s.trap_system && leaf_is_seven) r.ebx &= ~(1u << 5);
       s.gpr[machine::kRbx] = r.ebx;
       s.gpr[machine::kRcx] = r.ecx;
       s.gpr[machine::kRdx] = r.edx;
@@ -189,18 +184,20 @@ bool ExecuteSystem(Exec& e, Step& step) {
       return true;
     }
     case Mnemonic::XGETBV: {
-      // XCR0 (ECX = 0) in user mode (a full machine traps XGETBV to machine/ first); #UD without
-      // CR4.OSXSAVE, #GP(0) for any other register (no XINUSE: CPUID leaf 0Dh is not offered).
+      // XCR0 (ECX = 0) or XCR0 & XINUSE (ECX = 1) in user mode (a full machine traps XGETBV to
+      // machine/ first); #UD without CR4.OSXSAVE, #GP(0) for any other register.
       if (!(s.cr4 & (1u << 18))) {
         step = e.Raise(vec::kUd);
         return true;
       }
-      if (static_cast<uint32_t>(s.gpr[machine::kRcx]) != 0) {
+      const uint32_t reg = static_cast<uint32_t>(s.gpr[machine::kRcx]);
+      if (reg > 1) {
         step = e.RaiseWithCode(vec::kGp, 0);
         return true;
       }
-      s.gpr[machine::kRax] = s.xcr0 & 0xFFFFFFFF;
-      s.gpr[machine::kRdx] = s.xcr0 >> 32;
+      const uint64_t v = reg == 0 ? s.xcr0 : s.xcr0 & sem::xsave::InUse(s);
+      s.gpr[machine::kRax] = v & 0xFFFFFFFF;
+      s.gpr[machine::kRdx] = v >> 32;
       step = e.Next();
       return true;
     }

@@ -12,6 +12,7 @@
 #include "jit/semantics/flags.h"
 #include "jit/semantics/sse_fp.h"
 #include "jit/semantics/x87_float.h"
+#include "jit/semantics/xsave.h"
 
 namespace kiln::jit::interp {
 namespace {
@@ -758,7 +759,8 @@ Step Environment(Exec& e, bool store, bool registers) {
 }
 
 /// FXSAVE/FXSAVE64 and FXRSTOR/FXRSTOR64 (SDM Vol.2 FXSAVE Tables 3-53, 3-56): x87 state with the
-/// abridged tag word, MXCSR, XMM0-7 (XMM0-15 in 64-bit mode). Bytes 416-511 are not touched.
+/// abridged tag word, MXCSR, XMM0-7 (XMM0-15 in 64-bit mode). Bytes 416-511 are not touched. The
+/// layout is the XSAVE legacy region's (jit/semantics/xsave.h).
 Step FxState(Exec& e, bool save, bool rex_w) {
   if (e.s.cr0 & (kCr0Em | kCr0Ts)) return e.Raise(e.s.cr0 & kCr0Em ? vec::kUd : vec::kNm);
   Fpu f(e);
@@ -768,63 +770,17 @@ Step FxState(Exec& e, bool save, bool rex_w) {
   const unsigned n = 160 + 16 * xmms;
   uint8_t b[416] = {};
   if (save) {
-    Put16(b + 0, e.s.fcw);
-    Put16(b + 2, e.s.fsw);
-    uint8_t abridged = 0;
-    for (unsigned p = 0; p < 8; ++p)
-      if (((e.s.ftw >> (2 * p)) & 3) != 3) abridged = static_cast<uint8_t>(abridged | (1u << p));
-    b[4] = abridged;
-    Put16(b + 6, e.s.fop);
-    if (rex_w) {
-      std::memcpy(b + 8, &e.s.fip, 8);
-      std::memcpy(b + 16, &e.s.fdp, 8);
-    } else {
-      Put32(b + 8, e.s.fip);
-      Put16(b + 12, e.s.fcs);
-      Put32(b + 16, e.s.fdp);
-      Put16(b + 20, e.s.fds);
-    }
-    Put32(b + 24, e.s.mxcsr);
-    Put32(b + 28, sem::fp::mxcsr::kWritable);
-    for (unsigned i = 0; i < 8; ++i) {
-      const Float80 v = f.Get(i);
-      std::memcpy(b + 32 + 16 * i, &v.sig, 8);
-      std::memcpy(b + 40 + 16 * i, &v.se, 2);
-    }
-    for (unsigned x = 0; x < xmms; ++x) std::memcpy(b + 160 + 16 * x, e.s.zmm[x], 16);
+    sem::xsave::SaveX87(e.s, b, rex_w);
+    sem::xsave::SaveMxcsr(e.s, b);
+    sem::xsave::SaveXmm(e.s, b, xmms);
     if (!f.WriteMemAt(addr, b, n)) return f.step;
     return e.Next();
   }
   if (!f.ReadMemAt(addr, b, n)) return f.step;
-  const uint32_t mxcsr = static_cast<uint32_t>(Get32(b + 24));
-  if (mxcsr & ~sem::fp::mxcsr::kWritable) return e.RaiseWithCode(vec::kGp, 0);
-  CpuState& s = e.s;
-  s.fcw = ControlWord(Get16(b));
-  s.fsw = static_cast<uint16_t>(Get16(b + 2));
-  s.fop = static_cast<uint16_t>(Get16(b + 6) & 0x7FF);
-  if (rex_w) {
-    std::memcpy(&s.fip, b + 8, 8);
-    std::memcpy(&s.fdp, b + 16, 8);
-    s.fcs = s.fds = 0;
-  } else {
-    s.fip = Get32(b + 8);
-    s.fcs = static_cast<uint16_t>(Get16(b + 12));
-    s.fdp = Get32(b + 16);
-    s.fds = static_cast<uint16_t>(Get16(b + 20));
-  }
-  s.mxcsr = mxcsr;
-  const unsigned top = (s.fsw >> sw::kTopShift) & 7;
-  for (unsigned i = 0; i < 8; ++i) {
-    machine::X87Reg& r = s.st[(top + i) & 7];
-    std::memcpy(&r.significand, b + 32 + 16 * i, 8);
-    std::memcpy(&r.sign_exponent, b + 40 + 16 * i, 2);
-  }
-  uint16_t full = 0;
-  for (unsigned p = 0; p < 8; ++p)
-    if (!((b[4] >> p) & 1)) full = static_cast<uint16_t>(full | (3u << (2 * p)));
-  f.LoadTags(full);
-  Summarize(s);
-  for (unsigned x = 0; x < xmms; ++x) std::memcpy(s.zmm[x], b + 160 + 16 * x, 16);
+  if (!sem::xsave::MxcsrValid(b)) return e.RaiseWithCode(vec::kGp, 0);
+  sem::xsave::LoadX87(e.s, b, rex_w);
+  e.s.mxcsr = static_cast<uint32_t>(Get32(b + 24));
+  sem::xsave::LoadXmm(e.s, b, xmms);
   return e.Next();
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "jit/semantics/xsave.h"
 #include "machine/cpu_model.h"
 
 namespace kiln::jit::sem {
@@ -15,7 +16,8 @@ struct CpuidResult {
 
 using machine::CpuModel;
 
-inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
+/// `xcr0` is the current XCR0: leaf 0Dh reports the XSAVE area size it needs.
+inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf, uint64_t xcr0 = xsave::kX87) {
   CpuidResult r;
   auto vendor = [&](CpuidResult& out) {
     std::memcpy(&out.ebx, m.vendor, 4);
@@ -36,6 +38,26 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf) {
     case 7:
       if (subleaf == 0) r.ebx = m.leaf7_ebx, r.edx = m.leaf7_edx;
       break;
+    case 0xD: {
+      // The XSAVE state components (SDM Vol.1 13.2): sub-leaf 0 the supported user components
+      // and the area sizes (for XCR0 now, and for all of them), sub-leaf 1 the extensions
+      // (XSAVEOPT, XSAVEC, XGETBV with ECX = 1; no XSAVES, no supervisor components) and the
+      // compacted size for XCR0, sub-leaf 2 the size and standard offset of the AVX state.
+      const uint64_t supported = xsave::SupportedXcr0(m);
+      if (!supported) break;
+      if (subleaf == 0) {
+        r.eax = static_cast<uint32_t>(supported);
+        r.ebx = xsave::StandardSize(xcr0);
+        r.ecx = xsave::StandardSize(supported);
+      } else if (subleaf == 1) {
+        r.eax = (1u << 0) | (1u << 1) | (1u << 2);
+        r.ebx = xsave::CompactedSize(xcr0);
+      } else if (subleaf == 2 && (supported & xsave::kAvx)) {
+        r.eax = xsave::kAvxSize;
+        r.ebx = xsave::kAvxOffset;
+      }
+      break;
+    }
     case 0x15:
       // The TSC and the core crystal (SDM Vol.3 18.7.3): TSC = crystal * EBX / EAX. The local
       // APIC timer counts the crystal too (SDM Vol.3 10.5.4), so a kernel needs no calibration.

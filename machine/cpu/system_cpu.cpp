@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "frontend/disasm/printer.h"
+#include "jit/semantics/xsave.h"
 #include "machine/cpu/msr.h"
 #include "machine/cpu/segment_queries.h"
 #include "machine/cpu_model.h"
@@ -156,8 +157,8 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     }
     case 4: {
       // The bits Kiln implements; the rest are reserved (#GP). No VME/PVI (virtual-8086
-      // extensions), no UMIP, FSGSBASE, OSXSAVE, PKE, LA57 yet: CPUID does not advertise them.
-      // PCIDE, SMEP and SMAP only when the CPU model advertises them.
+      // extensions), no UMIP, FSGSBASE, PKE, LA57 yet: CPUID does not advertise them.
+      // PCIDE, SMEP, SMAP and OSXSAVE only when the CPU model advertises them.
       static const CpuModel kDefaultModel;
       const CpuModel& model = s.cpu_model ? *s.cpu_model : kDefaultModel;
       uint64_t known = cr4::kTsd | cr4::kDe | cr4::kPse | cr4::kPae | cr4::kMce | cr4::kPge | cr4::kPce |
@@ -165,6 +166,7 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
       if (model.leaf1_ecx & (1u << 17)) known |= cr4::kPcide;
       if (model.leaf7_ebx & (1u << 7)) known |= cr4::kSmep;
       if (model.leaf7_ebx & (1u << 20)) known |= cr4::kSmap;
+      if (model.leaf1_ecx & (1u << 26)) known |= cr4::kOsxsave;  // XSAVE
       if (v & ~known) return o.Gp(0);
       if (o.LongMode() && !(v & cr4::kPae)) return o.Gp(0);
       if ((v & cr4::kPcide) && !(s.cr4 & cr4::kPcide) && ((s.cr3 & 0xFFF) || !o.LongMode())) return o.Gp(0);
@@ -181,6 +183,35 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
       return true;
     default: return o.Ud();
   }
+}
+
+/// XGETBV (SDM Vol.2): XCR0 for ECX = 0, XCR0 & XINUSE for ECX = 1 (CPUID.(0Dh,1):EAX[2]);
+/// #UD without CR4.OSXSAVE, #GP(0) for any other register. Any privilege level.
+bool Xgetbv(SystemOps& o) {
+  CpuState& s = o.s;
+  if (!(s.cr4 & cr4::kOsxsave)) return o.Ud();
+  const uint32_t reg = static_cast<uint32_t>(s.gpr[kRcx]);
+  if (reg > 1) return o.Gp(0);
+  const uint64_t v = reg == 0 ? s.xcr0 : s.xcr0 & jit::sem::xsave::InUse(s);
+  s.gpr[kRax] = v & 0xFFFFFFFF;
+  s.gpr[kRdx] = v >> 32;
+  return true;
+}
+
+/// XSETBV (SDM Vol.2): XCR0 from EDX:EAX at CPL 0 (#GP(0) elsewhere, in virtual-8086 mode
+/// too); #UD without CR4.OSXSAVE; #GP(0) for ECX != 0 and for a value with bit 0 clear, an
+/// unsupported bit or AVX without SSE.
+bool Xsetbv(SystemOps& o) {
+  CpuState& s = o.s;
+  if (!(s.cr4 & cr4::kOsxsave)) return o.Ud();
+  if (o.V86() || (o.Protected() && o.Cpl() != 0)) return o.Gp(0);
+  if (static_cast<uint32_t>(s.gpr[kRcx]) != 0) return o.Gp(0);
+  static const CpuModel kDefaultModel;
+  const CpuModel& model = s.cpu_model ? *s.cpu_model : kDefaultModel;
+  const uint64_t v = (s.gpr[kRdx] & 0xFFFFFFFF) << 32 | (s.gpr[kRax] & 0xFFFFFFFF);
+  if (!jit::sem::xsave::ValidXcr0(v, jit::sem::xsave::SupportedXcr0(model))) return o.Gp(0);
+  s.xcr0 = v;
+  return true;
 }
 
 bool ReadCr(SystemOps& o, unsigned n, uint64_t& v) {
@@ -568,7 +599,8 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
       o.SetFlags(insn.mnemonic == M::STAC ? o.Flags() | flag::kAc : o.Flags() & ~flag::kAc);
       break;
     }
-    case M::XGETBV: case M::XSETBV: ok = o.Ud(); break;  // no XSAVE advertised: CR4.OSXSAVE cannot be set
+    case M::XGETBV: ok = Xgetbv(o); break;
+    case M::XSETBV: ok = Xsetbv(o); break;
     case M::RDPMC: ok = o.Gp(0); break;
     case M::LAR: case M::LSL: case M::VERR: case M::VERW: case M::ARPL: ok = SegmentQuery(o, insn); break;
     default: {

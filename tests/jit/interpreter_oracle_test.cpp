@@ -3,7 +3,8 @@
 // and on the interpreter from the same registers, flags and memory, and every GPR, the arithmetic
 // flags, DF, XMM0-15 and MXCSR, the x87 state, the memory page and any exception must agree. The
 // default run checks a CI-sized sample; KILN_ORACLE_CASES=N (the `long` test) runs more, and
-// KILN_ORACLE_MIX=x87 only x87 cases (a quarter of them in 32-bit compatibility mode).
+// KILN_ORACLE_MIX=x87 only x87 cases (a quarter of them in 32-bit compatibility mode), =xsave only
+// XSAVE/XSAVEOPT/XSAVEC/XRSTOR cases.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -85,6 +86,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   const char* mix = std::getenv("KILN_ORACLE_MIX");
   const bool only_extensions = mix && std::string(mix) == "sse-ext";
   const bool x87_only = mix && std::string(mix) == "x87";
+  const bool xsave_only = mix && std::string(mix) == "xsave";  // XSAVE*/XRSTOR round trips
   // KILN_ORACLE_MIX=avx: only VEX instructions; avx:GROUP (avx fp, avx int, avx move, avx2): one
   // group of them.
   const bool only_avx = mix && std::string(mix).starts_with("avx");
@@ -106,6 +108,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
                                            : i % 6 == 1 ? RandomSseExtensionCase(rng, OracleMode::k32)
                                                         : RandomSseExtensionCase(rng))
                       : x87_only      ? RandomX87Case(rng, x87_mode(i))
+                      : xsave_only    ? RandomXsaveCase(rng, i % 4 == 1 ? OracleMode::k32 : OracleMode::k64)
                       : i % 4 == 3    ? RandomBranchCase(rng)
                       : i % 8 == 1    ? RandomStringCase(rng)
                       : i % 8 == 2    ? RandomSseExtensionCase(rng)
@@ -113,6 +116,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
                       : i % 16 == 6   ? RandomMmxCase(rng)
                       : i % 16 == 14  ? RandomAvxCase(rng)
                       : i % 32 == 4   ? RandomSseExtensionCase(rng, OracleMode::k32)
+                      : i % 64 == 12  ? RandomXsaveCase(rng)
                                       : RandomCase(rng));
     std::vector<OracleResult> host;
     std::string error;

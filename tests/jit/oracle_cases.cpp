@@ -667,6 +667,7 @@ const char* GroupOf(const DecodedInsn& insn) {
   };
   auto starts = [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; };
   if (is({"fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"})) return "x87 transcendental";
+  if (starts("xsave") || starts("xrstor")) return "xsave/xrstor";
   if (starts("f")) return "x87";
   if (is({"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test", "inc", "dec", "neg", "not"})) return "alu";
   if (is({"rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd"})) return "shift/rotate";

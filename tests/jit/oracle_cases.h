@@ -76,6 +76,10 @@ OracleCase RandomX87Case(std::mt19937_64& rng, OracleMode mode = OracleMode::k64
 /// group ("avx fp", "avx int", "avx move", "avx2", "fma", "f16c", "gather") or nullptr for all.
 OracleCase RandomAvxCase(std::mt19937_64& rng, const char* only = nullptr, OracleMode mode = OracleMode::k64);
 
+/// XSAVE/XSAVEOPT/XSAVEC of a random state and XRSTOR round trips, with the #GP cases of the
+/// header, MXCSR and alignment (oracle_cases_xsave.cpp), in 64-bit or compatibility mode.
+OracleCase RandomXsaveCase(std::mt19937_64& rng, OracleMode mode = OracleMode::k64);
+
 /// The oracle group of a VEX-encoded vector instruction, or nullptr.
 const char* AvxGroupOf(const frontend::DecodedInsn& insn);
 
