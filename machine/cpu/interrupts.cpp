@@ -31,7 +31,18 @@ struct Event {
   uint32_t code;
   Source source;
   uint64_t return_rip;  ///< the RIP pushed
+  /// A fault-class exception: RF is set in the pushed EFLAGS, so that the IRET back to the
+  /// instruction does not raise its instruction breakpoint again (SDM Vol.3 17.3.1.1).
+  bool fault_class = false;
 };
+
+bool IsFaultClass(uint8_t vector) {
+  switch (vector) {
+    case 0: case 5: case 6: case 7: case 10: case 11: case 12: case 13: case 14: case 16: case 17: case 19: case 20:
+      return true;
+    default: return false;  // #DB keeps RF as it is, #BP and #OF are traps, #DF and #MC aborts
+  }
+}
 
 class Delivery {
  public:
@@ -109,7 +120,7 @@ class Delivery {
     Descriptor code;
     if (!TargetCode(e, selector, code)) return false;
     const unsigned new_cpl = code.Conforming() ? o_.Cpl() : code.Dpl();
-    const uint64_t flags = o_.Flags();
+    const uint64_t flags = o_.Flags() | (e.fault_class ? flag::kRf : 0);
     const uint16_t old_ss = s_.seg[kSs].selector, old_cs = s_.seg[kCs].selector;
     const uint64_t old_esp = s_.gpr[kRsp];
     if (new_cpl < o_.Cpl()) {
@@ -173,7 +184,7 @@ class Delivery {
     if (!TargetCode(e, selector, code)) return false;
     if (!code.Long() || code.Default32()) return o_.Gp(ErrorCodeFor(e, selector & ~3u));
     const unsigned new_cpl = code.Conforming() ? o_.Cpl() : code.Dpl();
-    const uint64_t flags = o_.Flags();
+    const uint64_t flags = o_.Flags() | (e.fault_class ? flag::kRf : 0);
     const uint64_t old_ss = s_.seg[kSs].selector, old_cs = s_.seg[kCs].selector, old_rsp = s_.gpr[kRsp];
     uint64_t rsp = old_rsp;
     const bool switch_stack = new_cpl < o_.Cpl() || ist != 0;
@@ -238,8 +249,14 @@ bool SystemCpu::DeliverException(const Fault& f) {
     SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
     if (current.vector == jit::vec::kPf) s_.cr2 = current.cr2;
     // Traps from the engine (INT3, INTO) arrive with RIP already past the instruction.
-    const Event e{current.vector, current.has_code && HasErrorCode(current.vector), current.code, Source::kException, s_.rip};
-    if (Delivery(ops).Deliver(e)) return true;
+    const Event e{current.vector, current.has_code && HasErrorCode(current.vector), current.code, Source::kException,
+                  s_.rip, IsFaultClass(current.vector)};
+    if (Delivery(ops).Deliver(e)) {
+      // The #DB handler may use the debug registers: general detection is off (SDM Vol.3 17.2.4).
+      if (current.vector == jit::vec::kDb) s_.dr[7] &= ~(uint64_t{1} << 13);
+      mem_.UpdateAccessChecks();
+      return true;
+    }
     // Delivering it faulted: the rules of Table 6-5. A page fault updates CR2 when it is
     // detected, even when it becomes a double fault (SDM Vol.3 6.15, Interrupt 14, a footnote;
     // Linux's #DF handler reads CR2 to recognise a kernel stack overflow).
@@ -267,7 +284,10 @@ bool SystemCpu::DeliverExternal(uint8_t vector) {
   Fault nested;
   SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
   const Event e{vector, false, 0, Source::kExternal, s_.rip};
-  if (Delivery(ops).Deliver(e)) return true;
+  if (Delivery(ops).Deliver(e)) {
+    mem_.UpdateAccessChecks();
+    return true;
+  }
   return DeliverException(nested);
 }
 
@@ -276,7 +296,10 @@ bool SystemCpu::DeliverNmi() {
   Fault nested;
   SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
   const Event e{2, false, 0, Source::kExternal, s_.rip};
-  if (Delivery(ops).Deliver(e)) return true;
+  if (Delivery(ops).Deliver(e)) {
+    mem_.UpdateAccessChecks();
+    return true;
+  }
   return DeliverException(nested);
 }
 
