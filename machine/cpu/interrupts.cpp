@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "machine/cpu/system_ops.h"
+#include "machine/cpu/task_switch.h"
 
 namespace kiln::machine {
 namespace {
@@ -87,11 +88,8 @@ class Delivery {
     gate.raw = lo;
     const unsigned type = gate.Type();
     const bool ok = gate.System() && (size == 16 ? (type == 0xE || type == 0xF)
-                                                 : (type == 0x6 || type == 0x7 || type == 0xE || type == 0xF));
-    if (!ok) {
-      if (size == 8 && type == 0x5) o_.cpu.ReportOnce("a task gate in the IDT (hardware task switch not supported yet): #GP");
-      return o_.Gp(idt_code);
-    }
+                                                 : (type == 0x5 || type == 0x6 || type == 0x7 || type == 0xE || type == 0xF));
+    if (!ok) return o_.Gp(idt_code);
     if (e.source == Source::kSoftware && gate.Dpl() < o_.Cpl()) return o_.Gp(idt_code);
     if (!gate.Present()) return o_.RaiseCode(jit::vec::kNp, idt_code);
     return true;
@@ -113,6 +111,7 @@ class Delivery {
     Descriptor gate;
     uint64_t unused = 0;
     if (!Gate(e, 8, gate, unused)) return false;
+    if (gate.Type() == 0x5) return ThroughTaskGate(e, static_cast<uint16_t>(gate.raw >> 16));
     const uint16_t selector = static_cast<uint16_t>(gate.raw >> 16);
     const uint32_t offset = static_cast<uint32_t>((gate.raw & 0xFFFF) | ((gate.raw >> 32) & 0xFFFF0000));
     const bool gate32 = gate.Type() & 8;
@@ -171,6 +170,13 @@ class Delivery {
     if ((gate.Type() & 1) == 0) new_flags &= ~flag::kIf;  // an interrupt gate
     o_.SetFlags(new_flags);
     return true;
+  }
+
+  /// An event through a task gate: a task switch to the gate's TSS (the outgoing task resumes
+  /// at `return_rip`), then the error code pushed on the new task's stack (SDM Vol.3 6.12.2).
+  bool ThroughTaskGate(const Event& e, uint16_t tss) {
+    if (!TaskSwitch(o_, tss, TaskSwitchReason::kInterrupt, e.return_rip)) return false;
+    return !e.has_code || o_.Push(e.code, 4);
   }
 
   bool Long(const Event& e) {

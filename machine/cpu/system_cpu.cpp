@@ -584,6 +584,10 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
     // but for DR6, which a #DB fault (general detection) has set.
     const uint8_t cpl_now = s_.cpl;
     const uint64_t dr6_now = s_.dr[6];
+    if (o.keep_state) {
+      mem_.UpdateAccessChecks();
+      return Result::kFault;  // raised in the new task after a task switch
+    }
     s_ = before;
     if (fault.vector == jit::vec::kDb) s_.dr[6] = dr6_now;
     if (cpl_now != s_.cpl) mem_.host_pages.Flush();

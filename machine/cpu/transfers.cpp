@@ -2,6 +2,8 @@
 // mode, SYSCALL/SYSRET and SYSENTER/SYSEXIT (SDM Vol.2 "Operation" sections).
 #include "machine/cpu/transfers.h"
 
+#include "machine/cpu/task_switch.h"
+
 namespace kiln::machine {
 namespace {
 
@@ -12,11 +14,7 @@ bool CheckCode(SystemOps& o, uint16_t selector, Descriptor& d, bool far_return, 
   const uint32_t code = selector & ~3u;
   if (code == 0) return o.Gp(0);
   if (!o.ReadDescriptor(selector, d)) return false;
-  if (d.System()) {
-    o.cpu.ReportOnce("a far transfer through a call gate or TSS (not supported yet): #GP");
-    return o.Gp(code);
-  }
-  if (!d.Code()) return o.Gp(code);
+  if (!d.Code()) return o.Gp(code);  // (a gate's or TSS's selector is only valid for JMP/CALL)
   const unsigned rpl = selector & 3;
   if (far_return) {
     if (rpl < o.Cpl()) return o.Gp(code);
@@ -41,6 +39,11 @@ bool FarJumpOrCall(SystemOps& o, bool call, uint16_t selector, uint64_t offset, 
     o.SetRealSegment(kCs, selector);
     s.rip = size == 2 ? offset & 0xFFFF : offset & 0xFFFFFFFF;
     return true;
+  }
+  if ((selector & ~3u) != 0) {
+    Descriptor gate;
+    if (!o.ReadDescriptor(selector, gate)) return false;
+    if (gate.System()) return FarTransferThroughGate(o, call, selector, gate);
   }
   Descriptor d;
   unsigned cpl;
@@ -122,9 +125,12 @@ bool InterruptReturn(SystemOps& o, unsigned size) {
     return o.Gp(0);
   }
   if (old_flags & flag::kNt) {
+    // A nested task returns to the task in its TSS's previous-task link (SDM Vol.3 7.4).
     if (o.LongMode()) return o.Gp(0);
-    o.cpu.ReportOnce("IRET with NT set (hardware task return, not supported yet): #GP");
-    return o.Gp(0);
+    uint64_t link = 0;
+    if (s.tr.limit < 1) return o.RaiseCode(jit::vec::kTs, s.tr.selector & ~3u);
+    if (!o.ReadValue(s.tr.base, 2, link, true)) return false;
+    return TaskSwitch(o, static_cast<uint16_t>(link), TaskSwitchReason::kIret, o.NextRip());
   }
   if (!o.LongMode() && size == 4 && (flags & flag::kVm) && o.Cpl() == 0) {
     o.cpu.ReportOnce("IRET to virtual-8086 mode (not supported yet): #GP");
