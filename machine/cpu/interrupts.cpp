@@ -52,10 +52,6 @@ class Delivery {
   /// Delivers `e`; false with o_.fault set when delivery itself faults.
   bool Deliver(const Event& e) {
     if (!o_.Protected()) return Real(e);
-    if (o_.V86()) {
-      o_.cpu.ReportOnce("an interrupt in virtual-8086 mode (not supported yet): #GP");
-      return o_.Gp(0);
-    }
     return o_.LongMode() ? Long(e) : Protected32(e);
   }
 
@@ -119,6 +115,9 @@ class Delivery {
     Descriptor code;
     if (!TargetCode(e, selector, code)) return false;
     const unsigned new_cpl = code.Conforming() ? o_.Cpl() : code.Dpl();
+    // From virtual-8086 mode only to a ring-0, non-conforming, 32-bit handler (SDM Vol.3 20.3.1.1).
+    const bool from_v86 = o_.V86();
+    if (from_v86 && (new_cpl != 0 || !gate32)) return o_.Gp(ErrorCodeFor(e, selector & ~3u));
     const uint64_t flags = o_.Flags() | (e.fault_class ? flag::kRf : 0);
     const uint16_t old_ss = s_.seg[kSs].selector, old_cs = s_.seg[kCs].selector;
     const uint64_t old_esp = s_.gpr[kRsp];
@@ -146,8 +145,11 @@ class Delivery {
       const uint8_t saved_cpl = s_.cpl;
       s_.cpl = static_cast<uint8_t>(new_cpl);  // the pushes are supervisor accesses at the new level
       o_.PrivilegeChanged();
-      const bool pushed = o_.Push(old_ss, size) && o_.Push(old_esp, size) && o_.Push(flags, size) &&
-                          o_.Push(old_cs, size) && o_.Push(e.return_rip, size) && (!e.has_code || o_.Push(e.code, size));
+      // Leaving V86 mode, the real-mode style data segments are saved in the frame and nulled.
+      bool pushed = !from_v86 || (o_.Push(s_.seg[kGs].selector, 4) && o_.Push(s_.seg[kFs].selector, 4) &&
+                                  o_.Push(s_.seg[kDs].selector, 4) && o_.Push(s_.seg[kEs].selector, 4));
+      pushed = pushed && o_.Push(old_ss, size) && o_.Push(old_esp, size) && o_.Push(flags, size) &&
+               o_.Push(old_cs, size) && o_.Push(e.return_rip, size) && (!e.has_code || o_.Push(e.code, size));
       if (!pushed) {
         s_.seg[kSs] = saved_ss;
         s_.gpr[kRsp] = saved_rsp;
@@ -163,6 +165,9 @@ class Delivery {
         s_.gpr[kRsp] = saved_rsp;
         return false;
       }
+    }
+    if (from_v86) {
+      for (unsigned seg : {kEs, kDs, kFs, kGs}) s_.seg[seg] = SegmentReg{0, 0, 0, 0};
     }
     o_.SetCs(selector, code, new_cpl);
     s_.rip = gate32 ? offset : offset & 0xFFFF;

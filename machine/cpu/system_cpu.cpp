@@ -319,10 +319,7 @@ bool PopFlags(SystemOps& o) {
   uint64_t v;
   if (!o.Pop(v, size)) return false;
   const uint64_t old = o.Flags();
-  if (o.V86() && o.Iopl() < 3) {
-    o.cpu.ReportOnce("POPF in virtual-8086 mode with IOPL < 3 (VME not supported): #GP");
-    return o.Gp(0);
-  }
+  if (o.V86() && o.Iopl() < 3) return o.Gp(0);  // IOPL-sensitive in V86 mode (no VME)
   uint64_t changeable = 0x3F7FD5 & ~(flag::kVm | flag::kVif | flag::kVip);
   if (o.Protected() && o.Cpl() > 0) changeable &= ~flag::kIopl;
   if (o.Protected() && o.Cpl() > o.Iopl()) changeable &= ~flag::kIf;
