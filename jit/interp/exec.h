@@ -67,6 +67,7 @@ class Exec {
   }
   Step MemoryFault(MemStatus status, uint64_t addr, bool write) {
     if (status == MemStatus::kGeneralProtection) return RaiseWithCode(vec::kGp, 0);
+    if (status == MemStatus::kAlignmentCheck) return RaiseWithCode(vec::kAc, 0);
     if (mem.reports_page_faults) {  // the MMU knows CR2 (the faulting page of a crossing access) and the code
       exit = Exit{ExitReason::kException, vec::kPf, true, mem.fault_error_code, mem.fault_address};
       return Step::kException;

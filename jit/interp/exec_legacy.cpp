@@ -137,6 +137,11 @@ unsigned Cpl(const CpuState& s) { return (s.cr0 & 1) ? (s.seg[machine::kCs].sele
 Step PushFlags(Exec& e) {
   Step step = Step::kNext;
   const unsigned osz = e.insn.operand_size;
+  // Virtual-8086 mode with IOPL < 3: PUSHF is IOPL-sensitive (#GP(0); no VME). POPF, the other
+  // sensitive instructions and everything else of V86 mode are the machine's (trap_system).
+  constexpr uint64_t kVm = uint64_t{1} << 17, kIopl = uint64_t{3} << 12;
+  if (e.s.trap_system && (e.s.rflags_rest & kVm) && (e.s.rflags_rest & kIopl) != kIopl)
+    return e.RaiseWithCode(vec::kGp, 0);
   StackCursor stack(e);
   if (!stack.Push(sem::PushfImage(sem::ReadRflags(e.s), osz), osz, step)) return step;
   stack.Commit();

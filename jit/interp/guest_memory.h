@@ -17,6 +17,7 @@ enum class MemStatus : uint8_t {
   kOk,
   kPageFault,          ///< #PF: the address is not mapped or not accessible this way
   kGeneralProtection,  ///< #GP(0): a non-canonical address or a segment limit
+  kAlignmentCheck,     ///< #AC(0): a misaligned user access with CR0.AM and EFLAGS.AC
 };
 
 /// A direct-mapped cache of guest pages that are plain host memory, with separate read and write
@@ -125,6 +126,9 @@ class GuestMemory {
   /// Filled by an implementation with paging when it returns kPageFault: CR2 and the error code
   /// (SDM Vol.3 4.7). Without it, engines derive them from the access.
   bool reports_page_faults = false;
+  /// Data breakpoints (DR0-DR3) the accesses since the engine cleared it matched, as DR6's
+  /// B0-B3 bits: the engine raises the #DB trap after the instruction (machine only).
+  uint8_t data_breakpoint_hits = 0;
   uint64_t fault_address = 0;
   uint32_t fault_error_code = 0;
 };

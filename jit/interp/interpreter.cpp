@@ -202,6 +202,47 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
 }
 
 Exit Interpreter::Run(uint64_t max_instructions) {
+  return DebugActive() ? RunStepping(max_instructions) : RunBlocks(max_instructions);
+}
+
+Exit Interpreter::RunStepping(uint64_t max_instructions) {
+  using machine::rflags::kTf;
+  constexpr uint64_t kDr6Bs = 1u << 14, kDr6Hits = 0xF;
+  for (uint64_t done = 0; done < max_instructions; ++done) {
+    if (!DebugActive()) return RunBlocks(max_instructions - done);  // RF cleared, TF and DR7 off
+    const CpuMode mode = ModeOf(state_);
+    const uint64_t linear = mode == CpuMode::k64 ? state_.rip : (state_.seg[machine::kCs].base + state_.rip) & 0xFFFFFFFF;
+    // Instruction breakpoints (R/W = 00 in DR7) fault before the instruction unless RF is set.
+    const uint64_t dr7 = state_.dr[7];
+    unsigned hits = 0;
+    for (unsigned n = 0; n < 4; ++n) {
+      const bool enabled = (dr7 >> (2 * n)) & 3;
+      const unsigned rw = (dr7 >> (16 + 4 * n)) & 3;
+      if (enabled && rw == 0 && state_.dr[n] == linear) hits |= 1u << n;
+    }
+    if (hits && !(state_.rflags_rest & kRf)) {
+      state_.dr[6] = (state_.dr[6] & ~kDr6Hits) | hits;
+      return Exit{ExitReason::kException, vec::kDb, false, 0, 0};
+    }
+    const bool stepping = state_.rflags_rest & kTf;  // TF as the instruction starts (POPF setting it: no trap)
+    memory_.data_breakpoint_hits = 0;
+    const uint64_t retired_before = state_.retired;
+    const Exit exit = RunBlocks(1);
+    // The instruction left the engine: an exception (state at its start), or one the machine
+    // emulates and checks itself (SystemCpu::Emulate), or a halt or system call exit.
+    if (exit.reason != ExitReason::kInstructionLimit) return exit;
+    if (state_.retired == retired_before) return exit;  // stopped before it (its code was replaced)
+    state_.rflags_rest &= ~kRf;  // cleared once an instruction completes
+    const unsigned data_hits = memory_.data_breakpoint_hits & kDr6Hits;
+    if (stepping || data_hits) {
+      state_.dr[6] = (state_.dr[6] & ~kDr6Hits) | data_hits | (stepping ? kDr6Bs : 0);
+      return Exit{ExitReason::kException, vec::kDb, false, 0, 0};  // a trap: RIP is past the instruction
+    }
+  }
+  return Exit{};
+}
+
+Exit Interpreter::RunBlocks(uint64_t max_instructions) {
   discarded_.clear();  // no handler chain runs in them now
   uint64_t retired = 0;
   Exit exit;

@@ -79,7 +79,8 @@ class Interpreter {
   Interpreter(machine::CpuState& state, GuestMemory& memory) : state_(state), memory_(memory) {}
 
   /// Runs until `max_instructions` have retired or something needs the caller. At an exception
-  /// the state is that of the faulting instruction's start (RIP included).
+  /// the state is that of the faulting instruction's start (RIP included); at a debug trap
+  /// (#DB after a single-stepped instruction or a data breakpoint) RIP is after the instruction.
   Exit Run(uint64_t max_instructions);
 
   /// Drops cached decodings that overlap [addr, addr + len) (self-modifying code, loaders).
@@ -96,6 +97,17 @@ class Interpreter {
   void FlushTranslations() { UnchainAll(); }
 
  private:
+  /// The block-threaded run (Run() when no debug feature is active).
+  Exit RunBlocks(uint64_t max_instructions);
+  /// One instruction at a time with the debug checks of SDM Vol.3 17.3 (a machine only, while
+  /// EFLAGS.TF or RF is set or DR7 enables a breakpoint): instruction breakpoints before each
+  /// instruction (a fault, suppressed by RF), then single-step and data-breakpoint traps after it.
+  Exit RunStepping(uint64_t max_instructions);
+  /// Whether RunStepping() is needed: the fast path pays this one test per Run().
+  bool DebugActive() const {
+    return state_.trap_system && ((state_.rflags_rest & (machine::rflags::kTf | kRf)) || (state_.dr[7] & 0xFF));
+  }
+  static constexpr uint64_t kRf = uint64_t{1} << 16;
   const Block* FindOrDecode(uint64_t rip, Exit& fault);
   void UnchainAll();
   /// Takes a block out of the cache (the caller unchains first). It may be running (a store

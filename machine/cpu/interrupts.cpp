@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "machine/cpu/system_ops.h"
+#include "machine/cpu/task_switch.h"
 
 namespace kiln::machine {
 namespace {
@@ -31,7 +32,18 @@ struct Event {
   uint32_t code;
   Source source;
   uint64_t return_rip;  ///< the RIP pushed
+  /// A fault-class exception: RF is set in the pushed EFLAGS, so that the IRET back to the
+  /// instruction does not raise its instruction breakpoint again (SDM Vol.3 17.3.1.1).
+  bool fault_class = false;
 };
+
+bool IsFaultClass(uint8_t vector) {
+  switch (vector) {
+    case 0: case 5: case 6: case 7: case 10: case 11: case 12: case 13: case 14: case 16: case 17: case 19: case 20:
+      return true;
+    default: return false;  // #DB keeps RF as it is, #BP and #OF are traps, #DF and #MC aborts
+  }
+}
 
 class Delivery {
  public:
@@ -40,10 +52,6 @@ class Delivery {
   /// Delivers `e`; false with o_.fault set when delivery itself faults.
   bool Deliver(const Event& e) {
     if (!o_.Protected()) return Real(e);
-    if (o_.V86()) {
-      o_.cpu.ReportOnce("an interrupt in virtual-8086 mode (not supported yet): #GP");
-      return o_.Gp(0);
-    }
     return o_.LongMode() ? Long(e) : Protected32(e);
   }
 
@@ -76,11 +84,8 @@ class Delivery {
     gate.raw = lo;
     const unsigned type = gate.Type();
     const bool ok = gate.System() && (size == 16 ? (type == 0xE || type == 0xF)
-                                                 : (type == 0x6 || type == 0x7 || type == 0xE || type == 0xF));
-    if (!ok) {
-      if (size == 8 && type == 0x5) o_.cpu.ReportOnce("a task gate in the IDT (hardware task switch not supported yet): #GP");
-      return o_.Gp(idt_code);
-    }
+                                                 : (type == 0x5 || type == 0x6 || type == 0x7 || type == 0xE || type == 0xF));
+    if (!ok) return o_.Gp(idt_code);
     if (e.source == Source::kSoftware && gate.Dpl() < o_.Cpl()) return o_.Gp(idt_code);
     if (!gate.Present()) return o_.RaiseCode(jit::vec::kNp, idt_code);
     return true;
@@ -102,6 +107,7 @@ class Delivery {
     Descriptor gate;
     uint64_t unused = 0;
     if (!Gate(e, 8, gate, unused)) return false;
+    if (gate.Type() == 0x5) return ThroughTaskGate(e, static_cast<uint16_t>(gate.raw >> 16));
     const uint16_t selector = static_cast<uint16_t>(gate.raw >> 16);
     const uint32_t offset = static_cast<uint32_t>((gate.raw & 0xFFFF) | ((gate.raw >> 32) & 0xFFFF0000));
     const bool gate32 = gate.Type() & 8;
@@ -109,7 +115,10 @@ class Delivery {
     Descriptor code;
     if (!TargetCode(e, selector, code)) return false;
     const unsigned new_cpl = code.Conforming() ? o_.Cpl() : code.Dpl();
-    const uint64_t flags = o_.Flags();
+    // From virtual-8086 mode only to a ring-0, non-conforming, 32-bit handler (SDM Vol.3 20.3.1.1).
+    const bool from_v86 = o_.V86();
+    if (from_v86 && (new_cpl != 0 || !gate32)) return o_.Gp(ErrorCodeFor(e, selector & ~3u));
+    const uint64_t flags = o_.Flags() | (e.fault_class ? flag::kRf : 0);
     const uint16_t old_ss = s_.seg[kSs].selector, old_cs = s_.seg[kCs].selector;
     const uint64_t old_esp = s_.gpr[kRsp];
     if (new_cpl < o_.Cpl()) {
@@ -136,8 +145,11 @@ class Delivery {
       const uint8_t saved_cpl = s_.cpl;
       s_.cpl = static_cast<uint8_t>(new_cpl);  // the pushes are supervisor accesses at the new level
       o_.PrivilegeChanged();
-      const bool pushed = o_.Push(old_ss, size) && o_.Push(old_esp, size) && o_.Push(flags, size) &&
-                          o_.Push(old_cs, size) && o_.Push(e.return_rip, size) && (!e.has_code || o_.Push(e.code, size));
+      // Leaving V86 mode, the real-mode style data segments are saved in the frame and nulled.
+      bool pushed = !from_v86 || (o_.Push(s_.seg[kGs].selector, 4) && o_.Push(s_.seg[kFs].selector, 4) &&
+                                  o_.Push(s_.seg[kDs].selector, 4) && o_.Push(s_.seg[kEs].selector, 4));
+      pushed = pushed && o_.Push(old_ss, size) && o_.Push(old_esp, size) && o_.Push(flags, size) &&
+               o_.Push(old_cs, size) && o_.Push(e.return_rip, size) && (!e.has_code || o_.Push(e.code, size));
       if (!pushed) {
         s_.seg[kSs] = saved_ss;
         s_.gpr[kRsp] = saved_rsp;
@@ -154,12 +166,22 @@ class Delivery {
         return false;
       }
     }
+    if (from_v86) {
+      for (unsigned seg : {kEs, kDs, kFs, kGs}) s_.seg[seg] = SegmentReg{0, 0, 0, 0};
+    }
     o_.SetCs(selector, code, new_cpl);
     s_.rip = gate32 ? offset : offset & 0xFFFF;
     uint64_t new_flags = flags & ~(flag::kTf | flag::kNt | flag::kVm | flag::kRf);
     if ((gate.Type() & 1) == 0) new_flags &= ~flag::kIf;  // an interrupt gate
     o_.SetFlags(new_flags);
     return true;
+  }
+
+  /// An event through a task gate: a task switch to the gate's TSS (the outgoing task resumes
+  /// at `return_rip`), then the error code pushed on the new task's stack (SDM Vol.3 6.12.2).
+  bool ThroughTaskGate(const Event& e, uint16_t tss) {
+    if (!TaskSwitch(o_, tss, TaskSwitchReason::kInterrupt, e.return_rip)) return false;
+    return !e.has_code || o_.Push(e.code, 4);
   }
 
   bool Long(const Event& e) {
@@ -173,7 +195,7 @@ class Delivery {
     if (!TargetCode(e, selector, code)) return false;
     if (!code.Long() || code.Default32()) return o_.Gp(ErrorCodeFor(e, selector & ~3u));
     const unsigned new_cpl = code.Conforming() ? o_.Cpl() : code.Dpl();
-    const uint64_t flags = o_.Flags();
+    const uint64_t flags = o_.Flags() | (e.fault_class ? flag::kRf : 0);
     const uint64_t old_ss = s_.seg[kSs].selector, old_cs = s_.seg[kCs].selector, old_rsp = s_.gpr[kRsp];
     uint64_t rsp = old_rsp;
     const bool switch_stack = new_cpl < o_.Cpl() || ist != 0;
@@ -238,8 +260,14 @@ bool SystemCpu::DeliverException(const Fault& f) {
     SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
     if (current.vector == jit::vec::kPf) s_.cr2 = current.cr2;
     // Traps from the engine (INT3, INTO) arrive with RIP already past the instruction.
-    const Event e{current.vector, current.has_code && HasErrorCode(current.vector), current.code, Source::kException, s_.rip};
-    if (Delivery(ops).Deliver(e)) return true;
+    const Event e{current.vector, current.has_code && HasErrorCode(current.vector), current.code, Source::kException,
+                  s_.rip, IsFaultClass(current.vector)};
+    if (Delivery(ops).Deliver(e)) {
+      // The #DB handler may use the debug registers: general detection is off (SDM Vol.3 17.2.4).
+      if (current.vector == jit::vec::kDb) s_.dr[7] &= ~(uint64_t{1} << 13);
+      mem_.UpdateAccessChecks();
+      return true;
+    }
     // Delivering it faulted: the rules of Table 6-5. A page fault updates CR2 when it is
     // detected, even when it becomes a double fault (SDM Vol.3 6.15, Interrupt 14, a footnote;
     // Linux's #DF handler reads CR2 to recognise a kernel stack overflow).
@@ -267,7 +295,10 @@ bool SystemCpu::DeliverExternal(uint8_t vector) {
   Fault nested;
   SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
   const Event e{vector, false, 0, Source::kExternal, s_.rip};
-  if (Delivery(ops).Deliver(e)) return true;
+  if (Delivery(ops).Deliver(e)) {
+    mem_.UpdateAccessChecks();
+    return true;
+  }
   return DeliverException(nested);
 }
 
@@ -276,7 +307,10 @@ bool SystemCpu::DeliverNmi() {
   Fault nested;
   SystemOps ops(*this, s_, mem_, ports_, engine_, nested);
   const Event e{2, false, 0, Source::kExternal, s_.rip};
-  if (Delivery(ops).Deliver(e)) return true;
+  if (Delivery(ops).Deliver(e)) {
+    mem_.UpdateAccessChecks();
+    return true;
+  }
   return DeliverException(nested);
 }
 

@@ -7,6 +7,7 @@
 
 #include "frontend/disasm/printer.h"
 #include "jit/semantics/xsave.h"
+#include "machine/cpu/debug.h"
 #include "machine/cpu/msr.h"
 #include "machine/cpu/segment_queries.h"
 #include "machine/cpu_model.h"
@@ -49,6 +50,7 @@ void SystemCpu::Reset() {
   s_.gpr[kRdx] = 0x600;  // family 6 (the processor signature in EDX)
   interrupt_shadow = false;
   mem_.FlushAll();
+  mem_.UpdateAccessChecks();
   engine_.FlushTranslations();
 }
 
@@ -232,16 +234,14 @@ bool MovDr(SystemOps& o, bool to_dr, unsigned n, uint64_t& v) {
     n += 2;  // DR4/DR5 alias DR6/DR7 without CR4.DE
   }
   if (n > 7) return o.Ud();
+  if (s.dr[7] & dr7::kGd) return GeneralDetect(o);
   if (!to_dr) {
     v = s.dr[n];
     return true;
   }
   if ((n == 6 || n == 7) && (v >> 32) && o.Mode64()) return o.Gp(0);
   if (n == 6) v = (v & 0x1E00F) | 0xFFFF0FF0;
-  if (n == 7) {
-    v = (v & 0xFFFF2BFF) | 0x400;
-    if (v & 0xFF) o.cpu.ReportOnce("debug-register breakpoints (DR7) are stored but not triggered yet");
-  }
+  if (n == 7) v = (v & 0xFFFF2BFF) | 0x400;
   s.dr[n] = v;
   return true;
 }
@@ -350,10 +350,7 @@ bool PopFlags(SystemOps& o) {
   uint64_t v;
   if (!o.Pop(v, size)) return false;
   const uint64_t old = o.Flags();
-  if (o.V86() && o.Iopl() < 3) {
-    o.cpu.ReportOnce("POPF in virtual-8086 mode with IOPL < 3 (VME not supported): #GP");
-    return o.Gp(0);
-  }
+  if (o.V86() && o.Iopl() < 3) return o.Gp(0);  // IOPL-sensitive in V86 mode (no VME)
   uint64_t changeable = 0x3F7FD5 & ~(flag::kVm | flag::kVif | flag::kVip);
   if (o.Protected() && o.Cpl() > 0) changeable &= ~flag::kIopl;
   if (o.Protected() && o.Cpl() > o.Iopl()) changeable &= ~flag::kIf;
@@ -369,6 +366,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
   SystemOps o(*this, s_, mem_, ports_, engine_, fault);
   o.insn = &insn;
   const CpuState before = s_;
+  mem_.data_breakpoint_hits = 0;  // (left by an event delivery's pushes)
   const uint64_t next = o.NextRip();
   const auto mask_ip = [&](uint64_t ip) { return insn.mode == frontend::CpuMode::k64 ? ip : insn.mode == frontend::CpuMode::k32 ? ip & 0xFFFFFFFF : ip & 0xFFFF; };
   bool ok = true;
@@ -611,15 +609,26 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
     }
   }
   if (!ok) {
-    // Precise: back to the state at the instruction's start (a helper may have written some).
+    // Precise: back to the state at the instruction's start (a helper may have written some),
+    // but for DR6, which a #DB fault (general detection) has set.
     const uint8_t cpl_now = s_.cpl;
+    const uint64_t dr6_now = s_.dr[6];
+    if (o.keep_state) {
+      mem_.UpdateAccessChecks();
+      return Result::kFault;  // raised in the new task after a task switch
+    }
     s_ = before;
+    if (fault.vector == jit::vec::kDb) s_.dr[6] = dr6_now;
     if (cpl_now != s_.cpl) mem_.host_pages.Flush();
+    mem_.data_breakpoint_hits = 0;
     return Result::kFault;
   }
   if (advance) s_.rip = mask_ip(next);
   interrupt_shadow = shadow;
   ++s_.retired;
+  mem_.UpdateAccessChecks();  // DR7, CR0.AM, EFLAGS.AC or the CPL may have changed
+  // A #DB trap after it (single step, data breakpoint): delivered with RIP past the instruction.
+  if (result == Result::kDone && !DebugTrapAfter(o, jit::sem::ReadRflags(before), insn, shadow)) return Result::kFault;
   return result;
 }
 

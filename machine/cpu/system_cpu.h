@@ -6,8 +6,10 @@
 // switches through the TSS and the IST, error codes, #DF and triple fault).
 //
 // Every guest-controlled value (selectors, descriptor fields, table limits, MSR numbers, ports)
-// is checked as the SDM says, and an unsupported corner (a task gate, a hardware task switch,
-// virtual-8086 mode) raises the architectural fault with a one-line report instead of running on.
+// is checked as the SDM says, and an unsupported corner (a 16-bit TSS in a task switch, a
+// system instruction not implemented) raises the architectural fault with a one-line report
+// instead of running on. Call gates and task switches: call_gates.cpp, task_switch.cpp; #DB:
+// debug.cpp.
 #pragma once
 
 #include <cstdint>

@@ -66,6 +66,9 @@ class SystemOps {
   jit::Interpreter& engine;
   Fault& fault;
   const frontend::DecodedInsn* insn = nullptr;
+  /// A task switch passed its commit point: a fault now belongs to the new task, and the
+  /// instruction's state must not be rolled back (SDM Vol.3 7.3, step 13).
+  bool keep_state = false;
 
   // --- mode and flags ---
   bool Protected() const { return s.cr0 & cr0::kPe; }

@@ -2,6 +2,8 @@
 // mode, SYSCALL/SYSRET and SYSENTER/SYSEXIT (SDM Vol.2 "Operation" sections).
 #include "machine/cpu/transfers.h"
 
+#include "machine/cpu/task_switch.h"
+
 namespace kiln::machine {
 namespace {
 
@@ -12,11 +14,7 @@ bool CheckCode(SystemOps& o, uint16_t selector, Descriptor& d, bool far_return, 
   const uint32_t code = selector & ~3u;
   if (code == 0) return o.Gp(0);
   if (!o.ReadDescriptor(selector, d)) return false;
-  if (d.System()) {
-    o.cpu.ReportOnce("a far transfer through a call gate or TSS (not supported yet): #GP");
-    return o.Gp(code);
-  }
-  if (!d.Code()) return o.Gp(code);
+  if (!d.Code()) return o.Gp(code);  // (a gate's or TSS's selector is only valid for JMP/CALL)
   const unsigned rpl = selector & 3;
   if (far_return) {
     if (rpl < o.Cpl()) return o.Gp(code);
@@ -31,6 +29,27 @@ bool CheckCode(SystemOps& o, uint16_t selector, Descriptor& d, bool far_return, 
   return true;
 }
 
+/// IRETD at CPL 0 with VM in the popped EFLAGS: EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS from
+/// the stack, the segments real-mode style, CPL 3 (SDM Vol.2 IRET "RETURN-TO-VIRTUAL-8086-MODE").
+bool ReturnToV86(SystemOps& o, uint64_t ip, uint64_t cs, uint64_t flags) {
+  CpuState& s = o.s;
+  uint64_t v[6];  // ESP, SS, ES, DS, FS, GS
+  for (unsigned i = 0; i < 6; ++i)
+    if (!o.PeekStack(12 + 4 * uint64_t{i}, 4, v[i])) return false;
+  o.SetFlags((flags & 0x3F7FD5) | 2);  // everything, VM included (CPL 0)
+  s.cpl = 3;
+  o.PrivilegeChanged();
+  o.SetRealSegment(kCs, static_cast<uint16_t>(cs));
+  o.SetRealSegment(kSs, static_cast<uint16_t>(v[1]));
+  o.SetRealSegment(kEs, static_cast<uint16_t>(v[2]));
+  o.SetRealSegment(kDs, static_cast<uint16_t>(v[3]));
+  o.SetRealSegment(kFs, static_cast<uint16_t>(v[4]));
+  o.SetRealSegment(kGs, static_cast<uint16_t>(v[5]));
+  s.gpr[kRsp] = v[0] & 0xFFFFFFFF;
+  s.rip = ip & 0xFFFF;
+  return true;
+}
+
 }  // namespace
 
 bool FarJumpOrCall(SystemOps& o, bool call, uint16_t selector, uint64_t offset, unsigned size) {
@@ -41,6 +60,11 @@ bool FarJumpOrCall(SystemOps& o, bool call, uint16_t selector, uint64_t offset, 
     o.SetRealSegment(kCs, selector);
     s.rip = size == 2 ? offset & 0xFFFF : offset & 0xFFFFFFFF;
     return true;
+  }
+  if ((selector & ~3u) != 0) {
+    Descriptor gate;
+    if (!o.ReadDescriptor(selector, gate)) return false;
+    if (gate.System()) return FarTransferThroughGate(o, call, selector, gate);
   }
   Descriptor d;
   unsigned cpl;
@@ -118,18 +142,23 @@ bool InterruptReturn(SystemOps& o, unsigned size) {
     return true;
   }
   if (o.V86()) {
-    o.cpu.ReportOnce("IRET in virtual-8086 mode (not supported yet): #GP");
-    return o.Gp(0);
+    // IOPL-sensitive (no VME); at IOPL 3 a real-mode IRET that keeps VM and IOPL (SDM Vol.3 20.2.7).
+    if (o.Iopl() < 3) return o.Gp(0);
+    o.SetRealSegment(kCs, static_cast<uint16_t>(cs));
+    s.rip = ip & 0xFFFF;
+    s.gpr[kRsp] = (s.gpr[kRsp] & ~o.StackMask()) | ((s.gpr[kRsp] + 3 * size) & o.StackMask());
+    o.SetFlags(merged(flags));  // (VM and IOPL are not changeable at CPL 3)
+    return true;
   }
   if (old_flags & flag::kNt) {
+    // A nested task returns to the task in its TSS's previous-task link (SDM Vol.3 7.4).
     if (o.LongMode()) return o.Gp(0);
-    o.cpu.ReportOnce("IRET with NT set (hardware task return, not supported yet): #GP");
-    return o.Gp(0);
+    uint64_t link = 0;
+    if (s.tr.limit < 1) return o.RaiseCode(jit::vec::kTs, s.tr.selector & ~3u);
+    if (!o.ReadValue(s.tr.base, 2, link, true)) return false;
+    return TaskSwitch(o, static_cast<uint16_t>(link), TaskSwitchReason::kIret, o.NextRip());
   }
-  if (!o.LongMode() && size == 4 && (flags & flag::kVm) && o.Cpl() == 0) {
-    o.cpu.ReportOnce("IRET to virtual-8086 mode (not supported yet): #GP");
-    return o.Gp(0);
-  }
+  if (!o.LongMode() && size == 4 && (flags & flag::kVm) && o.Cpl() == 0) return ReturnToV86(o, ip, cs, flags);
   Descriptor d;
   unsigned cpl;
   if (!CheckCode(o, static_cast<uint16_t>(cs), d, true, cpl)) return false;

@@ -12,6 +12,7 @@ namespace {
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kCr0Pg = uint64_t{1} << 31;
 constexpr uint64_t kRflagsAc = 1u << 18;
+constexpr uint64_t kCr0Am = 1u << 18;
 
 }  // namespace
 
@@ -122,8 +123,44 @@ bool SystemMemory::Translate(uint64_t linear, mmu::Access access, bool implicit,
   return true;
 }
 
+void SystemMemory::UpdateAccessChecks() {
+  alignment_check_ = (s_.cr0 & kCr0Am) && (s_.rflags_rest & kRflagsAc) && s_.cpl == 3;
+  data_breakpoints_ = 0;
+  for (unsigned n = 0; n < 4; ++n) {
+    const uint64_t rw = (s_.dr[7] >> (16 + 4 * n)) & 3;
+    if (((s_.dr[7] >> (2 * n)) & 3) && (rw == 1 || rw == 3)) data_breakpoints_ |= static_cast<uint8_t>(1u << n);
+  }
+  const bool checks = alignment_check_ || data_breakpoints_;
+  if (checks && !checks_) host_pages.Flush();
+  checks_ = checks;
+}
+
+bool SystemMemory::Misaligned(uint64_t addr, unsigned n) {
+  switch (n) {
+    case 2: case 4: case 8: return addr & (n - 1);
+    case 10: return addr & 7;
+    default: return false;  // bytes, and vector operands (their own rules: #GP for MOVAPS & co.)
+  }
+}
+
+void SystemMemory::NoteDataBreakpoints(uint64_t addr, unsigned n, bool write) {
+  for (unsigned i = 0; i < 4; ++i) {
+    if (!((data_breakpoints_ >> i) & 1)) continue;
+    const uint64_t rw = (s_.dr[7] >> (16 + 4 * i)) & 3;
+    if (rw == 1 && !write) continue;  // 01: writes only; 11: reads and writes
+    // LEN 00/01/11/10 = 1/2/4/8 bytes, the breakpoint address aligned down to it (SDM Vol.3 17.2.5).
+    static constexpr uint64_t kLength[4] = {1, 2, 8, 4};
+    const uint64_t len = kLength[(s_.dr[7] >> (18 + 4 * i)) & 3];
+    const uint64_t start = s_.dr[i] & ~(len - 1) & LinearMask();
+    if (addr < start + len && start < addr + n) data_breakpoint_hits |= static_cast<uint8_t>(1u << i);
+  }
+}
+
 jit::MemStatus SystemMemory::Access(uint64_t addr, void* data, unsigned n, mmu::Access access, bool implicit) {
   addr &= LinearMask();
+  // Alignment checking applies to user-mode accesses only: not to the CPU's own supervisor
+  // accesses (descriptor tables, the TSS), even when a CPL 3 instruction causes them.
+  if (checks_ && alignment_check_ && !implicit && Misaligned(addr, n)) return jit::MemStatus::kAlignmentCheck;
   // Both pages of a crossing access are translated before a byte moves: a fault on the second
   // page leaves the first untouched (and CR2 is the second page's first byte).
   const uint64_t first_len = std::min<uint64_t>(n, kPage - (addr & (kPage - 1)));
@@ -149,6 +186,10 @@ jit::MemStatus SystemMemory::Access(uint64_t addr, void* data, unsigned n, mmu::
   };
   move(p0, bytes, static_cast<unsigned>(first_len));
   if (first_len < n) move(p1, bytes + first_len, n - static_cast<unsigned>(first_len));
+  if (checks_) {
+    if (data_breakpoints_) NoteDataBreakpoints(addr, n, write);
+    return jit::MemStatus::kOk;  // the host-page cache would bypass the checks
+  }
   // The page goes into the host-page cache when it is plain RAM and the access rights of the
   // current privilege level allow it (CPL changes flush the cache).
   if (!implicit && first_len == n) {

@@ -50,6 +50,14 @@ class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
   void MarkCode(uint64_t paddr);
   std::function<void(uint64_t physical_page)> on_code_write;
 
+  /// The per-access checks the host-page cache would bypass: data breakpoints (DR7 R/W = 01 or
+  /// 11 with L or G set) and alignment checking (CR0.AM, EFLAGS.AC and CPL 3, SDM Vol.3 6.15
+  /// Interrupt 17). The CPU calls this after anything that may change DR7, CR0, EFLAGS.AC or
+  /// the CPL (trapped instructions and event delivery); while a check is on, the host-page cache
+  /// stays empty so that every access comes through Access(), and when none is on (the common
+  /// case) the fast path is untouched.
+  void UpdateAccessChecks();
+
   PhysicalMemory& physical() { return physical_; }
   uint64_t tlb_misses = 0;
 
@@ -72,12 +80,20 @@ class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
   bool Translate(uint64_t linear, mmu::Access access, bool implicit, uint64_t& paddr);
   jit::MemStatus Access(uint64_t addr, void* data, unsigned n, mmu::Access access, bool implicit);
   bool IsCodePage(uint64_t paddr) const { return code_pages_.count(paddr >> 12) != 0; }
+  /// Whether a user access of `n` bytes at `addr` is misaligned for #AC (the natural alignment
+  /// of 2-, 4- and 8-byte operands; 8 for the x87's 10-byte values).
+  static bool Misaligned(uint64_t addr, unsigned n);
+  /// Adds the data breakpoints [addr, addr + n) matches to data_breakpoint_hits.
+  void NoteDataBreakpoints(uint64_t addr, unsigned n, bool write);
 
   CpuState& s_;
   PhysicalMemory& physical_;
   std::array<TlbEntry, kTlbEntries> tlb_{};
   uint64_t pdptes_[4] = {};
   std::unordered_set<uint64_t> code_pages_;
+  bool checks_ = false;           ///< a check below is on: the host-page cache is not filled
+  bool alignment_check_ = false;  ///< CR0.AM && EFLAGS.AC && CPL 3
+  uint8_t data_breakpoints_ = 0;  ///< DR0-DR3 that are enabled data breakpoints (bit n)
 };
 
 }  // namespace kiln::machine

@@ -1,0 +1,27 @@
+// The debug exception for trapped instructions: general detection (DR7.GD), single-step traps
+// (EFLAGS.TF) and data breakpoints (DR0-DR3), SDM Vol.3 17.2-17.3.
+#include "machine/cpu/debug.h"
+
+namespace kiln::machine {
+
+bool GeneralDetect(SystemOps& o) {
+  // The handler must be able to read the debug registers: GD is cleared as #DB is delivered.
+  o.s.dr[6] |= dr6::kBd;
+  return o.Raise(jit::vec::kDb);
+}
+
+bool DebugTrapAfter(SystemOps& o, uint64_t flags_before, const frontend::DecodedInsn& insn, bool shadow) {
+  using M = frontend::Mnemonic;
+  const bool loads_flags = insn.mnemonic == M::IRET || insn.mnemonic == M::IRETD || insn.mnemonic == M::IRETQ;
+  if (!loads_flags) o.s.rflags_rest &= ~flag::kRf;  // RF is cleared once an instruction completes
+  const bool software_interrupt = insn.mnemonic == M::INT || insn.mnemonic == M::INT3 ||
+                                  insn.mnemonic == M::INTO || insn.mnemonic == M::INT1;
+  const bool step = (flags_before & flag::kTf) && !shadow && !software_interrupt && insn.mnemonic != M::HLT;
+  const unsigned hits = o.mem.data_breakpoint_hits & dr6::kHits;
+  o.mem.data_breakpoint_hits = 0;
+  if (!step && !hits) return true;
+  o.s.dr[6] = (o.s.dr[6] & ~dr6::kHits) | hits | (step ? dr6::kBs : 0);
+  return o.Raise(jit::vec::kDb);
+}
+
+}  // namespace kiln::machine
