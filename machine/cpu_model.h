@@ -30,10 +30,11 @@ struct CpuModel {
   // AVX, F16C (no RDRAND: bit 30).
   uint32_t leaf1_ecx = (1u << 0) | (1u << 1) | (1u << 9) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 19) |
                        (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 26) | (1u << 28) | (1u << 29);
-  // BMI1, AVX2, SMEP (bit 7), BMI2, ADX, SMAP (bit 20, with STAC/CLAC), and ERMS (bit 9): REP
-  // MOVSB/STOSB run as bulk copies and fills, so glibc and kernels may use them for memcpy/memset.
-  // SMEP and SMAP are enforced by the page walker.
-  uint32_t leaf7_ebx = (1u << 3) | (1u << 5) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 19) | (1u << 20);
+  // BMI1, AVX2, SMEP (bit 7), BMI2, ADX, SMAP (bit 20, with STAC/CLAC), ERMS (bit 9): REP
+  // MOVSB/STOSB run as bulk copies and fills, so glibc and kernels may use them for memcpy/memset,
+  // and INVPCID (bit 10; the TLB is tagged by PCID). SMEP and SMAP are enforced by the page walker.
+  uint32_t leaf7_ebx = (1u << 3) | (1u << 5) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 19) |
+                       (1u << 20);
   // Leaf 7 EDX: IA32_ARCH_CAPABILITIES (bit 29), which says Kiln is immune to the speculative
   // execution issues (machine/cpu/msr.cpp); user programs cannot read it and ignore it.
   uint32_t leaf7_edx = 1u << 29;

@@ -10,6 +10,7 @@
 #include "machine/cpu/debug.h"
 #include "machine/cpu/msr.h"
 #include "machine/cpu/segment_queries.h"
+#include "machine/cpu/tlb_control.h"
 #include "machine/cpu_model.h"
 #include "machine/cpu/system_ops.h"
 #include "machine/cpu/transfers.h"
@@ -146,14 +147,18 @@ bool WriteCr(SystemOps& o, unsigned n, uint64_t v) {
     case 2: s.cr2 = v; return true;
     case 3: {
       // With CR4.PCIDE, bit 63 asks to keep the new PCID's cached translations; it is not
-      // stored. Kiln's TLB and host-page cache are not tagged by PCID, so they always lose the
-      // non-global translations: keeping them would let the new address space use the old
-      // one's (dropping more than asked is always allowed, SDM Vol.3 4.10.4.1).
+      // stored. Without it, the new PCID's non-global translations go; without PCIDE, every
+      // non-global translation (SDM Vol.3 4.10.4.1). The TLB is tagged by PCID, so the other
+      // PCIDs' translations survive; the engines' host-page cache and block links are not, and
+      // are always dropped.
+      const bool keep = (s.cr4 & cr4::kPcide) && (v >> 63);
       v &= ~(uint64_t{1} << 63);
       if (o.LongMode() && (v >> 48)) return o.Gp(0);
       s.cr3 = o.LongMode() ? v : v & 0xFFFFFFFF;
       if ((s.cr0 & cr0::kPg) && (s.cr4 & cr4::kPae) && !o.LongMode() && !o.mem.LoadPdptes()) return o.Gp(0);
-      o.mem.FlushNonGlobal();
+      if (!(s.cr4 & cr4::kPcide)) o.mem.FlushNonGlobal();
+      else if (!keep) o.mem.FlushPcid(static_cast<uint16_t>(s.cr3 & 0xFFF));
+      else o.mem.ForgetHostPages();
       o.engine.FlushTranslations();
       return true;
     }
@@ -466,6 +471,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         engine_.FlushTranslations();
       }
       break;
+    case M::INVPCID: ok = (Model().leaf7_ebx & (1u << 10)) ? Invpcid(o) : o.Ud(); break;
     case M::WBINVD: case M::INVD: ok = Privileged(o); break;
     case M::RDMSR: case M::WRMSR: {
       ok = Privileged(o);
@@ -602,7 +608,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
     case M::RDPMC: ok = o.Gp(0); break;
     case M::LAR: case M::LSL: case M::VERR: case M::VERW: case M::ARPL: ok = SegmentQuery(o, insn); break;
     default: {
-      // MONITOR/MWAIT, RDPID, INVPCID, RSM: not advertised or not yet.
+      // MONITOR/MWAIT, RDPID, RSM: not advertised or not yet.
       ReportOnce(std::string("system instruction not implemented, raising #UD: ") + frontend::FormatInsn(insn, s_.rip));
       ok = o.Ud();
       break;

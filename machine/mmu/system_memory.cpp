@@ -13,6 +13,7 @@ constexpr uint64_t kPage = 4096;
 constexpr uint64_t kCr0Pg = uint64_t{1} << 31;
 constexpr uint64_t kRflagsAc = 1u << 18;
 constexpr uint64_t kCr0Am = 1u << 18;
+constexpr uint64_t kCr4Pcide = 1u << 17;
 
 }  // namespace
 
@@ -81,6 +82,29 @@ void SystemMemory::FlushNonGlobal() {
   host_pages.Flush();
 }
 
+void SystemMemory::FlushPcid(uint16_t pcid) {
+  for (TlbEntry& e : tlb_) {
+    if (!e.translation.global && e.pcid == pcid) e.linear_page = kInvalid;
+  }
+  host_pages.Flush();
+}
+
+void SystemMemory::FlushPcidPage(uint16_t pcid, uint64_t linear) {
+  // INVPCID type 0 need not drop a global translation (SDM Vol.2 INVPCID), but it may: Kiln
+  // drops the page's global entries too, as INVLPG does, so that software that relies on
+  // either reading never sees a stale global page.
+  for (TlbEntry& e : tlb_) {
+    if (e.linear_page == kInvalid || (!e.translation.global && e.pcid != pcid)) continue;
+    const uint64_t mask = ~((uint64_t{1} << e.translation.page_bits) - 1);
+    if ((e.linear_page & mask) == (linear & mask)) e.linear_page = kInvalid;
+  }
+  host_pages.Flush();
+}
+
+uint16_t SystemMemory::CurrentPcid() const {
+  return (s_.cr4 & kCr4Pcide) ? static_cast<uint16_t>(s_.cr3 & 0xFFF) : 0;
+}
+
 void SystemMemory::FlushPage(uint64_t linear) {
   // A large page is cached as its 4K pieces; INVLPG of any address in it drops all of them
   // that are cached (SDM Vol.3 4.10.4.1), and the host-page cache is dropped whole.
@@ -101,10 +125,12 @@ bool SystemMemory::Translate(uint64_t linear, mmu::Access access, bool implicit,
   const mmu::PagingControls c = Controls();
   const mmu::Accessor who = Who(implicit);
   TlbEntry& e = tlb_[(linear >> 12) % kTlbEntries];
+  const uint16_t pcid = CurrentPcid();
   uint32_t error = 0;
-  // A hit needs the rights for this access; a write to a page whose D bit is clear walks again
-  // to set it.
-  if (e.linear_page == page && mmu::Allows(c, e.translation, access, who, error) &&
+  // A hit needs the current PCID (or a global page) and the rights for this access; a write to
+  // a page whose D bit is clear walks again to set it.
+  if (e.linear_page == page && (e.translation.global || e.pcid == pcid) &&
+      mmu::Allows(c, e.translation, access, who, error) &&
       (access != mmu::Access::kWrite || e.translation.dirty)) {
     paddr = e.physical_page | (linear & (kPage - 1));
     return true;
@@ -117,6 +143,7 @@ bool SystemMemory::Translate(uint64_t linear, mmu::Access access, bool implicit,
     return false;
   }
   e.linear_page = page;
+  e.pcid = pcid;
   e.physical_page = r.translation.paddr & ~(kPage - 1);
   e.translation = r.translation;
   paddr = r.translation.paddr;

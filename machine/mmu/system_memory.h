@@ -35,12 +35,21 @@ class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
   jit::MemStatus ReadImplicit(uint64_t addr, void* out, unsigned n);
   jit::MemStatus WriteImplicit(uint64_t addr, const void* in, unsigned n);
 
-  /// TLB maintenance (SDM Vol.3 4.10.4): everything (CR0/CR4/EFER paging changes, CPL changes
-  /// for the host-page cache), everything but global pages (MOV CR3 without PCID), one page
-  /// (INVLPG). The PDPTE registers are loaded from CR3 by LoadPdptes() (PAE MOV CR3).
+  /// TLB maintenance (SDM Vol.3 4.10.4). TLB entries are tagged with the PCID they were made
+  /// under (CR3[11:0] with CR4.PCIDE, else 0) and are used only under that PCID, unless global.
+  /// Everything (CR0/CR4/EFER paging changes, INVPCID type 2); everything but global pages, of
+  /// every PCID (MOV CR3 without PCIDE, INVPCID type 3); one PCID's non-global pages (MOV CR3
+  /// with PCIDE and bit 63 clear, INVPCID type 1); one page of one PCID, global or not
+  /// (INVPCID type 0, "except global" per SDM: see FlushPcidPage); one page of every PCID
+  /// (INVLPG). The host-page cache is not tagged: every call here empties it, and so must a
+  /// CR3 write that keeps the TLB (ForgetHostPages). The PDPTE registers are loaded from CR3 by
+  /// LoadPdptes() (PAE MOV CR3).
   void FlushAll();
   void FlushNonGlobal();
+  void FlushPcid(uint16_t pcid);
+  void FlushPcidPage(uint16_t pcid, uint64_t linear);
   void FlushPage(uint64_t linear);
+  void ForgetHostPages() { host_pages.Flush(); }
   /// Loads PAE paging's PDPTE registers from CR3; false when one has reserved bits (#GP).
   bool LoadPdptes();
 
@@ -65,8 +74,11 @@ class SystemMemory final : public jit::GuestMemory, private mmu::PagingMemory {
   struct TlbEntry {
     uint64_t linear_page = kInvalid;
     uint64_t physical_page = 0;
+    uint16_t pcid = 0;  ///< the PCID it was made under (ignored for a global translation)
     mmu::Translation translation;
   };
+  /// The PCID translations are made and used under: CR3[11:0] with CR4.PCIDE, else 0.
+  uint16_t CurrentPcid() const;
   static constexpr uint64_t kInvalid = 1;  ///< not page-aligned: matches no address
   static constexpr unsigned kTlbEntries = 512;
 

@@ -2,7 +2,7 @@
 ; with CR2 and the error code (not present, write to read-only with CR0.WP = 1 and WP = 0, a
 ; reserved bit, NX fetch, a fetch straddling into a not-present page; from ring 3: a read of a
 ; supervisor page, writes to read-only and not-present pages, a fetch from a supervisor page),
-; accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, PCID, SMEP, and SMAP with
+; accessed and dirty bits, INVLPG and a CR3 reload after a PTE change, PCID and INVPCID, SMEP, and SMAP with
 ; EFLAGS.AC set through POPF.
 %include "lib.inc"
 
@@ -137,8 +137,7 @@ long_entry:
     mov cr3, rax
     expect dword [PAGE_A], 0xAAAA, 13
 
-    ; PCID (CR4.PCIDE, SDM Vol.3 4.10.1; accepted although CPUID does not advertise it, see
-    ; docs/system.md): PCIDE cannot be set while CR3[11:0] != 0; CR3[11:0] is the PCID; bit 63
+    ; PCID (CR4.PCIDE, SDM Vol.3 4.10.1): PCIDE cannot be set while CR3[11:0] != 0; CR3[11:0] is the PCID; bit 63
     ; of a MOV CR3 source (do not flush) is not stored; after INVLPG the new mapping is used.
     mov rax, PML4 | 8
     mov cr3, rax
@@ -186,6 +185,57 @@ long_entry:
     mov rax, (1 << 63) | PML4 | 2
     mov cr3, rax
     expect dword [PAGE_A], 0xAAAA, 29
+
+    ; INVPCID (CPUID.7.EBX[10]; SDM Vol.2 "INVPCID"): the descriptor is {PCID, linear address}.
+    ; Each type makes a changed PTE visible under PCID 2: 0 one page, 1 one PCID, 3 all PCIDs,
+    ; 2 all with globals. Then its #GP(0) cases: a type above 3, reserved descriptor bits, a
+    ; non-canonical address for type 0.
+    mov eax, 7
+    xor ecx, ecx
+    cpuid
+    bt ebx, 10
+    jc .have_invpcid
+    fail 38
+.have_invpcid:
+    mov qword [invpcid_desc], 2
+    mov qword [invpcid_desc + 8], PAGE_A
+    mov rax, [PTE(PAGE_B)]
+    mov [PTE(PAGE_A)], rax
+    xor eax, eax
+    invpcid rax, [invpcid_desc]       ; type 0: this page of PCID 2
+    expect dword [PAGE_A], 0xBBBB, 39
+    mov qword [PTE(PAGE_A)], PAGE_A | 7
+    mov eax, 1
+    invpcid rax, [invpcid_desc]       ; type 1: PCID 2
+    expect dword [PAGE_A], 0xAAAA, 40
+    mov rax, [PTE(PAGE_B)]
+    mov [PTE(PAGE_A)], rax
+    mov eax, 3
+    invpcid rax, [invpcid_desc]       ; type 3: every PCID, not globals
+    expect dword [PAGE_A], 0xBBBB, 41
+    mov qword [PTE(PAGE_A)], PAGE_A | 7
+    mov eax, 2
+    invpcid rax, [invpcid_desc]       ; type 2: everything
+    expect dword [PAGE_A], 0xAAAA, 42
+    mov eax, 4
+    try .invpcid_type_after
+.invpcid_type: invpcid rax, [invpcid_desc]
+.invpcid_type_after:
+    expect_exc 13, 0, .invpcid_type, 43
+    mov qword [invpcid_desc], 0x1002  ; bits 63:12 are reserved
+    mov eax, 1
+    try .invpcid_reserved_after
+.invpcid_reserved: invpcid rax, [invpcid_desc]
+.invpcid_reserved_after:
+    expect_exc 13, 0, .invpcid_reserved, 44
+    mov qword [invpcid_desc], 2
+    mov rax, 0x0000800000000000       ; not canonical
+    mov [invpcid_desc + 8], rax
+    xor eax, eax
+    try .invpcid_canonical_after
+.invpcid_canonical: invpcid rax, [invpcid_desc]
+.invpcid_canonical_after:
+    expect_exc 13, 0, .invpcid_canonical, 45
     mov rax, cr4
     and rax, ~(1 << 17)
     mov cr4, rax
@@ -245,6 +295,9 @@ long_entry:
     and rax, ~(1 << 21)
     mov cr4, rax
     pass
+
+align 16
+invpcid_desc: dq 0, 0                 ; INVPCID's descriptor
 
 section user vstart=USER_CODE align=16
 bits 64

@@ -27,7 +27,7 @@ namespace rflags = machine::rflags;
   template <class T>                                                                        \
   T Host##Name(T a, T b, uint64_t fin, uint64_t& fout) {                                    \
     asm volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\t" insn " %[b], %[a]\n\t" \
-                 "pushfq\n\tpopq %[fout]\n\tlea 128(%%rsp), %%rsp"                          \
+                 "pushfq\n\tpopq %[fout]\n\tcld\n\tlea 128(%%rsp), %%rsp"                   \
                  : [a] "+r"(a), [fout] "=&r"(fout)                                          \
                  : [b] "r"(b), [fin] "r"(fin)                                               \
                  : "cc", "memory");                                                         \
@@ -37,7 +37,7 @@ namespace rflags = machine::rflags;
   template <class T>                                                                        \
   T Host##Name(T a, uint64_t fin, uint64_t& fout) {                                         \
     asm volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\t" insn " %[a]\n\t"     \
-                 "pushfq\n\tpopq %[fout]\n\tlea 128(%%rsp), %%rsp"                          \
+                 "pushfq\n\tpopq %[fout]\n\tcld\n\tlea 128(%%rsp), %%rsp"                   \
                  : [a] "+r"(a), [fout] "=&r"(fout)                                          \
                  : [fin] "r"(fin)                                                           \
                  : "cc", "memory");                                                         \

@@ -123,7 +123,12 @@ void ScansAndCounts(Tally& t, std::mt19937_64& rng) {
             case 3: k = sem::CountZeros(s.flags, true, a, sizeof(T)); defined = rflags::kCf | rflags::kZf; name = "lzcnt"; break;
             default: k = sem::CountZeros(s.flags, false, a, sizeof(T)); defined = rflags::kCf | rflags::kZf; name = "tzcnt"; break;
           }
-          Expect<T>(t, name, a, 0, fin, static_cast<uint64_t>(r), fout, k, sem::ReadRflags(s), Compared(defined));
+          // BSF/BSR's undefined flags differ between AMD generations (Zen 4, family 19h model
+          // 11h, clears CF/PF/AF/SF/OF; the earlier host Kiln was checked on kept them), so
+          // only ZF is compared for them.
+          const bool scan = op <= 1;
+          Expect<T>(t, name, a, 0, fin, static_cast<uint64_t>(r), fout, k, sem::ReadRflags(s),
+                    scan ? defined : Compared(defined));
         }
       }
   }
