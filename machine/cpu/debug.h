@@ -19,6 +19,12 @@ inline constexpr uint64_t kEnables = 0xFF, kGd = 1u << 13;
 /// DR6.BD (the caller keeps DR6 when it restores the state).
 bool GeneralDetect(SystemOps& o);
 
+/// I/O breakpoints (SDM Vol.3 17.2.4-17.2.5): with CR4.DE, a DR0-DR3 whose DR7 R/W field is 10
+/// and that is enabled matches an access to ports [port, port + size) that overlaps its own
+/// range (DRn's port, aligned down to its LEN). Matches join the data breakpoints' hits, and
+/// DebugTrapAfter raises the #DB trap for them after the instruction (or the REP iteration).
+void NoteIoBreakpoints(SystemOps& o, uint16_t port, unsigned size);
+
 /// After a trapped instruction completed (RIP past it): clears RF, and raises the #DB trap of
 /// single-stepping (TF was set as it started, `flags_before`) or of the data breakpoints its
 /// accesses hit. No single-step trap after MOV SS/POP SS (`shadow`: it comes after the next

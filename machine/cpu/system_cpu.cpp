@@ -342,8 +342,12 @@ bool StringIo(SystemOps& o, bool in, unsigned size) {
       o.ports.Write(port, size, static_cast<uint32_t>(v));
       s.gpr[kRsi] = (s.gpr[kRsi] & ~amask) | ((s.gpr[kRsi] + step) & amask);
     }
+    NoteIoBreakpoints(o, port, size);
     if (!rep) return true;
     s.gpr[kRcx] = (s.gpr[kRcx] & ~amask) | ((s.gpr[kRcx] - 1) & amask);
+    // A breakpoint (I/O or data) traps after the iteration that hit it (SDM Vol.3 17.3.1.2):
+    // RIP stays at the instruction if iterations remain.
+    if (o.mem.data_breakpoint_hits) break;
   }
   if (rep && (s.gpr[kRcx] & amask) != 0) return true;  // not done: RIP stays (the caller checks)
   return true;
@@ -499,6 +503,7 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
       if (!ok) break;
       if (in) o.SetReg(data_op.reg, ports_.Read(port, size));
       else ports_.Write(port, size, static_cast<uint32_t>(o.GetReg(data_op.reg)));
+      NoteIoBreakpoints(o, port, size);
       break;
     }
     case M::INSB: case M::INSW: case M::INSD: case M::OUTSB: case M::OUTSW: case M::OUTSD: {

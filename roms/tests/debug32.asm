@@ -3,7 +3,8 @@
 ; after INT n, whose handler runs with TF clear, and none after MOV SS until the next
 ; instruction), over instructions the engine runs and ones the machine emulates; DR0-DR3
 ; instruction breakpoints (a fault, suppressed once by RF) and data breakpoints (a trap, by
-; length and R/W condition); DR6's B0-B3/BS/BD; DR7.GD; #AC(0) for a misaligned ring-3 access.
+; length and R/W condition); I/O breakpoints (CR4.DE, also through REP OUTSB); DR6's
+; B0-B3/BS/BD; DR7.GD; #AC(0) for a misaligned ring-3 access.
 %include "lib.inc"
 
 db_count equ EXC_VARS + 0x100         ; #DB taken
@@ -175,6 +176,47 @@ test_main:
     mov eax, dr7
     and eax, 1 << 13
     expect eax, 0, 29
+
+    ; --- I/O breakpoints (CR4.DE, R/W = 10): traps after the port access; a REP OUTSB traps --
+    ; --- after each iteration, EIP at the instruction while iterations remain ---------------
+    arm 100, 0
+    mov eax, 0x80
+    mov dr3, eax
+    mov eax, (1 << 6) | (10b << 28) | (00b << 30)   ; L3, I/O, 1 byte
+    mov dr7, eax
+    out 0x80, al                      ; CR4.DE clear: R/W = 10 is not an I/O breakpoint
+    mov eax, cr4
+    or eax, 1 << 3                    ; DE
+    mov cr4, eax
+    out 0x80, al
+.io1:
+    out 0x81, al                      ; another port: no trap
+    mov dx, 0x7F
+    out dx, ax                        ; ports 0x7F-0x80: trap
+.io2:
+    in al, 0x80
+.io3:
+    mov esi, data_var
+    mov ecx, 2
+    mov dx, 0x80
+    cld
+.io_rep: rep outsb
+.io4:
+    xor eax, eax
+    mov dr7, eax
+    mov eax, cr4
+    and eax, ~(1 << 3)
+    mov cr4, eax
+    expect dword [db_count], 5, 35
+    expect dword [db_rips], .io1, 36
+    expect dword [db_rips + 4], .io2, 37
+    expect dword [db_rips + 8], .io3, 38
+    expect dword [db_rips + 12], .io_rep, 39
+    expect dword [db_rips + 16], .io4, 40
+    expect ecx, 0, 41
+    mov eax, [db_dr6 + 16]
+    and eax, 0x600F
+    expect eax, 8, 42                 ; B3
 
     ; --- #AC: CR0.AM, EFLAGS.AC, CPL 3 ------------------------------------------------------
     mov eax, cr0
