@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/sse_access.h"
 
 namespace kiln::jit::interp {
 namespace {
@@ -15,10 +16,28 @@ constexpr GroupFn kGroups[] = {ExecuteMachine, ExecuteInteger, ExecuteControl, E
                                ExecuteSseExtension, ExecuteSseFloatExtension, ExecuteSseStrings, ExecuteAes, ExecuteMmx, ExecuteX87, ExecuteAvx,
                                ExecuteXsave};
 
+/// The groups whose instructions may use the SSE state (exec_mmx.cpp has the MMX/XMM
+/// conversions): they check SseUnavailable() before running one.
+constexpr bool MayUseSseState(GroupFn g) {
+  return g == ExecuteSse || g == ExecuteSseFloat || g == ExecuteSseExtension || g == ExecuteSseFloatExtension ||
+         g == ExecuteSseStrings || g == ExecuteAes || g == ExecuteMmx;
+}
+
+/// #UD or #NM instead of running an SSE instruction the OS has not enabled (sse_access.h).
+bool SseFault(Exec& e, Step& step) {
+  if (!SseUnavailable(e.s) || !UsesSseState(e.insn)) return false;
+  step = RaiseSseUnavailable(e);
+  return true;
+}
+
 }  // namespace
 
 bool ExecuteOne(Exec& e, Step& step, uint8_t& group) {
-  if (group != 0) return kGroups[group - 1](e, step);
+  if (group != 0) {
+    if (MayUseSseState(kGroups[group - 1]) && SseFault(e, step)) return true;
+    return kGroups[group - 1](e, step);
+  }
+  if (SseFault(e, step)) return true;
   for (uint8_t g = 0; g < std::size(kGroups); ++g) {
     if (kGroups[g](e, step)) {
       group = static_cast<uint8_t>(g + 1);
@@ -36,7 +55,7 @@ Step RunGroup(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   {
     Exec own(e.s, e.mem, u, e.exit);
-    G(own, step);  // the group was chosen because it implements the mnemonic
+    if (!(MayUseSseState(G) && SseFault(own, step))) G(own, step);  // the group implements the mnemonic
   }
   if (step == Step::kBranch) KILN_MUSTTAIL return LeaveBlock(e, u);
   if (step != Step::kNext) return step;

@@ -762,7 +762,8 @@ Step Environment(Exec& e, bool store, bool registers) {
 /// abridged tag word, MXCSR, XMM0-7 (XMM0-15 in 64-bit mode). Bytes 416-511 are not touched. The
 /// layout is the XSAVE legacy region's (jit/semantics/xsave.h).
 Step FxState(Exec& e, bool save, bool rex_w) {
-  if (e.s.cr0 & (kCr0Em | kCr0Ts)) return e.Raise(e.s.cr0 & kCr0Em ? vec::kUd : vec::kNm);
+  // #NM for CR0.TS and, unlike other x87 instructions, CR0.EM (SDM Vol.2 FXSAVE, FXRSTOR).
+  if (e.s.cr0 & (kCr0Em | kCr0Ts)) return e.Raise(vec::kNm);
   Fpu f(e);
   const uint64_t addr = e.Address(*f.MemOperand());
   if (addr & 15) return e.RaiseWithCode(vec::kGp, 0);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/sse_access.h"
 #include "jit/interp/uop_operands.h"
 #include "jit/semantics/alu.h"
 #include "jit/semantics/conditions.h"
@@ -231,6 +232,7 @@ Step Cmovcc(Exec& e, const Uop& u) {
 template <bool kAligned, Form F>
 Step VectorMove(Exec& e, const Uop& u) {
   CpuState& s = e.s;
+  if (SseUnavailable(s)) [[unlikely]] return RaiseSseUnavailable(e);
   if constexpr (F == Form::kRR) {
     std::memcpy(s.zmm[u.r0], s.zmm[u.r1], 16);
   } else {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "jit/interp/exec.h"
+#include "jit/interp/sse_access.h"
 #include "jit/interp/uop_operands.h"
 #include "jit/interp/sse_fp_common.h"
 #include "jit/semantics/sse_fp.h"
@@ -26,6 +27,7 @@ Step SseArith(Exec& e, const Uop& u) {
   using B = fp::Bits<T>;
   constexpr unsigned kLanes = kScalar ? 1 : 16 / sizeof(T);
   CpuState& s = e.s;
+  if (SseUnavailable(s)) [[unlikely]] return RaiseSseUnavailable(e);
   B src[kLanes], dst[kLanes];
   if constexpr (kMem) {
     const uint64_t addr = Address(s, u);
@@ -58,6 +60,7 @@ Step SseArith(Exec& e, const Uop& u) {
 template <unsigned N, Form F>
 Step ScalarMove(Exec& e, const Uop& u) {
   CpuState& s = e.s;
+  if (SseUnavailable(s)) [[unlikely]] return RaiseSseUnavailable(e);
   if constexpr (F == Form::kRR) {
     std::memcpy(s.zmm[u.r0], s.zmm[u.r1], N);
   } else {

@@ -2,8 +2,9 @@
 ; CR4.OSXSAVE; leaf 0Dh sizes), #UD for XGETBV/XSETBV/XSAVE/AVX before CR4.OSXSAVE, XSETBV's #GP
 ; cases (bit 0 clear, AVX without SSE, an unsupported bit, ECX != 0, CPL 3), an AVX instruction
 ; (#UD until XCR0 enables AVX), XSAVE and XRSTOR of YMM state in the standard and compacted
-; formats, XRSTOR's header #GP, a misaligned area, #NM with CR0.TS. SDM Vol.1 ch. 13, Vol.2
-; XSAVE/XRSTOR/XSETBV/XGETBV.
+; formats, XRSTOR's header #GP, a misaligned area, #NM with CR0.TS. Legacy SSE: #UD before
+; CR4.OSFXSR and with CR0.EM, #NM with CR0.TS (FXSAVE: #NM for both). SDM Vol.1 ch. 13, Vol.2
+; XSAVE/XRSTOR/XSETBV/XGETBV, Vol.3 13.1.
 %include "lib.inc"
 
 %define AREA  (TEST_PAGE + 0x1000)    ; standard-format area (64-byte aligned)
@@ -49,6 +50,24 @@ long_entry:
 .ud3: xsave [AREA]
 .ud3_after:
     expect_exc 6, 0, .ud3, 5
+
+    ; Before CR4.OSFXSR: legacy SSE instructions raise #UD (SDM Vol.3 13.1.3), the fast-path
+    ; forms (packed arithmetic, 16-byte moves) and the others alike; CRC32 is not SSE state.
+    try .sse_ud1_after
+.sse_ud1: addps xmm0, xmm1
+.sse_ud1_after:
+    expect_exc 6, 0, .sse_ud1, 40
+    try .sse_ud2_after
+.sse_ud2: movaps xmm0, [AREA]
+.sse_ud2_after:
+    expect_exc 6, 0, .sse_ud2, 41
+    try .sse_ud3_after
+.sse_ud3: ldmxcsr [AREA]
+.sse_ud3_after:
+    expect_exc 6, 0, .sse_ud3, 42
+    mov dword [exc_vector], 0xFF
+    crc32 eax, ebx
+    expect dword [exc_vector], 0xFF, 43
 
     ; CR4.OSFXSR, OSXMMEXCPT, OSXSAVE; CPUID mirrors OSXSAVE; XCR0 starts as x87 only.
     mov rax, cr4
@@ -194,7 +213,48 @@ long_entry:
 .nm: xsave [AREA]
 .nm_after:
     expect_exc 7, 0, .nm, 37
+    ; ... and so do SSE instructions, FXSAVE and a scalar conversion from memory.
+    try .sse_nm1_after
+.sse_nm1: addps xmm0, xmm1
+.sse_nm1_after:
+    expect_exc 7, 0, .sse_nm1, 44
+    try .sse_nm2_after
+.sse_nm2: movdqu xmm0, [AREA]
+.sse_nm2_after:
+    expect_exc 7, 0, .sse_nm2, 45
+    try .sse_nm3_after
+.sse_nm3: cvtss2si eax, [AREA]
+.sse_nm3_after:
+    expect_exc 7, 0, .sse_nm3, 46
+    try .sse_nm4_after
+.sse_nm4: pshufb xmm0, xmm1
+.sse_nm4_after:
+    expect_exc 7, 0, .sse_nm4, 47
+    try .sse_nm5_after
+.sse_nm5: fxsave [AREA]
+.sse_nm5_after:
+    expect_exc 7, 0, .sse_nm5, 48
     clts
+    ; CR0.EM: SSE and MMX instructions raise #UD, FXSAVE #NM.
+    mov rax, cr0
+    or rax, 1 << 2
+    mov cr0, rax
+    try .em1_after
+.em1: mulsd xmm0, xmm1
+.em1_after:
+    expect_exc 6, 0, .em1, 49
+    try .em2_after
+.em2: paddb mm0, mm1
+.em2_after:
+    expect_exc 6, 0, .em2, 50
+    try .em3_after
+.em3: fxsave [AREA]
+.em3_after:
+    expect_exc 7, 0, .em3, 51
+    mov rax, cr0
+    and rax, ~(1 << 2)
+    mov cr0, rax
+    addps xmm0, xmm1                  ; enabled again
 
     ; XCR0 back to x87 | SSE: AVX raises #UD again, XSAVE's size shrinks to 576.
     xor ecx, ecx
