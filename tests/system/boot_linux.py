@@ -98,8 +98,14 @@ def main():
     parser.add_argument("--boot-only", action="store_true",
                         help="only time the boot to the prompt, then power off (bench/boot_linux.sh; any emulator)")
     parser.add_argument("--log", help="write the whole console output to this file")
-    parser.add_argument("extra", nargs="*")
-    args = parser.parse_args()
+    # Everything after "--" goes to the emulator as is (argparse would take "-accel" for an
+    # option of its own, or refuse positionals after the options).
+    argv_in = sys.argv[1:]
+    extra = argv_in[argv_in.index("--") + 1:] if "--" in argv_in else []
+    if "--" in argv_in:
+        argv_in = argv_in[:argv_in.index("--")]
+    args = parser.parse_args(argv_in)
+    args.extra = extra
 
     release = open(os.path.join(args.guest, "kernel-release")).read().strip()
     argv = [args.kiln, "-kernel", os.path.join(args.guest, "vmlinuz"), "-initrd", os.path.join(args.guest, "initrd.img"),
