@@ -9,6 +9,7 @@
 
 #include "devices/pc_testdev_regs.h"
 #include "machine/boot/multiboot.h"
+#include "machine/boot/smbios_tables.h"
 #include "machine/chardev.h"
 #include "machine/pc/pc_layout.h"
 
@@ -109,8 +110,37 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
     const size_t alias = std::min<size_t>(bios_image_.size(), kBiosAliasSize);
     const std::vector<uint8_t> tail(bios_image_.end() - static_cast<std::ptrdiff_t>(alias), bios_image_.end());
     if (!physical_.AddRom(kHighRamStart - alias, tail, error)) return false;
+  } else if (!AddFirmwareSegment(error)) {
+    return false;
   }
   return Boot(error);
+}
+
+bool PcMachine::AddFirmwareSegment(std::string& error) {
+  // Without a BIOS, Kiln stands in for it in the F-segment (0xF0000-0xFFFFF, reserved in the
+  // e820 map): the SMBIOS entry point at its start, where an OS's scan finds it, and the
+  // structure table after it.
+  SmbiosBoard board;
+  board.bios_version = board.version = KILN_VERSION;
+  board.cpu_count = acpi_board_.cpu_count;
+  board.cpu_manufacturer = model_.vendor;
+  board.cpu_version = model_.brand;
+  board.cpu_signature = (model_.stepping & 0xF) | ((model_.model & 0xF) << 4) | ((model_.family & 0xF) << 8) |
+                        (((model_.model >> 4) & 0xF) << 16);
+  board.cpu_features = model_.leaf1_edx;
+  board.cpu_mhz = static_cast<uint16_t>(model_.TscHz() / 1'000'000);
+  board.ram_bytes = config_.ram_bytes;
+  for (const PhysicalMemory::Range& r : physical_.RamRanges()) board.ram.emplace_back(r.base, r.size);
+  constexpr uint32_t kTableOffset = 0x20;  // after the 31-byte entry point, 16-byte aligned
+  const SmbiosTables smbios = BuildSmbiosTables(board, static_cast<uint32_t>(kBiosAreaStart + kTableOffset));
+  std::vector<uint8_t> segment(kHighRamStart - kBiosAreaStart, 0);
+  if (kTableOffset + smbios.table.size() > segment.size()) {
+    error = "the SMBIOS tables do not fit in the F-segment";
+    return false;
+  }
+  std::copy(smbios.entry_point.begin(), smbios.entry_point.end(), segment.begin());
+  std::copy(smbios.table.begin(), smbios.table.end(), segment.begin() + kTableOffset);
+  return physical_.AddRom(kBiosAreaStart, segment, error);
 }
 
 bool PcMachine::AddDevices(std::string& error) {

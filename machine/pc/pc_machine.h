@@ -102,6 +102,8 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   uint8_t ReadCr8(uint64_t stored) override;
 
   bool AddDevices(std::string& error);
+  /// The firmware's F-segment for a boot without -bios: the SMBIOS tables (smbios_tables.h).
+  bool AddFirmwareSegment(std::string& error);
   bool Boot(std::string& error);
   bool BootLinux(std::string& error);
   /// The CMOS bytes a BIOS fills in: memory sizes, equipment, the century.

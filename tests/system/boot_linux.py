@@ -4,7 +4,7 @@ kernel and a busybox initramfs) on Kiln, drives its serial console, checks what 
 and powers it off.
 
 Checks: the shell prompt comes up; `uname -r` is the packaged kernel's release; shell arithmetic;
-a file written and read back in tmpfs; /proc/interrupts shows the timer and serial interrupts
+a file written and read back in tmpfs; the SMBIOS names in /sys/class/dmi/id; /proc/interrupts shows the timer and serial interrupts
 counting; the kernel log has none of the failure markers below; `poweroff -f` ends Kiln with
 status 0. Prints the time from start to the prompt.
 
@@ -32,6 +32,7 @@ BAD_LOG = [
     (re.compile(r"APIC.*(error|fail|bug|broken|disabled)|(error|fail|bug|broken).*APIC", re.IGNORECASE), "APIC error"),
     (re.compile(r"unchecked MSR access", re.IGNORECASE), "unchecked MSR access"),
     (re.compile(r"\bcall trace\b", re.IGNORECASE), "call trace"),
+    (re.compile(r"DMI not present", re.IGNORECASE), "no SMBIOS tables"),
 ]
 
 
@@ -136,6 +137,14 @@ def main():
         readback = con.run("echo kiln-was-here > /tmp/probe && cat /tmp/probe && wc -c < /tmp/probe")
         if readback.split() != ["kiln-was-here", "14"]:
             failures.append(f"tmpfs read-back printed {readback!r}")
+
+        # The firmware tables a BIOS would leave: SMBIOS (Kiln's F-segment; QEMU's SeaBIOS names
+        # itself instead), read back through the kernel's DMI decoder.
+        dmi = con.run("cat /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name").splitlines()
+        if "kiln" in os.path.basename(args.kiln) and dmi != ["Kiln", "Kiln PC (i440FX + PIIX3)"]:
+            failures.append(f"/sys/class/dmi/id: {dmi!r}, expected the Kiln board's SMBIOS names")
+        elif not dmi or not dmi[0]:
+            failures.append("/sys/class/dmi/id/sys_vendor is empty: no SMBIOS tables")
 
         first = interrupt_counts(con.run("cat /proc/interrupts"))
         con.run("sleep 1")
