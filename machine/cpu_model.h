@@ -20,9 +20,11 @@ struct CpuModel {
   // SSE, SSE2: the x86-64 baseline every program may assume, and the system features machine/cpu
   // and machine/mmu implement (MTRRs as storage). APIC (bit 9) is the board's to set: a machine
   // with a local APIC adds it.
-  uint32_t leaf1_edx = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) |
-                       (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |
-                       (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
+  // MCE and MCA (bits 7 and 14): the machine-check MSRs exist (machine/cpu/msr.cpp) and never
+  // report an error.
+  uint32_t leaf1_edx = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |
+                       (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) |
+                       (1u << 17) | (1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
   // Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, FMA, CMPXCHG16B, PCID (bit 17: the system CPU takes
   // CR4.PCIDE and the CR3 no-flush bit), SSE4.1, SSE4.2, MOVBE, POPCNT, AES, XSAVE (XSAVE,
   // XSAVEOPT, XSAVEC, XRSTOR, XGETBV, XSETBV, CR4.OSXSAVE; leaf 0Dh describes the x87, SSE and

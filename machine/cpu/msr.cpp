@@ -8,11 +8,20 @@ namespace msr {
 inline constexpr uint32_t kTsc = 0x10, kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A,
                           kBiosSignId = 0x8B, kArchCapabilities = 0x10A, kMtrrCap = 0xFE,
                           kSysenterCs = 0x174, kSysenterEsp = 0x175, kSysenterEip = 0x176, kMcgCap = 0x179,
-                          kMcgStatus = 0x17A, kMiscEnable = 0x1A0, kPat = 0x277, kMtrrDefType = 0x2FF,
+                          kMcgStatus = 0x17A, kMcgCtl = 0x17B, kMiscEnable = 0x1A0, kPat = 0x277, kMtrrDefType = 0x2FF,
                           kEfer = 0xC0000080, kStar = 0xC0000081, kLstar = 0xC0000082, kCstar = 0xC0000083,
                           kSfmask = 0xC0000084, kFsBase = 0xC0000100, kGsBase = 0xC0000101,
                           kKernelGsBase = 0xC0000102, kTscAux = 0xC0000103;
 }  // namespace msr
+
+/// The machine-check architecture (SDM Vol.3 16.3): MCG_CAP says kMcBanks banks and that
+/// MCG_CTL exists; bank i has CTL, STATUS, ADDR, MISC at 0x400 + 4i. Nothing ever reports an
+/// error (Kiln's hardware does not fail), so STATUS stays 0 and only 0 may be written to it.
+constexpr unsigned kMcBanks = 10;
+constexpr uint32_t kMcBank0 = 0x400;
+constexpr uint64_t kMcgCtlPresent = 1u << 8;
+bool IsMcBank(uint32_t i) { return i >= kMcBank0 && i < kMcBank0 + 4 * kMcBanks; }
+bool IsMcControl(uint32_t i) { return i == msr::kMcgCtl || (IsMcBank(i) && (i - kMcBank0) % 4 == 0); }
 
 bool Canonical(uint64_t v) { return static_cast<uint64_t>(static_cast<int64_t>(v << 16) >> 16) == v; }
 
@@ -26,7 +35,7 @@ uint64_t StorageDefault(uint32_t index) {
     case msr::kApicBase: return 0xFEE00000 | (1u << 11) | (1u << 8);  // enabled, bootstrap processor
     case msr::kPat: return 0x0007040600070406ull;                     // the power-on PAT
     case msr::kMiscEnable: return 1u;                                 // fast strings
-    default: return 0;
+    default: return IsMcControl(index) ? ~uint64_t{0} : 0;            // every error type reported
   }
 }
 
@@ -67,10 +76,13 @@ bool ReadMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t index
       return true;
     }
     case msr::kMtrrCap: v = 0x508; return true;  // 8 variable ranges, fixed ranges, write-combining
-    case msr::kMcgCap: case msr::kMcgStatus: v = 0; return true;
-    case msr::kApicBase: case msr::kPat: case msr::kMiscEnable: case msr::kMtrrDefType: case msr::kFeatureControl: break;
+    case msr::kMcgCap: v = kMcgCtlPresent | kMcBanks; return true;
+    case msr::kMcgStatus: v = 0; return true;
+    case msr::kApicBase: case msr::kPat: case msr::kMiscEnable: case msr::kMtrrDefType: case msr::kFeatureControl:
+    case msr::kMcgCtl:
+      break;
     default:
-      if (!IsMtrr(index)) return o.Gp(0);
+      if (!IsMtrr(index) && !IsMcBank(index)) return o.Gp(0);
       break;
   }
   auto it = storage.find(index);
@@ -129,6 +141,16 @@ bool WriteMsr(SystemOps& o, std::map<uint32_t, uint64_t>& storage, uint32_t inde
       break;
     case msr::kApicBase: case msr::kMiscEnable: case msr::kMtrrDefType: break;
     default:
+      if (IsMcBank(index)) {
+        // CTL: which errors report (stored); STATUS: only cleared, a nonzero write is #GP
+        // (no MCG_SER_P); ADDR and MISC: stored.
+        if ((index - kMcBank0) % 4 == 1) return v == 0 || o.Gp(0);
+        break;
+      }
+      if (index == msr::kMcgCtl) {
+        if (v != 0 && v != ~uint64_t{0}) return o.Gp(0);  // all error types on or off
+        break;
+      }
       if (!IsMtrr(index)) return o.Gp(0);
       break;
   }

@@ -35,6 +35,7 @@ bool PcMachine::Boot(std::string& error) {
   const uint8_t init[][2] = {{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xFB},
                              {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01}, {0xA1, 0xFF}};
   for (const auto& [port, value] : init) ports_.Write(port, 1, value);
+  LeaveKeyboardControllerAsBios();
   const uint16_t com1 = devices::kCom1.base, equipment = 0x0201 | (1u << 9);  // 1 serial port, 80x25 colour
   const uint16_t base_kib = 640;
   physical_.CopyIn(0x400, &com1, 2);
@@ -44,6 +45,15 @@ bool PcMachine::Boot(std::string& error) {
   state_->gpr[kRax] = kMultibootBootloaderMagic;
   state_->gpr[kRbx] = boot.info_addr;
   return true;
+}
+
+void PcMachine::LeaveKeyboardControllerAsBios() {
+  // A BIOS's POST leaves the 8042's command byte with both interrupts on, the system flag set
+  // (self-test passed) and scan-code translation on (set 2 to set 1), which PC operating
+  // systems expect of a machine that booted; the power-on value has neither of the last two.
+  ports_.Write(0x64, 1, 0x60);  // write the command byte
+  ports_.Write(0x60, 1, devices::i8042::kCtrKbdInt | devices::i8042::kCtrAuxInt | devices::i8042::kCtrSys |
+                            devices::i8042::kCtrXlate);
 }
 
 void PcMachine::FillCmos() {
@@ -109,6 +119,7 @@ bool PcMachine::BootLinux(std::string& error) {
   const uint8_t init[][2] = {{0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xFF},
                              {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01}, {0xA1, 0xFF}};
   for (const auto& [port, value] : init) ports_.Write(port, 1, value);
+  LeaveKeyboardControllerAsBios();
   // MTRRs as firmware leaves them: write-back by default, the PCI hole and above uncached.
   cpu_->SetStorageMsr(0x2FF, (1u << 11) | 6);  // IA32_MTRR_DEF_TYPE: enabled, WB
   cpu_->SetStorageMsr(0x200, kPciHoleStart);   // IA32_MTRR_PHYSBASE0: type UC

@@ -108,6 +108,8 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   bool BootLinux(std::string& error);
   /// The CMOS bytes a BIOS fills in: memory sizes, equipment, the century.
   void FillCmos();
+  /// The 8042's command byte as a BIOS leaves it (direct boots without firmware).
+  void LeaveKeyboardControllerAsBios();
   /// The board's memory map for firmware tables: RAM, the legacy holes, the ACPI tables.
   std::vector<E820Entry> MemoryMap() const;
   void PollDevices();
