@@ -2,6 +2,7 @@
 #include "ui/machine_command.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <iterator>
@@ -31,6 +32,30 @@ std::optional<uint64_t> ParseMemorySize(std::string_view text) {
   const std::optional<uint64_t> n = ParseU64(text);
   if (!n || *n == 0 || *n > (uint64_t{1} << (64 - shift)) - 1) return std::nullopt;
   return *n << shift;
+}
+
+/// QEMU's -uuid form, 8-4-4-4-12 hex digits, into RFC 4122 byte order.
+std::optional<std::array<uint8_t, 16>> ParseUuid(std::string_view text) {
+  std::array<uint8_t, 16> out{};
+  if (text.size() != 36) return std::nullopt;
+  size_t byte = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i++] != '-') return std::nullopt;
+      continue;
+    }
+    const auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = hex(text[i]), lo = hex(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[byte++] = static_cast<uint8_t>(hi << 4 | lo);
+    i += 2;
+  }
+  return out;
 }
 
 /// "key=value,key=value" after a leading word ("isa-debug-exit,iobase=0xf4").
@@ -97,7 +122,7 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
     }
     static constexpr std::string_view kWithValue[] = {"-m", "-kernel", "-append", "-initrd", "-bios", "-cpu", "-display",
                                                       "-vga", "-monitor", "-d", "-serial", "-debugcon", "-chardev", "-device",
-                                                      "-icount"};
+                                                      "-icount", "-uuid"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), flag) == std::end(kWithValue)) {
       if (flag == "-s" || flag == "-S" || flag == "-gdb") return Usage(io, "the GDB stub (" + std::string(flag) + ") is not implemented yet");
       if (flag == "-hda" || flag == "-cdrom" || flag == "-drive" || flag == "-snapshot") return Usage(io, "disks (" + std::string(flag) + ") are not implemented yet");
@@ -120,6 +145,10 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
       config.cpu_model = std::string(v);
     } else if (flag == "-display" || flag == "-vga" || flag == "-monitor") {
       if (v != "none") return Usage(io, "only '" + std::string(flag) + " none' is supported yet");
+    } else if (flag == "-uuid") {
+      const auto uuid = ParseUuid(v);
+      if (!uuid) return Usage(io, "bad -uuid '" + std::string(v) + "' (form: 12345678-1234-1234-1234-123456789abc)");
+      config.uuid = *uuid;
     } else if (flag == "-icount") {
       // QEMU's forms: "-icount N" or "-icount shift=N[,...]"; each instruction is 2^N ns.
       std::string first;

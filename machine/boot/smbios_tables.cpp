@@ -86,7 +86,9 @@ Structure System(const SmbiosBoard& b) {
   s.PutString(0x04, b.manufacturer);
   s.PutString(0x05, b.product);
   s.PutString(0x06, b.version);
-  for (size_t i = 0; i < b.uuid.size(); ++i) s.Put8(0x08 + i, b.uuid[i]);
+  // time_low, time_mid and time_hi_and_version are stored little-endian, the rest as is.
+  static constexpr uint8_t kOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  for (size_t i = 0; i < b.uuid.size(); ++i) s.Put8(0x08 + i, b.uuid[kOrder[i]]);
   s.Put8(0x18, 0x06);  // wake-up type: power switch
   s.PutString(0x1A, b.family);
   return s;

@@ -25,7 +25,9 @@ struct SmbiosBoard {
   std::string product = "Kiln PC (i440FX + PIIX3)";
   std::string version;            ///< the machine's version (Kiln's)
   std::string family = "Kiln";
-  std::array<uint8_t, 16> uuid{};  ///< all zero: "not present but settable" is all 0xFF; 0 means "not set"
+  /// The system UUID in RFC 4122 byte order (QEMU's -uuid); all zero: not set. The table holds
+  /// it with its first three fields little-endian (DSP0134 7.2.1).
+  std::array<uint8_t, 16> uuid{};
   unsigned cpu_count = 1;
   std::string cpu_manufacturer;   ///< CPUID's vendor string
   std::string cpu_version;        ///< CPUID's brand string

@@ -130,6 +130,7 @@ bool PcMachine::AddFirmwareSegment(std::string& error) {
   board.cpu_features = model_.leaf1_edx;
   board.cpu_mhz = static_cast<uint16_t>(model_.TscHz() / 1'000'000);
   board.ram_bytes = config_.ram_bytes;
+  board.uuid = config_.uuid;
   for (const PhysicalMemory::Range& r : physical_.RamRanges()) board.ram.emplace_back(r.base, r.size);
   constexpr uint32_t kTableOffset = 0x20;  // after the 31-byte entry point, 16-byte aligned
   const SmbiosTables smbios = BuildSmbiosTables(board, static_cast<uint32_t>(kBiosAreaStart + kTableOffset));

@@ -71,6 +71,8 @@ struct PcConfig {
   /// -icount shift=N: deterministic time, 2^N ns of virtual time per instruction (off: real time).
   std::optional<unsigned> icount_shift;
   std::string cpu_model = "kiln";
+  /// -uuid: the system UUID (RFC 4122 byte order) the SMBIOS tables report; all zero: none.
+  std::array<uint8_t, 16> uuid{};
 };
 
 class PcMachine final : public devices::MachineControl, private CpuBoard {

@@ -139,6 +139,17 @@ TEST(SmbiosTables, Structures_DescribeTheBoard) {
   EXPECT_EQ(s[8].U16(0x0C), array.handle);
 }
 
+TEST(SmbiosTables, Uuid_FirstThreeFieldsLittleEndian) {
+  SmbiosBoard b = Board();
+  // 00112233-4455-6677-8899-aabbccddeeff in RFC 4122 order.
+  for (uint8_t i = 0; i < 16; ++i) b.uuid[i] = static_cast<uint8_t>(i * 0x11);
+  const auto s = Walk(BuildSmbiosTables(b, 0xF0020).table);
+  ASSERT_EQ(s[1].type, 1);
+  const std::vector<uint8_t> stored(s[1].formatted.begin() + 0x08, s[1].formatted.begin() + 0x18);
+  EXPECT_EQ(stored, (std::vector<uint8_t>{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xAA, 0xBB,
+                                           0xCC, 0xDD, 0xEE, 0xFF}));
+}
+
 TEST(SmbiosTables, LargeMemory_UsesTheExtendedFields) {
   SmbiosBoard b = Board();
   // 3.5 GiB below the PCI hole, 16.5 GiB above 4 GiB (20 GiB in all): two "DIMMs", 16 and 4 GiB.

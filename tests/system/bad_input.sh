@@ -44,5 +44,6 @@ check memory-garbage "memory size" -kernel "$guest/vmlinuz" -m lots
 check memory-too-small "memory size" -kernel "$guest/vmlinuz" -m 8M
 check memory-impossible "memory" -kernel "$guest/vmlinuz" -m 100000G
 check unknown-flag "unknown option" -kernel "$guest/vmlinuz" -frobnicate
+check bad-uuid "bad -uuid" -kernel "$guest/vmlinuz" -uuid 1234-5678
 check missing-value "needs a value" -kernel
 [ "$failures" -eq 0 ] && echo "all bad-input cases gave one clear error line" || exit 1

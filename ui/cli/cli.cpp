@@ -15,16 +15,20 @@ namespace {
 void PrintUsage(std::FILE* out) {
   std::fputs(
       "usage: kiln <command> [arguments]\n"
-      "       kiln [-m SIZE] -kernel FILE [-append TEXT] [-initrd FILE] [options]   boot a Multiboot kernel\n"
+      "       kiln [-m SIZE] -kernel FILE [-append TEXT] [-initrd FILE] [options]   boot a Linux bzImage\n"
+      "                                                                            or a Multiboot kernel\n"
       "       kiln [-m SIZE] -bios FILE [options]                                 boot a firmware image\n"
       "       kiln --help | --version\n"
       "\n"
-      "machine options (QEMU's): -m 512|512M|4G, -serial stdio|null|file:PATH, -debugcon ...,\n"
-      "  -chardev file,id=ID,path=P|stdio,id=ID, -device isa-debug-exit[,iobase=N,iosize=N],\n"
-      "  -device isa-debugcon,iobase=N,chardev=ID, -device pc-testdev, -no-reboot, -d cpu_reset,\n"
-      "  -cpu kiln|x86-64|x86-64-v2|x86-64-v3, -nographic\n"
+      "machine options (QEMU's): -m 512|512M|4G, -nographic, -serial mon:stdio|stdio|null|file:PATH\n"
+      "  (repeat for COM2-COM4), -debugcon ..., -chardev file,id=ID,path=P|stdio,id=ID,\n"
+      "  -device isa-debug-exit[,iobase=N,iosize=N], -device isa-debugcon,iobase=N,chardev=ID,\n"
+      "  -device pc-testdev, -no-reboot, -d cpu_reset,stats, -icount N, -uuid UUID,\n"
+      "  -cpu kiln|x86-64|x86-64-v2|x86-64-v3\n"
+      "On the terminal (-nographic), Ctrl-A x quits and Ctrl-A h lists the other keys.\n"
       "\n"
-      "Kiln is a full-system x86-64 emulator (in development: today it disassembles).\n"
+      "Kiln is a full-system x86-64 emulator in development: it boots Linux and test kernels\n"
+      "on its interpreter, and disassembles.\n"
       "\n"
       "commands:\n",
       out);
