@@ -286,6 +286,11 @@ std::vector<uint8_t> RandomInsn(std::mt19937_64& rng, OracleMode mode) {
     if (frontend::Decode(b, CpuModeOf(mode), insn) != frontend::DecodeStatus::kOk) continue;
     if (!Acceptable(insn)) continue;
     b.resize(insn.length);
+    // BSF and BSR leave CF, OF, SF, AF and PF undefined, and CPUs differ there (AMD Zen 4
+    // clears them where earlier AMD CPUs keep them), so a CMP after one defines every flag
+    // again before anything can see them. Their defined ZF is checked against the host by
+    // bits_host_test.cpp.
+    if (insn.mnemonic == Mnemonic::BSF || insn.mnemonic == Mnemonic::BSR) b.insert(b.end(), {0x39, 0xC8});  // cmp eax, ecx
     if (indexed) b.insert(b.begin(), {0xBD, 64, 0, 0, 0});  // mov ebp, 64
     return b;
   }
