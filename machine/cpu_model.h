@@ -16,6 +16,10 @@ struct CpuModel {
   // Family 6 model 0x8F (a Sapphire Rapids signature): recent enough that guests assume the
   // instruction set Kiln has, and named in no kernel's errata or vulnerability lists.
   uint32_t family = 6, model = 0x8F, stepping = 8;
+  /// CPUID.1:EAX, the processor signature (stepping, model, family, extended model).
+  uint32_t Signature() const {
+    return (stepping & 0xF) | ((model & 0xF) << 4) | ((family & 0xF) << 8) | (((model >> 4) & 0xF) << 16);
+  }
   // Leaf 1 EDX: FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR, PGE, CMOV, PAT, PSE-36, CLFSH, MMX, FXSR,
   // SSE, SSE2: the x86-64 baseline every program may assume, and the system features machine/cpu
   // and machine/mmu implement (MTRRs as storage). APIC (bit 9) is the board's to set: a machine

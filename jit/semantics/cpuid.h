@@ -30,7 +30,7 @@ inline CpuidResult Cpuid(const CpuModel& m, uint32_t leaf, uint32_t subleaf, uin
       vendor(r);
       break;
     case 1:
-      r.eax = (m.stepping & 0xF) | ((m.model & 0xF) << 4) | ((m.family & 0xF) << 8) | (((m.model >> 4) & 0xF) << 16);
+      r.eax = m.Signature();
       r.ebx = (1u << 16) | (8u << 8);  // one logical processor, CLFLUSH line 64 bytes
       r.ecx = m.leaf1_ecx;
       r.edx = m.leaf1_edx;

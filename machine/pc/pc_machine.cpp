@@ -125,8 +125,7 @@ bool PcMachine::AddFirmwareSegment(std::string& error) {
   board.cpu_count = acpi_board_.cpu_count;
   board.cpu_manufacturer = model_.vendor;
   board.cpu_version = model_.brand;
-  board.cpu_signature = (model_.stepping & 0xF) | ((model_.model & 0xF) << 4) | ((model_.family & 0xF) << 8) |
-                        (((model_.model >> 4) & 0xF) << 16);
+  board.cpu_signature = model_.Signature();
   board.cpu_features = model_.leaf1_edx;
   board.cpu_mhz = static_cast<uint16_t>(model_.TscHz() / 1'000'000);
   board.ram_bytes = config_.ram_bytes;
