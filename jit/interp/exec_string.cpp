@@ -160,12 +160,17 @@ bool ExecuteSystem(Exec& e, Step& step) {
   switch (e.insn.mnemonic) {
     case Mnemonic::CPUID: {
       static const sem::CpuModel kDefaultModel;
-      const bool leaf_is_one = static_cast<uint32_t>(s.gpr[machine::kRax]) == 1;
-      sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, static_cast<uint32_t>(s.gpr[machine::kRax]),
+      const auto leaf = static_cast<uint32_t>(s.gpr[machine::kRax]);
+      sem::CpuidResult r = sem::Cpuid(s.cpu_model ? *s.cpu_model : kDefaultModel, leaf,
                                       static_cast<uint32_t>(s.gpr[machine::kRcx]), s.xcr0);
       s.gpr[machine::kRax] = r.eax;
       // OSXSAVE (leaf 1 ECX bit 27) mirrors CR4.OSXSAVE when the model has XSAVE (bit 26).
-      if (leaf_is_one && (r.ecx & (1u << 26)) && (s.cr4 & (1u << 18))) r.ecx |= 1u << 27;
+      if (leaf == 1 && (r.ecx & (1u << 26)) && (s.cr4 & (1u << 18))) r.ecx |= 1u << 27;
+      // SYSCALL (0x80000001 EDX bit 11) is a 64-bit-mode instruction on Intel CPUs, which report
+      // it only in long mode (as QEMU's TCG does); 32-bit kernels then use SYSENTER.
+      constexpr uint64_t kEferLma = 1u << 10;
+      if (leaf == 0x80000001 && s.trap_system && !(s.efer & kEferLma))
+        r.edx &= ~(1u << 11);
       s.gpr[machine::kRbx] = r.ebx;
       s.gpr[machine::kRcx] = r.ecx;
       s.gpr[machine::kRdx] = r.edx;

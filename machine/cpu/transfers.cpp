@@ -212,39 +212,33 @@ Descriptor FlatData(unsigned dpl) {
 }  // namespace
 
 bool Syscall(SystemOps& o) {
+  // Kiln's CPU is an Intel one: SYSCALL exists only in 64-bit mode (SDM Vol.2 SYSCALL; AMD
+  // CPUs also take it in legacy and compatibility mode, through STAR's EIP and CSTAR), and
+  // CPUID.80000001H:EDX.SYSCALL says so. 32-bit code enters the kernel with SYSENTER.
   CpuState& s = o.s;
-  if (!(s.efer & efer::kSce)) return o.Ud();
+  if (!o.Mode64() || !(s.efer & efer::kSce)) return o.Ud();
   const uint16_t cs = static_cast<uint16_t>((s.star >> 32) & 0xFFFC);
   const uint64_t flags = o.Flags();
-  if (o.LongMode()) {
-    s.gpr[kRcx] = o.NextRip();
-    s.gpr[kR11] = flags & ~flag::kRf;
-    o.SetCs(cs, FlatCode(0, true), 0);
-    s.rip = o.Mode64() ? s.lstar : s.cstar;
-    o.SetFlags(flags & ~s.sfmask & ~flag::kRf);
-  } else {
-    s.gpr[kRcx] = o.NextRip() & 0xFFFFFFFF;
-    o.SetCs(cs, FlatCode(0, false), 0);
-    s.rip = s.star & 0xFFFFFFFF;
-    o.SetFlags(flags & ~(flag::kVm | flag::kIf | flag::kRf));
-  }
+  s.gpr[kRcx] = o.NextRip();
+  s.gpr[kR11] = flags & ~flag::kRf;
+  o.SetCs(cs, FlatCode(0, true), 0);
+  s.rip = s.lstar;
+  o.SetFlags(flags & ~s.sfmask & ~flag::kRf);
   o.SetSegment(kSs, static_cast<uint16_t>(cs + 8), FlatData(0));
   // The SS selector's RPL is 0 after SYSCALL.
   return true;
 }
 
 bool Sysret(SystemOps& o) {
+  // Only in 64-bit mode, as SYSCALL (SDM Vol.2 SYSRET); to 64-bit code with REX.W, else to
+  // compatibility mode.
   CpuState& s = o.s;
-  if (!(s.efer & efer::kSce)) return o.Ud();
-  if (!o.Protected() || o.Cpl() != 0) return o.Gp(0);
+  if (!o.Mode64() || !(s.efer & efer::kSce)) return o.Ud();
+  if (o.Cpl() != 0) return o.Gp(0);
   const uint16_t base = static_cast<uint16_t>((s.star >> 48) & 0xFFFF);
   const bool to64 = o.insn->operand_size == 8;
-  if (o.LongMode()) {
-    if (to64 && !Canonical(s.gpr[kRcx])) return o.Gp(0);
-    o.SetFlags((s.gpr[kR11] & 0x3C7FD7) | 2);
-  } else {
-    o.SetFlags(o.Flags() | flag::kIf);
-  }
+  if (to64 && !Canonical(s.gpr[kRcx])) return o.Gp(0);
+  o.SetFlags((s.gpr[kR11] & 0x3C7FD7) | 2);
   const uint16_t cs = static_cast<uint16_t>(to64 ? base + 16 : base);
   o.SetSegment(kSs, static_cast<uint16_t>((base + 8) | 3), FlatData(3));
   o.SetCs(static_cast<uint16_t>(cs | 3), FlatCode(3, to64), 3);

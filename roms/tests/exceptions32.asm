@@ -141,6 +141,25 @@ test_main:
     expect_exc 19, 0, .xm, 21
     ldmxcsr [mxcsr_default]
 
+    ; SYSCALL and SYSRET outside 64-bit mode: #UD on an Intel CPU even with EFER.SCE, and CPUID
+    ; reports SYSCALL only in long mode (SDM Vol.2 SYSCALL, SYSRET).
+    mov eax, 0x80000001
+    cpuid
+    and edx, 1 << 11
+    expect edx, 0, 22
+    mov ecx, 0xC0000080
+    rdmsr
+    or eax, 1                         ; SCE
+    wrmsr
+    try .syscall_after
+.syscall: syscall
+.syscall_after:
+    expect_exc 6, 0, .syscall, 23
+    try .sysret_after
+.sysret: sysret
+.sysret_after:
+    expect_exc 6, 0, .sysret, 24
+
     pass
 
 enable_paging32:

@@ -51,6 +51,10 @@ long_entry:
     rdmsr
     or eax, 1
     wrmsr
+    mov eax, 0x80000001               ; in long mode CPUID reports SYSCALL
+    cpuid
+    and edx, 1 << 11
+    expect edx, 1 << 11, 54
     mov ecx, 0xC0000081               ; STAR
     xor eax, eax
     mov edx, (SEL_UCODE32 << 16) | SEL_CODE64
