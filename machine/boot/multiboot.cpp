@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "machine/elf_image.h"
+#include "machine/host_file.h"
 
 namespace kiln::machine {
 namespace {
@@ -358,40 +359,10 @@ std::vector<std::string> SplitModuleList(const std::string& initrd) {
   return entries;
 }
 
-namespace {
-
-bool ReadWholeFile(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  out.clear();
-  uint8_t chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (out.size() + n > k4G) {
-      std::fclose(f);
-      error = "'" + path + "' is larger than 4 GiB";
-      return false;
-    }
-    out.insert(out.end(), chunk, chunk + n);
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) {
-    error = "cannot read '" + path + "'";
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 bool LoadMultibootFiles(PhysicalMemory& memory, const std::string& kernel_path, const std::string& append,
                         const std::string& initrd, MultibootBoot& boot, std::string& error) {
   std::vector<uint8_t> kernel;
-  if (!ReadWholeFile(kernel_path, kernel, error)) return false;
+  if (!ReadHostFile(kernel_path, "kernel", k4G, "4 GiB", kernel, error)) return false;
   MultibootOptions options;
   options.kernel_name = kernel_path;
   options.append = append;
@@ -399,10 +370,7 @@ bool LoadMultibootFiles(PhysicalMemory& memory, const std::string& kernel_path, 
     MultibootModule m;
     m.string = entry;
     const std::string path = entry.substr(0, entry.find(' '));
-    if (!ReadWholeFile(path, m.data, error)) {
-      error = "Multiboot module: " + error;
-      return false;
-    }
+    if (!ReadHostFile(path, "Multiboot module", k4G, "4 GiB", m.data, error)) return false;
     options.modules.push_back(std::move(m));
   }
   return LoadMultiboot(memory, kernel, options, boot, error);

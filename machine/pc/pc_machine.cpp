@@ -11,26 +11,13 @@
 #include "machine/boot/multiboot.h"
 #include "machine/boot/smbios_tables.h"
 #include "machine/chardev.h"
+#include "machine/host_file.h"
 #include "machine/pc/pc_layout.h"
 
 namespace kiln::machine {
 namespace {
 
 using namespace pc_layout;
-
-bool ReadWholeFile(const std::string& path, const char* what, std::vector<uint8_t>& out, std::string& error) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    error = std::string("cannot open ") + what + " '" + path + "'";
-    return false;
-  }
-  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  if (f.bad()) {
-    error = std::string("cannot read ") + what + " '" + path + "'";
-    return false;
-  }
-  return true;
-}
 
 constexpr uint32_t kMsrApicBase = 0x1B, kMsrTscDeadline = 0x6E0;
 
@@ -85,7 +72,8 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
 
   if (!config.kernel.empty()) {
     std::vector<uint8_t> image;
-    if (!ReadWholeFile(config.kernel, "kernel", image, error)) return false;
+    const std::string ram_text = std::to_string(config.ram_bytes >> 20) + " MiB of RAM";
+    if (!ReadHostFile(config.kernel, "kernel", config.ram_bytes, ram_text, image, error)) return false;
     if (LooksLikeBzImage(image)) {
       BzImageHeader header;
       if (!ParseBzImageHeader(image, header, error)) {
@@ -93,15 +81,17 @@ bool PcMachine::Init(const PcConfig& config, std::string& error) {
         return false;
       }
       kernel_image_ = std::move(image);
-      if (!config.initrd.empty() && !ReadWholeFile(config.initrd, "initrd", initrd_image_, error)) return false;
+      if (!config.initrd.empty() &&
+          !ReadHostFile(config.initrd, "initrd", config.ram_bytes, ram_text, initrd_image_, error))
+        return false;
     } else if (!HasMultibootHeader(image)) {
       error = "kernel '" + config.kernel + "' is neither a Linux bzImage nor a Multiboot kernel";
       return false;
     }
   }
   if (!config.bios.empty()) {
-    if (!ReadWholeFile(config.bios, "BIOS image", bios_image_, error)) return false;
-    if (bios_image_.empty() || bios_image_.size() > (16u << 20) || bios_image_.size() % 4096) {
+    if (!ReadHostFile(config.bios, "BIOS image", 16u << 20, "the 16 MiB below 4 GiB", bios_image_, error)) return false;
+    if (bios_image_.empty() || bios_image_.size() % 4096) {
       error = "BIOS image '" + config.bios + "' must be a non-empty multiple of 4 KiB, at most 16 MiB";
       return false;
     }

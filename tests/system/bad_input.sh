@@ -33,6 +33,7 @@ check() {  # check NAME EXPECTED-SUBSTRING ARGS...
 }
 
 check missing-kernel "cannot open kernel" -kernel "$work/nonexistent" -m 512M
+check kernel-is-a-directory "not a regular file" -kernel "$work" -m 512M
 check truncated-kernel "truncated" -kernel "$work/truncated" -m 512M
 check not-a-kernel "neither a Linux bzImage nor a Multiboot kernel" -kernel "$work/text" -m 512M
 check old-protocol "too old" -kernel "$work/old-protocol" -m 512M
