@@ -233,6 +233,14 @@ Step MoveByteSwapped(Exec& e) {
   return e.Next();
 }
 
+// SALC (D6, outside 64-bit mode): AL = CF ? FF : 00, no flags changed. The SDM lists the byte as
+// reserved, but every Intel and AMD CPU executes it, and so do Bochs and QEMU; code written
+// for those (and random bytes) finds it.
+Step SetAlFromCarry(Exec& e) {
+  e.WriteReg(frontend::Reg{RegClass::kGpr8, 0}, sem::CarryFlag(e.s.flags) ? 0xFF : 0x00);
+  return e.Next();
+}
+
 }  // namespace
 
 bool ExecuteLegacy(Exec& e, Step& step) {
@@ -261,6 +269,7 @@ bool ExecuteLegacy(Exec& e, Step& step) {
     case M::CMPXCHG8B: step = CompareExchangeWide(e, 4); return true;
     case M::CMPXCHG16B: step = CompareExchangeWide(e, 8); return true;
     case M::MOVBE: step = MoveByteSwapped(e); return true;
+    case M::SALC: step = SetAlFromCarry(e); return true;
     default: return false;
   }
 }

@@ -188,7 +188,9 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
   if (unimplemented && m < unimplemented_reported_.size() && !unimplemented_reported_[m]) {
     unimplemented_reported_[m] = true;
     uint8_t bytes[frontend::kMaxInsnLength] = {};
-    const size_t got = memory_.Fetch(state_.rip, bytes, u.insn->length);
+    // The bytes at CS:RIP (a linear address outside 64-bit mode).
+    const uint64_t linear = u.insn->mode == CpuMode::k64 ? state_.rip : (state_.seg[machine::kCs].base + state_.rip) & 0xFFFFFFFF;
+    const size_t got = memory_.Fetch(linear, bytes, u.insn->length);
     std::string hex;
     for (size_t k = 0; k < got; ++k) {
       char b[4];

@@ -93,7 +93,7 @@ OracleCase LegacyCase(std::mt19937_64& rng, OracleMode mode) {
   const uint8_t reg = static_cast<uint8_t>(rng() % 8);
   const uint8_t safe_reg = (reg == 3 || reg == 4) ? 0 : reg;  // never write RBX or RSP
   c.in.gpr[5] = kOracleDataBase + 1024 + (rng() % 256) * 4;   // RBP for ENTER/LEAVE
-  const unsigned kinds = m32 ? 14 : 10;
+  const unsigned kinds = m32 ? 15 : 10;
   switch (rng() % kinds) {
     case 0:  // movbe r, m
       if (o16) code.push_back(0x66);
@@ -167,6 +167,10 @@ OracleCase LegacyCase(std::mt19937_64& rng, OracleMode mode) {
       }
       break;
     }
+    case 13:  // salc (D6, no 64-bit form): AL from the CF an ordinary instruction left
+      Append(code, RandomCase(rng, mode).code);
+      code.push_back(0xD6);
+      break;
     default:  // into, OF random
       code.push_back(0xCE);
       break;
