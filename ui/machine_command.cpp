@@ -122,7 +122,7 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
     }
     static constexpr std::string_view kWithValue[] = {"-m", "-kernel", "-append", "-initrd", "-bios", "-cpu", "-display",
                                                       "-vga", "-monitor", "-d", "-serial", "-debugcon", "-chardev", "-device",
-                                                      "-icount", "-uuid"};
+                                                      "-icount", "-uuid", "-smp", "-accel", "-machine", "-M"};
     if (std::find(std::begin(kWithValue), std::end(kWithValue), flag) == std::end(kWithValue)) {
       if (flag == "-s" || flag == "-S" || flag == "-gdb") return Usage(io, "the GDB stub (" + std::string(flag) + ") is not implemented yet");
       if (flag == "-hda" || flag == "-cdrom" || flag == "-drive" || flag == "-snapshot") return Usage(io, "disks (" + std::string(flag) + ") are not implemented yet");
@@ -145,6 +145,24 @@ int RunMachineCommand(std::span<const std::string_view> args, const CommandIo& i
       config.cpu_model = std::string(v);
     } else if (flag == "-display" || flag == "-vga" || flag == "-monitor") {
       if (v != "none") return Usage(io, "only '" + std::string(flag) + " none' is supported yet");
+    } else if (flag == "-smp") {
+      // QEMU's "-smp N" or "-smp cpus=N[,...]": one CPU until the SMP work.
+      std::string first;
+      auto props = SplitProperties(v, first);
+      const auto n = ParseU64(props.count("cpus") ? props["cpus"] : first);
+      if (!n || *n == 0) return Usage(io, "bad -smp '" + std::string(v) + "'");
+      if (*n != 1) return Usage(io, "-smp " + std::to_string(*n) + ": more than one CPU is not implemented yet");
+    } else if (flag == "-accel") {
+      // Kiln is its own accelerator: QEMU's "tcg" (a software CPU) is what it is.
+      std::string first;
+      SplitProperties(v, first);
+      if (first != "tcg") return Usage(io, "-accel " + first + " is not available: Kiln runs guests in software (-accel tcg)");
+    } else if (flag == "-machine" || flag == "-M") {
+      std::string first;
+      auto props = SplitProperties(v, first);
+      const std::string type = props.count("type") ? props["type"] : first;
+      if (type != "pc" && !type.starts_with("pc-i440fx"))
+        return Usage(io, "machine '" + type + "' is not available: Kiln has QEMU's 'pc' (i440FX + PIIX3)");
     } else if (flag == "-uuid") {
       const auto uuid = ParseUuid(v);
       if (!uuid) return Usage(io, "bad -uuid '" + std::string(v) + "' (form: 12345678-1234-1234-1234-123456789abc)");

@@ -46,5 +46,8 @@ check memory-too-small "memory size" -kernel "$guest/vmlinuz" -m 8M
 check memory-impossible "memory" -kernel "$guest/vmlinuz" -m 100000G
 check unknown-flag "unknown option" -kernel "$guest/vmlinuz" -frobnicate
 check bad-uuid "bad -uuid" -kernel "$guest/vmlinuz" -uuid 1234-5678
+check smp-two "more than one CPU" -kernel "$guest/vmlinuz" -smp 2
+check accel-kvm "not available" -kernel "$guest/vmlinuz" -accel kvm
+check machine-q35 "not available" -kernel "$guest/vmlinuz" -machine q35
 check missing-value "needs a value" -kernel
 [ "$failures" -eq 0 ] && echo "all bad-input cases gave one clear error line" || exit 1

@@ -24,7 +24,7 @@ void PrintUsage(std::FILE* out) {
       "  (repeat for COM2-COM4), -debugcon ..., -chardev file,id=ID,path=P|stdio,id=ID,\n"
       "  -device isa-debug-exit[,iobase=N,iosize=N], -device isa-debugcon,iobase=N,chardev=ID,\n"
       "  -device pc-testdev, -no-reboot, -d cpu_reset,stats, -icount N, -uuid UUID,\n"
-      "  -cpu kiln|x86-64|x86-64-v2|x86-64-v3\n"
+      "  -cpu kiln|x86-64|x86-64-v2|x86-64-v3, -machine pc, -accel tcg, -smp 1\n"
       "On the terminal (-nographic), Ctrl-A x quits and Ctrl-A h lists the other keys.\n"
       "\n"
       "Kiln is a full-system x86-64 emulator in development: it boots Linux and test kernels\n"
