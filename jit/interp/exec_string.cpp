@@ -1,7 +1,7 @@
 // Interpreter handlers for the string instructions (MOVS, STOS, LODS, CMPS, SCAS) with and without
-// REP/REPE/REPNE. A REP instruction runs to completion in one step; on a fault the registers
-// describe the elements done so far and RIP stays at the instruction, so it restarts where it
-// stopped (SDM Vol.2 REP). Forward copies and fills over RAM move whole page runs at once.
+// REP/REPE/REPNE. A REP instruction runs in chunks of iterations, branching to itself between
+// them; on a fault the registers describe the elements done so far and RIP stays at the
+// instruction, so it restarts where it stopped (SDM Vol.2 REP). Forward copies and fills over RAM move whole page runs at once.
 #include <cstring>
 
 #include "jit/interp/exec.h"
@@ -69,7 +69,17 @@ bool ExecuteString(Exec& e, Step& step) {
 
   uint64_t count = rep ? e.ReadReg(rcx) : 1;
   step = Step::kNext;
+  // A REP instruction runs at most kRepChunk iterations (an element, or a bulk run within a page)
+  // per execution, then branches to itself with RCX/RSI/RDI updated, as hardware takes interrupts
+  // between iterations (SDM Vol.2 REP): a huge count can neither stall the machine's devices nor
+  // keep Kiln from a signal. EndsBlock() makes such an instruction the last of its block.
+  constexpr unsigned kRepChunk = 1024;
+  unsigned chunk = kRepChunk;
   while (count != 0) {
+    if (rep && chunk-- == 0) {
+      step = Step::kBranch;  // RIP still at the instruction: it resumes where it stopped
+      return true;
+    }
     const uint64_t si = e.ReadReg(rsi), di = e.ReadReg(rdi);
     // Bulk path: forward REP MOVS/STOS over the whole elements that lie in RAM pages already in
     // the host-page cache, up to the end of the current source and destination pages. A fault

@@ -38,6 +38,12 @@ frontend::CpuMode ModeOf(const machine::CpuState& s) {
 
 bool EndsBlock(const DecodedInsn& insn) {
   using M = Mnemonic;
+  // A REP string instruction (A4-A7, AA-AF) may branch to itself between chunks of iterations
+  // (exec_string.cpp).
+  const bool string_op = (insn.opcode >= 0xA4 && insn.opcode <= 0xA7) || (insn.opcode >= 0xAA && insn.opcode <= 0xAF);
+  if (insn.encoding == frontend::Encoding::kLegacy && insn.map == frontend::OpcodeMap::kPrimary && string_op &&
+      (insn.prefixes.rep || insn.prefixes.repne))
+    return true;
   switch (insn.mnemonic) {
     case M::INVALID: case M::JMP: case M::JMPF: case M::CALL: case M::CALLF: case M::RET: case M::RETF:
     case M::JO: case M::JNO: case M::JB: case M::JNB: case M::JZ: case M::JNZ: case M::JBE: case M::JNBE:
