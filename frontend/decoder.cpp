@@ -1586,7 +1586,8 @@ enum HotFlags : uint16_t {
 struct HotSlot {
   uint64_t reg_word[3] = {};  // word 0 of a register or immediate operand, register number 0
   uint32_t mem_word[3] = {};  // kind and size bits of word 0 of a memory operand
-  uint8_t src = 3;            // register number: 0 ModRM.rm, 1 ModRM.reg, 2 opcode bits, 3 `fixed`
+  uint8_t reg_shift = 24;     // where the register number is in the hot path's packed numbers:
+                              // 0 ModRM.rm, 8 ModRM.reg, 16 opcode bits, 24 none (`fixed`)
   uint8_t fixed = 0;          // a fixed register's number (0 for other operands)
   uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
   uint8_t from_imm = 0;       // the immediate (word 2)
@@ -1637,18 +1638,18 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
       enum { kGpr, kGprNoHigh, kVec, kImm } cls = kGpr;
       OperandKind kind = OperandKind::kReg;
       switch (spec.method) {
-        case OperandMethod::kE: s.from_rm = 1; s.src = 0; break;
-        case OperandMethod::kEv: s.from_rm = 1; s.src = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
-        case OperandMethod::kM: s.from_rm = 1; s.src = 0; flags |= kHotNeedsMem; break;
-        case OperandMethod::kR: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; break;
-        case OperandMethod::kU: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; cls = kVec; break;
-        case OperandMethod::kG: s.src = 1; break;
-        case OperandMethod::kZ: s.src = 2; break;
-        case OperandMethod::kFixed: s.src = 3; s.fixed = spec.extra; cls = kGprNoHigh; break;
-        case OperandMethod::kV: s.src = 1; cls = kVec; break;
-        case OperandMethod::kW: s.from_rm = 1; s.src = 0; cls = kVec; break;
+        case OperandMethod::kE: s.from_rm = 1; s.reg_shift = 0; break;
+        case OperandMethod::kEv: s.from_rm = 1; s.reg_shift = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kM: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kR: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsReg; break;
+        case OperandMethod::kU: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsReg; cls = kVec; break;
+        case OperandMethod::kG: s.reg_shift = 8; break;
+        case OperandMethod::kZ: s.reg_shift = 16; break;
+        case OperandMethod::kFixed: s.reg_shift = 24; s.fixed = spec.extra; cls = kGprNoHigh; break;
+        case OperandMethod::kV: s.reg_shift = 8; cls = kVec; break;
+        case OperandMethod::kW: s.from_rm = 1; s.reg_shift = 0; cls = kVec; break;
         case OperandMethod::kWv:
-          s.from_rm = 1; s.src = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+          s.from_rm = 1; s.reg_shift = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
         case OperandMethod::kI:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
           imm = bytes = spec.size == OperandSize::k_z ? (osz == 2 ? 2 : 4) : bytes;
@@ -1749,16 +1750,17 @@ constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned 
 enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
-  kIdxImmShift0 = 20,       // immediate bytes with operand size 4 (bits 20-23) ...
-  kIdxImmShift1 = 24,       // ... and how many more with operand size 8 (bits 24-27)
+  kIdxLenShift = 20,        // opcode and immediate bytes with operand size 4 (bits 20-23) and
+                            // 8 (bits 24-27): the length but REX and ModRM/SIB/displacement
   kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
 };
-constexpr uint32_t HotIdxEntry(size_t def) {
+// `opcode_bytes`: 1 for map 00, 2 for map 0F.
+constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes) {
   const HotRec& r = kAllHotRecs[def];
   if (!(r.flags & kHotOk)) return 0;
   return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
-         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
-         static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
+         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | (opcode_bytes + r.imm_len[0]) << kIdxLenShift |
+         (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
 }
 constexpr uint32_t kIdxSel = 1u << 29;      // kHotCells: look the form up in kHotSel by ModRM ...
 constexpr uint32_t kIdxSelRexB = 1u << 30;  // ... and by REX.B
@@ -1837,7 +1839,7 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
                    (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
                    !(reg_form && (r.flags & kHotNeedsMem)) &&   // M with a register: #UD
                    !(!reg_form && (r.flags & kHotNeedsReg));    // R, U with memory: #UD
-  return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
+  return hot ? HotIdxEntry(static_cast<size_t>(def), cell >> 8 ? 2 : 1) : 0;
 }
 
 // kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
@@ -1902,6 +1904,30 @@ constexpr auto kHotModRmTable = [] {
     e.rexb_flip = uint64_t{8} << 56 | static_cast<uint64_t>(static_cast<unsigned>(seg) ^
                                                            static_cast<unsigned>(Seg::kDs)) << 8;
   }
+  return t;
+}();
+// The bytes from the ModRM byte to the end of the displacement, per ModRM byte and SIB.base
+// (index modrm * 8 + (SIB & 7)): the length in one load.
+constexpr auto kHotModRmEnd = [] {
+  std::array<uint8_t, 256 * 8> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const HotModRm& m = kHotModRmTable[i >> 3];
+    t[i] = (i & 7) == 5 ? m.end_sib5 : m.end;
+  }
+  return t;
+}();
+
+// The register numbers ModRM names, packed as DecodeHot64's operands read them: ModRM.rm in
+// byte 0, ModRM.reg in byte 1 (the opcode's bits 2-0 go to byte 2) ...
+constexpr auto kHotRegsOfModRm = [] {
+  std::array<uint32_t, 256> t{};
+  for (unsigned m = 0; m < 256; ++m) t[m] = (m & 7) | ((m >> 3) & 7) << 8;
+  return t;
+}();
+// ... and what REX.B (bytes 0 and 2) and REX.R (byte 1) add to them, per REX bits 2-0.
+constexpr auto kHotRegsOfRex = [] {
+  std::array<uint32_t, 8> t{};
+  for (unsigned r = 0; r < 8; ++r) t[r] = (r & 1) * 0x080008u | ((r >> 2) & 1) * 0x0800u;
   return t;
 }();
 
@@ -1993,26 +2019,29 @@ template <bool kPrefixes>
   const unsigned flags = rec.flags;
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
+  // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
+  // immediate.
+  const unsigned modrm_end = kHotModRmEnd[modrm * 8 + (sib & 7)] & (0u - has_modrm);
   unsigned o;
   unsigned imm_len;
+  unsigned length;
   uint8_t mandatory = 0;
   if constexpr (kPrefixes) {
     if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
     const bool osz16 = opsize && mandatory != 0x66;
     o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
     imm_len = rec.imm_len[o];
+    length = p + modrm_end + imm_len;
   } else {
     o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
-    imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
+    const unsigned opcode_imm = (entry >> (kIdxLenShift + 4 * o)) & 15;
+    imm_len = opcode_imm - 1 - is0f;
+    length = is_rex + modrm_end + opcode_imm;
   }
-
-  // The length: ModRM, SIB and displacement, then the immediate (SDM Vol.2 Tables 2-2, 2-3).
+  if (length > available) return HotResult::kDeclined;  // the general decoder reports it
+  const unsigned imm_at = length - imm_len;
   const HotModRm& m = kHotModRmTable[modrm];
   const bool sib_base5 = (sib & 7) == 5;
-  const unsigned end = sib_base5 ? m.end_sib5 : m.end;
-  const unsigned imm_at = p + (has_modrm ? end : 0);
-  const unsigned length = imm_at + imm_len;
-  if (length > available) return HotResult::kDeclined;  // the general decoder reports it
 
   const uint64_t header[4] = {
       rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
@@ -2054,16 +2083,14 @@ template <bool kPrefixes>
   const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
 
-  // Operands. The register numbers a slot may name, so that it picks its own with a load.
-  const unsigned rexb = (rex & 1) << 3;
-  const uint8_t regs[4] = {static_cast<uint8_t>((modrm & 7) | rexb),
-                           static_cast<uint8_t>(((modrm >> 3) & 7) | (rex & 4) << 1),
-                           static_cast<uint8_t>((opcode & 7) | rexb), 0};
+  // Operands. The register numbers a slot may name, one per byte (the fourth is 0), so that a
+  // slot picks its own with a shift.
+  const uint32_t regs = kHotRegsOfModRm[modrm] | (opcode & 7) << 16 | kHotRegsOfRex[rex & 7];
   const uint64_t no_rex = rex == 0;
   Operand* ops = insn.operands.data();
   const auto build = [&](unsigned i) __attribute__((always_inline)) {
     const HotSlot& s = rec.slot[i];
-    const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
+    const uint64_t idx = ((regs >> s.reg_shift) & 0xFF) | s.fixed;
     uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
     if (s.high[o] & no_rex & (idx >> 2)) [[unlikely]] {
       // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
