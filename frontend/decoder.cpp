@@ -1906,13 +1906,39 @@ constexpr auto kHotModRmTable = [] {
   }
   return t;
 }();
-// The bytes from the ModRM byte to the end of the displacement, per ModRM byte and SIB.base
-// (index modrm * 8 + (SIB & 7)): the length in one load.
+// Per ModRM byte and SIB.base (index modrm * 8 + (SIB & 7)): the bytes from the ModRM byte to
+// the end of the displacement (bits 0-7), so that the length takes one load, and the
+// displacement's bytes (bits 8-15).
 constexpr auto kHotModRmEnd = [] {
-  std::array<uint8_t, 256 * 8> t{};
+  std::array<uint16_t, 256 * 8> t{};
   for (unsigned i = 0; i < t.size(); ++i) {
     const HotModRm& m = kHotModRmTable[i >> 3];
-    t[i] = (i & 7) == 5 ? m.end_sib5 : m.end;
+    const bool sib_base5 = (i & 7) == 5;
+    t[i] = static_cast<uint16_t>((sib_base5 ? m.end_sib5 : m.end) | (sib_base5 ? m.disp_sib5 : m.disp) << 8);
+  }
+  return t;
+}();
+// A SIB byte's base as word 0 of the memory operand (base register, default segment), per
+// SIB.base, REX.B (bit 3) and ModRM.mod == 00b (bit 4), where base 101b means no base.
+constexpr auto kHotSibBase = [] {
+  std::array<uint64_t, 32> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const unsigned base = i & 15;
+    const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;  // RSP and RBP default to SS
+    t[i] = (i & 7) == 5 && (i & 16) ? static_cast<uint64_t>(Seg::kDs) << 8  // disp32, no base
+                                    : RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 |
+                                          static_cast<uint64_t>(seg) << 8;
+  }
+  return t;
+}();
+// A SIB byte's index and scale as word 1 of the memory operand, per SIB byte and REX.X (bit 8);
+// index 100b without REX.X means none.
+constexpr auto kHotSibIndex = [] {
+  std::array<uint64_t, 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const unsigned index = ((i >> 3) & 7) | (i >> 8) << 3;
+    if (index != 4)
+      t[i] = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << ((i >> 6) & 3)) << 16;
   }
   return t;
 }();
@@ -1930,6 +1956,17 @@ constexpr auto kHotRegsOfRex = [] {
   for (unsigned r = 0; r < 8; ++r) t[r] = (r & 1) * 0x080008u | ((r >> 2) & 1) * 0x0800u;
   return t;
 }();
+
+// Marks a condition that varies from one instruction to the next, so that clang selects with a
+// conditional move instead of turning the select into a branch that mispredicts.
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_unpredictable)
+#define KILN_UNPREDICTABLE(x) __builtin_unpredictable(x)
+#endif
+#endif
+#ifndef KILN_UNPREDICTABLE
+#define KILN_UNPREDICTABLE(x) (x)
+#endif
 
 // The DecodedInsn header as four 64-bit words (little-endian hosts; checked here).
 static_assert(offsetof(DecodedInsn, mnemonic) == 0 && offsetof(DecodedInsn, length) == 2 &&
@@ -2021,7 +2058,8 @@ template <bool kPrefixes>
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
   // immediate.
-  const unsigned modrm_end = kHotModRmEnd[modrm * 8 + (sib & 7)] & (0u - has_modrm);
+  const unsigned modrm_bytes = kHotModRmEnd[modrm * 8 + (sib & 7)];
+  const unsigned modrm_end = modrm_bytes & 0xFF & (0u - has_modrm);
   unsigned o;
   unsigned imm_len;
   unsigned length;
@@ -2040,8 +2078,6 @@ template <bool kPrefixes>
   }
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
   const unsigned imm_at = length - imm_len;
-  const HotModRm& m = kHotModRmTable[modrm];
-  const bool sib_base5 = (sib & 7) == 5;
 
   const uint64_t header[4] = {
       rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
@@ -2058,20 +2094,16 @@ template <bool kPrefixes>
   uint64_t mem_w0 = 0, mem_w1 = 0;
   int64_t disp = 0;
   if (is_mem) {
-    mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
-    if (m.sib) {
-      const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
-      if (index != 4) {
-        mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
-      }
-      const unsigned base = (sib & 7) | (rex & 1) << 3;
-      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
-      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
-      if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
+    if ((modrm & 7) == 4) {  // SIB
+      mem_w0 = kHotSibBase[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)];
+      mem_w1 = kHotSibIndex[sib | (rex & 2) << 7];
+    } else {
+      const HotModRm& m = kHotModRmTable[modrm];
+      mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
     }
     if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
-    const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
-    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
+    const unsigned disp_len = modrm_bytes >> 8;
+    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + (modrm_bytes & 0xFF) - disp_len, 4));
     static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
     static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
     disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
@@ -2080,7 +2112,9 @@ template <bool kPrefixes>
   // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
   static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
   static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
-  const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
+  // A mask, not a select: clang makes the select a branch, which mispredicts.
+  static_assert(kHotImmSigned == 128);
+  const uint64_t imm_sign = kImmSign[imm_len] & (0 - static_cast<uint64_t>((flags >> 7) & 1));
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
 
   // Operands. The register numbers a slot may name, one per byte (the fourth is 0), so that a
@@ -2097,9 +2131,11 @@ template <bool kPrefixes>
       reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
                 (uint64_t{4} << 40);
     }
-    const bool from_mem = s.from_rm && is_mem;
-    const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
-                           from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
+    const bool from_mem = (s.from_rm & is_mem) != 0;
+    const uint64_t w[3] = {KILN_UNPREDICTABLE(from_mem) ? mem_w0 | s.mem_word[o] : reg_w0,
+                           KILN_UNPREDICTABLE(from_mem) ? mem_w1 : 0,
+                           KILN_UNPREDICTABLE(from_mem) ? static_cast<uint64_t>(disp)
+                                                        : (imm & (0 - uint64_t{s.from_imm})) | s.constant};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
   };
   build(0);
