@@ -2207,6 +2207,11 @@ template <bool kTryHot>
 [[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
   if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
+  // VEX and EVEX without a prefix before them (2.8% of libc's instructions): the fast path would
+  // give up on them, so the general decoder decodes them at once.
+  const uint8_t first = window[0];
+  if (mode == CpuMode::k64 && !prefixed && (first == 0xC4 || first == 0xC5 || first == 0x62))
+    return DecodeGeneral(window, size, mode, insn);
   return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 
