@@ -1957,17 +1957,6 @@ constexpr auto kHotRegsOfRex = [] {
   return t;
 }();
 
-// Marks a condition that varies from one instruction to the next, so that clang selects with a
-// conditional move instead of turning the select into a branch that mispredicts.
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_unpredictable)
-#define KILN_UNPREDICTABLE(x) __builtin_unpredictable(x)
-#endif
-#endif
-#ifndef KILN_UNPREDICTABLE
-#define KILN_UNPREDICTABLE(x) (x)
-#endif
-
 // The DecodedInsn header as four 64-bit words (little-endian hosts; checked here).
 static_assert(offsetof(DecodedInsn, mnemonic) == 0 && offsetof(DecodedInsn, length) == 2 &&
               offsetof(DecodedInsn, operand_count) == 3 && offsetof(DecodedInsn, mode) == 4 &&
@@ -2054,12 +2043,12 @@ template <bool kPrefixes>
   const bool is_mem = has_modrm && modrm < 0xC0;
   const HotRec& rec = kHotRecs[entry & 0xFFFF];
   const unsigned flags = rec.flags;
-  // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
-  // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
   // immediate.
   const unsigned modrm_bytes = kHotModRmEnd[modrm * 8 + (sib & 7)];
   const unsigned modrm_end = modrm_bytes & 0xFF & (0u - has_modrm);
+  // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
+  // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   unsigned o;
   unsigned imm_len;
   unsigned length;
@@ -2131,11 +2120,11 @@ template <bool kPrefixes>
       reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
                 (uint64_t{4} << 40);
     }
+    // `&` and a mask rather than `&&` and a select: clang makes those branches on the form,
+    // which mispredict from one instruction to the next (docs/performance.md).
     const bool from_mem = (s.from_rm & is_mem) != 0;
-    const uint64_t w[3] = {KILN_UNPREDICTABLE(from_mem) ? mem_w0 | s.mem_word[o] : reg_w0,
-                           KILN_UNPREDICTABLE(from_mem) ? mem_w1 : 0,
-                           KILN_UNPREDICTABLE(from_mem) ? static_cast<uint64_t>(disp)
-                                                        : (imm & (0 - uint64_t{s.from_imm})) | s.constant};
+    const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
+                           from_mem ? static_cast<uint64_t>(disp) : (imm & (0 - uint64_t{s.from_imm})) | s.constant};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
   };
   build(0);
