@@ -1586,7 +1586,8 @@ enum HotFlags : uint16_t {
 struct HotSlot {
   uint64_t reg_word[3] = {};  // word 0 of a register or immediate operand, register number 0
   uint32_t mem_word[3] = {};  // kind and size bits of word 0 of a memory operand
-  uint8_t src = 3;            // register number: 0 ModRM.rm, 1 ModRM.reg, 2 opcode bits, 3 `fixed`
+  uint8_t reg_shift = 24;     // where the register number is in the hot path's packed numbers:
+                              // 0 ModRM.rm, 8 ModRM.reg, 16 opcode bits, 24 none (`fixed`)
   uint8_t fixed = 0;          // a fixed register's number (0 for other operands)
   uint8_t from_rm = 0;        // ModRM.rm: memory when ModRM.mod != 11b
   uint8_t from_imm = 0;       // the immediate (word 2)
@@ -1637,18 +1638,18 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
       enum { kGpr, kGprNoHigh, kVec, kImm } cls = kGpr;
       OperandKind kind = OperandKind::kReg;
       switch (spec.method) {
-        case OperandMethod::kE: s.from_rm = 1; s.src = 0; break;
-        case OperandMethod::kEv: s.from_rm = 1; s.src = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
-        case OperandMethod::kM: s.from_rm = 1; s.src = 0; flags |= kHotNeedsMem; break;
-        case OperandMethod::kR: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; break;
-        case OperandMethod::kU: s.from_rm = 1; s.src = 0; flags |= kHotNeedsReg; cls = kVec; break;
-        case OperandMethod::kG: s.src = 1; break;
-        case OperandMethod::kZ: s.src = 2; break;
-        case OperandMethod::kFixed: s.src = 3; s.fixed = spec.extra; cls = kGprNoHigh; break;
-        case OperandMethod::kV: s.src = 1; cls = kVec; break;
-        case OperandMethod::kW: s.from_rm = 1; s.src = 0; cls = kVec; break;
+        case OperandMethod::kE: s.from_rm = 1; s.reg_shift = 0; break;
+        case OperandMethod::kEv: s.from_rm = 1; s.reg_shift = 0; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+        case OperandMethod::kM: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsMem; break;
+        case OperandMethod::kR: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsReg; break;
+        case OperandMethod::kU: s.from_rm = 1; s.reg_shift = 0; flags |= kHotNeedsReg; cls = kVec; break;
+        case OperandMethod::kG: s.reg_shift = 8; break;
+        case OperandMethod::kZ: s.reg_shift = 16; break;
+        case OperandMethod::kFixed: s.reg_shift = 24; s.fixed = spec.extra; cls = kGprNoHigh; break;
+        case OperandMethod::kV: s.reg_shift = 8; cls = kVec; break;
+        case OperandMethod::kW: s.from_rm = 1; s.reg_shift = 0; cls = kVec; break;
         case OperandMethod::kWv:
-          s.from_rm = 1; s.src = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
+          s.from_rm = 1; s.reg_shift = 0; cls = kVec; bytes = size(static_cast<OperandSize>(spec.extra)); break;
         case OperandMethod::kI:
           s.from_imm = 1; cls = kImm; kind = OperandKind::kImm;
           imm = bytes = spec.size == OperandSize::k_z ? (osz == 2 ? 2 : 4) : bytes;
@@ -1749,16 +1750,17 @@ constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned 
 enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
-  kIdxImmShift0 = 20,       // immediate bytes with operand size 4 (bits 20-23) ...
-  kIdxImmShift1 = 24,       // ... and how many more with operand size 8 (bits 24-27)
+  kIdxLenShift = 20,        // opcode and immediate bytes with operand size 4 (bits 20-23) and
+                            // 8 (bits 24-27): the length but REX and ModRM/SIB/displacement
   kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
 };
-constexpr uint32_t HotIdxEntry(size_t def) {
+// `opcode_bytes`: 1 for map 00, 2 for map 0F.
+constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes) {
   const HotRec& r = kAllHotRecs[def];
   if (!(r.flags & kHotOk)) return 0;
   return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
-         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | static_cast<uint32_t>(r.imm_len[0]) << kIdxImmShift0 |
-         static_cast<uint32_t>(r.imm_len[1] - r.imm_len[0]) << kIdxImmShift1;
+         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | (opcode_bytes + r.imm_len[0]) << kIdxLenShift |
+         (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
 }
 constexpr uint32_t kIdxSel = 1u << 29;      // kHotCells: look the form up in kHotSel by ModRM ...
 constexpr uint32_t kIdxSelRexB = 1u << 30;  // ... and by REX.B
@@ -1837,7 +1839,7 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
                    (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
                    !(reg_form && (r.flags & kHotNeedsMem)) &&   // M with a register: #UD
                    !(!reg_form && (r.flags & kHotNeedsReg));    // R, U with memory: #UD
-  return hot ? HotIdxEntry(static_cast<size_t>(def)) : 0;
+  return hot ? HotIdxEntry(static_cast<size_t>(def), cell >> 8 ? 2 : 1) : 0;
 }
 
 // kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
@@ -1902,6 +1904,56 @@ constexpr auto kHotModRmTable = [] {
     e.rexb_flip = uint64_t{8} << 56 | static_cast<uint64_t>(static_cast<unsigned>(seg) ^
                                                            static_cast<unsigned>(Seg::kDs)) << 8;
   }
+  return t;
+}();
+// Per ModRM byte and SIB.base (index modrm * 8 + (SIB & 7)): the bytes from the ModRM byte to
+// the end of the displacement (bits 0-7), so that the length takes one load, and the
+// displacement's bytes (bits 8-15).
+constexpr auto kHotModRmEnd = [] {
+  std::array<uint16_t, 256 * 8> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const HotModRm& m = kHotModRmTable[i >> 3];
+    const bool sib_base5 = (i & 7) == 5;
+    t[i] = static_cast<uint16_t>((sib_base5 ? m.end_sib5 : m.end) | (sib_base5 ? m.disp_sib5 : m.disp) << 8);
+  }
+  return t;
+}();
+// A SIB byte's base as word 0 of the memory operand (base register, default segment), per
+// SIB.base, REX.B (bit 3) and ModRM.mod == 00b (bit 4), where base 101b means no base.
+constexpr auto kHotSibBase = [] {
+  std::array<uint64_t, 32> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const unsigned base = i & 15;
+    const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;  // RSP and RBP default to SS
+    t[i] = (i & 7) == 5 && (i & 16) ? static_cast<uint64_t>(Seg::kDs) << 8  // disp32, no base
+                                    : RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 |
+                                          static_cast<uint64_t>(seg) << 8;
+  }
+  return t;
+}();
+// A SIB byte's index and scale as word 1 of the memory operand, per SIB byte and REX.X (bit 8);
+// index 100b without REX.X means none.
+constexpr auto kHotSibIndex = [] {
+  std::array<uint64_t, 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i) {
+    const unsigned index = ((i >> 3) & 7) | (i >> 8) << 3;
+    if (index != 4)
+      t[i] = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << ((i >> 6) & 3)) << 16;
+  }
+  return t;
+}();
+
+// The register numbers ModRM names, packed as DecodeHot64's operands read them: ModRM.rm in
+// byte 0, ModRM.reg in byte 1 (the opcode's bits 2-0 go to byte 2) ...
+constexpr auto kHotRegsOfModRm = [] {
+  std::array<uint32_t, 256> t{};
+  for (unsigned m = 0; m < 256; ++m) t[m] = (m & 7) | ((m >> 3) & 7) << 8;
+  return t;
+}();
+// ... and what REX.B (bytes 0 and 2) and REX.R (byte 1) add to them, per REX bits 2-0.
+constexpr auto kHotRegsOfRex = [] {
+  std::array<uint32_t, 8> t{};
+  for (unsigned r = 0; r < 8; ++r) t[r] = (r & 1) * 0x080008u | ((r >> 2) & 1) * 0x0800u;
   return t;
 }();
 
@@ -1991,28 +2043,30 @@ template <bool kPrefixes>
   const bool is_mem = has_modrm && modrm < 0xC0;
   const HotRec& rec = kHotRecs[entry & 0xFFFF];
   const unsigned flags = rec.flags;
+  // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
+  // immediate.
+  const unsigned modrm_bytes = kHotModRmEnd[modrm * 8 + (sib & 7)];
+  const unsigned modrm_end = modrm_bytes & 0xFF & (0u - has_modrm);
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   unsigned o;
   unsigned imm_len;
+  unsigned length;
   uint8_t mandatory = 0;
   if constexpr (kPrefixes) {
     if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
     const bool osz16 = opsize && mandatory != 0x66;
     o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
     imm_len = rec.imm_len[o];
+    length = p + modrm_end + imm_len;
   } else {
     o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
-    imm_len = ((entry >> kIdxImmShift0) & 15) + ((entry >> kIdxImmShift1) & 15 & (0u - o));
+    const unsigned opcode_imm = (entry >> (kIdxLenShift + 4 * o)) & 15;
+    imm_len = opcode_imm - 1 - is0f;
+    length = is_rex + modrm_end + opcode_imm;
   }
-
-  // The length: ModRM, SIB and displacement, then the immediate (SDM Vol.2 Tables 2-2, 2-3).
-  const HotModRm& m = kHotModRmTable[modrm];
-  const bool sib_base5 = (sib & 7) == 5;
-  const unsigned end = sib_base5 ? m.end_sib5 : m.end;
-  const unsigned imm_at = p + (has_modrm ? end : 0);
-  const unsigned length = imm_at + imm_len;
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
+  const unsigned imm_at = length - imm_len;
 
   const uint64_t header[4] = {
       rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
@@ -2029,20 +2083,16 @@ template <bool kPrefixes>
   uint64_t mem_w0 = 0, mem_w1 = 0;
   int64_t disp = 0;
   if (is_mem) {
-    mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
-    if (m.sib) {
-      const unsigned index = ((sib >> 3) & 7) | (rex & 2) << 2;
-      if (index != 4) {
-        mem_w1 = static_cast<uint64_t>(RegClass::kGpr64) | index << 8 | static_cast<uint64_t>(1u << (sib >> 6)) << 16;
-      }
-      const unsigned base = (sib & 7) | (rex & 1) << 3;
-      const Seg seg = base == 4 || base == 5 ? Seg::kSs : Seg::kDs;
-      mem_w0 = RegBits({RegClass::kGpr64, static_cast<uint8_t>(base)}) << 48 | static_cast<uint64_t>(seg) << 8;
-      if (sib_base5 && modrm < 0x40) mem_w0 = static_cast<uint64_t>(Seg::kDs) << 8;  // no base: disp32
+    if ((modrm & 7) == 4) {  // SIB
+      mem_w0 = kHotSibBase[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)];
+      mem_w1 = kHotSibIndex[sib | (rex & 2) << 7];
+    } else {
+      const HotModRm& m = kHotModRmTable[modrm];
+      mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
     }
     if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
-    const unsigned disp_len = sib_base5 ? m.disp_sib5 : m.disp;
-    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + 1 + m.sib, 4));
+    const unsigned disp_len = modrm_bytes >> 8;
+    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + (modrm_bytes & 0xFF) - disp_len, 4));
     static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
     static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
     disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
@@ -2051,28 +2101,30 @@ template <bool kPrefixes>
   // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
   static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
   static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
-  const uint64_t imm_sign = (flags & kHotImmSigned) ? kImmSign[imm_len] : 0;
+  // A mask, not a select: clang makes the select a branch, which mispredicts.
+  static_assert(kHotImmSigned == 128);
+  const uint64_t imm_sign = kImmSign[imm_len] & (0 - static_cast<uint64_t>((flags >> 7) & 1));
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
 
-  // Operands. The register numbers a slot may name, so that it picks its own with a load.
-  const unsigned rexb = (rex & 1) << 3;
-  const uint8_t regs[4] = {static_cast<uint8_t>((modrm & 7) | rexb),
-                           static_cast<uint8_t>(((modrm >> 3) & 7) | (rex & 4) << 1),
-                           static_cast<uint8_t>((opcode & 7) | rexb), 0};
+  // Operands. The register numbers a slot may name, one per byte (the fourth is 0), so that a
+  // slot picks its own with a shift.
+  const uint32_t regs = kHotRegsOfModRm[modrm] | (opcode & 7) << 16 | kHotRegsOfRex[rex & 7];
   const uint64_t no_rex = rex == 0;
   Operand* ops = insn.operands.data();
   const auto build = [&](unsigned i) __attribute__((always_inline)) {
     const HotSlot& s = rec.slot[i];
-    const uint64_t idx = s.src < 3 ? regs[s.src] : s.fixed;
+    const uint64_t idx = ((regs >> s.reg_shift) & 0xFF) | s.fixed;
     uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
     if (s.high[o] & no_rex & (idx >> 2)) [[unlikely]] {
       // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
       reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
                 (uint64_t{4} << 40);
     }
-    const bool from_mem = s.from_rm && is_mem;
+    // `&` and a mask rather than `&&` and a select: clang makes those branches on the form,
+    // which mispredict from one instruction to the next (docs/performance.md).
+    const bool from_mem = (s.from_rm & is_mem) != 0;
     const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
-                           from_mem ? static_cast<uint64_t>(disp) : (s.from_imm ? imm : s.constant)};
+                           from_mem ? static_cast<uint64_t>(disp) : (imm & (0 - uint64_t{s.from_imm})) | s.constant};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
   };
   build(0);
@@ -2144,6 +2196,11 @@ template <bool kTryHot>
 [[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
   if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
+  // VEX and EVEX without a prefix before them (2.8% of libc's instructions): the fast path would
+  // give up on them, so the general decoder decodes them at once.
+  const uint8_t first = window[0];
+  if (mode == CpuMode::k64 && !prefixed && (first == 0xC4 || first == 0xC5 || first == 0x62))
+    return DecodeGeneral(window, size, mode, insn);
   return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 

@@ -1,0 +1,126 @@
+// kiln_decoder_sweep DECODER PASSES: sweeps libc's .text PASSES times with one decoder, as
+// kiln_bench_decoder does, and prints how many instructions one pass decodes. A plain program
+// rather than a Google Benchmark so that `perf stat -e cycles:u` counts the decoder and nothing
+// else: bench/decoder_cycles.sh runs it with PASSES = 0 (loading only) and PASSES = N and takes
+// the difference. Host cycles per decoded instruction are steadier than wall time on a shared VM.
+#include <Zydis/Zydis.h>
+#include <capstone/capstone.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "bench/libc_text.h"
+#include "frontend/decoder.h"
+
+namespace kiln::bench {
+namespace {
+
+// Keeps the compiler from dropping a decode whose result is not otherwise used.
+template <class T>
+void Keep(const T& value) {
+  asm volatile("" : : "r"(&value) : "memory");
+}
+
+uint64_t SweepKiln(std::span<const uint8_t> text) {
+  uint64_t insns = 0;
+  frontend::DecodedInsn insn;
+  for (size_t pos = 0; pos < text.size(); ++insns) {
+    const auto status = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
+    Keep(insn);
+    pos += status == frontend::DecodeStatus::kOk ? insn.length : 1;
+  }
+  return insns;
+}
+
+uint64_t SweepZydis(std::span<const uint8_t> text, bool operands) {
+  ZydisDecoder d;
+  ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE);
+  uint64_t insns = 0;
+  ZydisDecoderContext ctx;
+  ZydisDecodedInstruction insn;
+  ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+  for (size_t pos = 0; pos < text.size(); ++insns) {
+    const ZyanStatus s = operands ? ZydisDecoderDecodeFull(&d, &text[pos], text.size() - pos, &insn, ops)
+                                  : ZydisDecoderDecodeInstruction(&d, &ctx, &text[pos], text.size() - pos, &insn);
+    Keep(insn);
+    Keep(ops);
+    pos += ZYAN_SUCCESS(s) ? insn.length : 1;
+  }
+  return insns;
+}
+
+// cs_disasm(), one instruction per call (it allocates the result each time).
+uint64_t SweepCapstoneDisasm(csh h, std::span<const uint8_t> text) {
+  uint64_t insns = 0;
+  for (size_t pos = 0; pos < text.size(); ++insns) {
+    cs_insn* insn = nullptr;
+    const size_t n = cs_disasm(h, text.data() + pos, text.size() - pos, pos, 1, &insn);
+    pos += n ? insn->size : 1;
+    if (n) cs_free(insn, n);
+  }
+  return insns;
+}
+
+uint64_t SweepCapstoneIter(csh h, std::span<const uint8_t> text) {
+  cs_insn* insn = cs_malloc(h);
+  uint64_t insns = 0;
+  const uint8_t* code = text.data();
+  size_t size = text.size();
+  uint64_t address = 0;
+  for (; size > 0; ++insns) {
+    if (!cs_disasm_iter(h, &code, &size, &address, insn)) {  // skip an undecodable byte
+      ++code;
+      --size;
+      ++address;
+    }
+    Keep(*insn);
+  }
+  cs_free(insn, 1);
+  return insns;
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-iter|cs-iter-detail PASSES\n");
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  if (argc != 3) return Usage();
+  const std::string_view decoder = argv[1];
+  const long passes = std::strtol(argv[2], nullptr, 10);
+  if (passes < 0) return Usage();
+  const std::vector<uint8_t> text = LoadText(kLibc);
+  if (text.empty()) {
+    std::fprintf(stderr, "cannot read .text of %s\n", kLibc);
+    return 1;
+  }
+  const bool capstone = decoder.starts_with("cs-");
+  csh h = 0;
+  if (capstone) {
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) return 1;
+    cs_option(h, CS_OPT_DETAIL, decoder == "cs-iter-detail" ? CS_OPT_ON : CS_OPT_OFF);
+  }
+  uint64_t per_pass = 0;
+  for (long i = 0; i < passes; ++i) {
+    if (decoder == "kiln") per_pass = SweepKiln(text);
+    else if (decoder == "zydis") per_pass = SweepZydis(text, false);
+    else if (decoder == "zydis-full") per_pass = SweepZydis(text, true);
+    else if (decoder == "cs-disasm") per_pass = SweepCapstoneDisasm(h, text);
+    else if (decoder == "cs-iter" || decoder == "cs-iter-detail") per_pass = SweepCapstoneIter(h, text);
+    else return Usage();
+  }
+  if (capstone) cs_close(&h);
+  std::printf("%llu\n", static_cast<unsigned long long>(per_pass));
+  return 0;
+}
+
+}  // namespace
+}  // namespace kiln::bench
+
+int main(int argc, char** argv) { return kiln::bench::Main(argc, argv); }
