@@ -22,6 +22,7 @@ bool PcMachine::Boot(std::string& error) {
   acpi_pm_->Reset();
   pci_->Reset();
   i8042_->Reset();
+  port92_->Reset();
   for (auto& uart : uarts_) uart->Reset();
   nmi_pending_ = false;
   FillCmos();

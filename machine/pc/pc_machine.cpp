@@ -182,6 +182,8 @@ bool PcMachine::AddDevices(std::string& error) {
   }
   i8042_ = std::make_unique<devices::I8042>(isa_irq_[1], isa_irq_[12], *this);
   if (!ports(0x60, 1, i8042_.get()) || !ports(0x64, 1, i8042_.get())) return false;
+  port92_ = std::make_unique<devices::SystemControlPortA>(*this);
+  if (!ports(devices::SystemControlPortA::kPort, 1, port92_.get())) return false;
 
   // Consoles and QEMU's test devices.
   static constexpr devices::UartResources kComPorts[] = {devices::kCom1, devices::kCom2, devices::kCom3, devices::kCom4};

@@ -30,6 +30,7 @@
 #include "devices/pc_testdev.h"
 #include "devices/pci_host.h"
 #include "devices/pic_8259.h"
+#include "devices/port92.h"
 #include "devices/piix3.h"
 #include "devices/pit_8254.h"
 #include "devices/rtc_cmos.h"
@@ -148,6 +149,7 @@ class PcMachine final : public devices::MachineControl, private CpuBoard {
   devices::I440fxHostBridge host_bridge_;
   devices::Piix3IsaBridge isa_bridge_;
   std::unique_ptr<devices::I8042> i8042_;
+  std::unique_ptr<devices::SystemControlPortA> port92_;
   std::vector<std::unique_ptr<devices::CharBackend>> backends_;
   std::vector<std::unique_ptr<devices::Uart16550>> uarts_;  ///< COM1.. in order
   std::vector<std::unique_ptr<devices::DebugCon>> debugcons_;
