@@ -81,7 +81,11 @@ uint32_t AcpiPm::PortRead(uint16_t port, unsigned size) {
     CheckTimerOverflow();
     UpdateSci();
   }
-  return ReadBytewise(port, size, [this](uint16_t p, uint8_t& byte) { return ReadByte(p, byte); });
+  // PM_TMR is one counter: a wide read samples it once. Sampling per byte could tear a carry
+  // between bytes (0xfbc2ff, then 0xfbc201 with the low byte read after the carry), which Linux
+  // rejects as a timer running backwards ("PM-Timer had inconsistent results").
+  const uint32_t timer = TimerValue();
+  return ReadBytewise(port, size, [this, timer](uint16_t p, uint8_t& byte) { return ReadByte(p, byte, timer); });
 }
 
 void AcpiPm::PortWrite(uint16_t port, unsigned size, uint32_t value) {
@@ -89,14 +93,14 @@ void AcpiPm::PortWrite(uint16_t port, unsigned size, uint32_t value) {
   UpdateSci();
 }
 
-bool AcpiPm::ReadByte(uint16_t port, uint8_t& value) {
+bool AcpiPm::ReadByte(uint16_t port, uint8_t& value, uint32_t timer) {
   auto byte_of = [](uint32_t reg, unsigned index) { return static_cast<uint8_t>(reg >> (8 * index)); };
   if (unsigned off = static_cast<uint16_t>(port - config_.pm1_evt); off < kPm1EvtLength) {
     value = byte_of(off < 2 ? state_.pm1_sts : state_.pm1_en, off & 1);
   } else if (off = static_cast<uint16_t>(port - config_.pm1_cnt); off < kPm1CntLength) {
     value = byte_of(state_.pm1_cnt, off);  // SLP_EN and GBL_RLS are write-only: never stored
   } else if (off = static_cast<uint16_t>(port - config_.pm_tmr); off < kPmTmrLength) {
-    value = byte_of(TimerValue(), off);
+    value = byte_of(timer, off);
   } else if (off = static_cast<uint16_t>(port - config_.gpe0); off < kGpe0Length) {
     const unsigned half = kGpe0Length / 2;
     value = off < half ? state_.gpe_sts[off] : state_.gpe_en[off - half];

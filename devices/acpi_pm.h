@@ -79,7 +79,8 @@ class AcpiPm final : public PortHandler {
   const State& state() const { return state_; }
 
  private:
-  bool ReadByte(uint16_t port, uint8_t& value);
+  /// One byte of a register; `timer` is PM_TMR sampled once for the whole access.
+  bool ReadByte(uint16_t port, uint8_t& value, uint32_t timer);
   void WriteByte(uint16_t port, uint8_t value);
   void WritePm1CntHigh(uint8_t value);
   /// Sets TMR_STS if bit 23 changed since the last check, and arms the timer for the next change.

@@ -49,6 +49,19 @@ TEST_F(AcpiPmTest, Timer_CountsVirtualTimeAt3579545Hz) {
   EXPECT_EQ(In(kPmTmrPort, 4), 3'580'545u);
 }
 
+TEST_F(AcpiPmTest, Timer_AWideReadSamplesOnce) {
+  // Just before the low byte carries, with a tick passing at every clock reading: a 32-bit read
+  // must be one sample (a read per byte gave 0x0002FF then 0x000201 - time going backwards).
+  clock.AdvanceTo(NsFor(0x2FF));
+  clock.step_per_read = NsFor(1) + 1;
+  uint32_t previous = In(kPmTmrPort, 4);
+  for (int i = 0; i < 600; ++i) {
+    const uint32_t now = In(kPmTmrPort, 4);
+    EXPECT_GT(now, previous) << std::hex << previous << " then " << now;
+    previous = now;
+  }
+}
+
 TEST_F(AcpiPmTest, Timer_WrapsAt24Bits) {
   clock.AdvanceTo(NsFor((1u << 24) + 5));
   EXPECT_EQ(In(kPmTmrPort, 4), 5u);

@@ -57,7 +57,11 @@ class FakeMachineControl final : public MachineControl {
 
 class FakeClock final : public Clock {
  public:
-  uint64_t NowNs() const override { return now; }
+  uint64_t NowNs() const override {
+    const uint64_t t = now;
+    now += step_per_read;
+    return t;
+  }
   std::unique_ptr<Timer> NewTimer(Callback callback) override {
     auto t = std::make_unique<FakeTimer>(*this, std::move(callback));
     timers.push_back(t.get());
@@ -78,7 +82,10 @@ class FakeClock final : public Clock {
   }
   void Advance(uint64_t ns) { AdvanceTo(now + ns); }
 
-  uint64_t now = 0;
+  mutable uint64_t now = 0;
+  /// Time that passes at every reading of the clock (0: none), as real time does between two
+  /// samples: a device that samples twice for one access sees the time move.
+  uint64_t step_per_read = 0;
 
  private:
   class FakeTimer final : public Timer {

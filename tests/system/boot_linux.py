@@ -33,6 +33,8 @@ BAD_LOG = [
     (re.compile(r"unchecked MSR access", re.IGNORECASE), "unchecked MSR access"),
     (re.compile(r"\bcall trace\b", re.IGNORECASE), "call trace"),
     (re.compile(r"DMI not present", re.IGNORECASE), "no SMBIOS tables"),
+    (re.compile(r"PM-Timer (had inconsistent|failed consistency)"), "ACPI PM timer rejected"),
+    (re.compile(r"clocksource .* unstable|Marking clocksource .* as unstable", re.IGNORECASE), "unstable clocksource"),
 ]
 
 
