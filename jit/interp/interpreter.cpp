@@ -9,6 +9,7 @@
 #include "frontend/decoder.h"
 #include "frontend/disasm/printer.h"
 #include "jit/interp/exec.h"
+#include "jit/semantics/segment_checks.h"
 
 namespace kiln::jit {
 namespace {
@@ -71,7 +72,9 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const bool fetchable = memory_.CodeAddress(linear, physical);
   if (auto it = blocks_.find(linear); it != blocks_.end()) {
     const Block& b = *it->second;
-    if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical) return &b;
+    if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical &&
+        (b.fast_segments & state_.segment_checks) == 0)
+      return &b;
     UnchainAll();  // no chain into the discarded block (it is freed at the next Run)
     Discard(it);   // the same linear address means other code now
   }
@@ -117,6 +120,13 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   uint64_t at = rip;
   for (const DecodedInsn& insn : block->insns) {
     block->uops.push_back(interp::MakeUop(insn, at));
+    // A specialised handler accesses memory without segment checks: through a segment that
+    // needs them, the instruction takes its generic handler (found at its first execution).
+    interp::Uop& u = block->uops.back();
+    if (u.handler && u.seg < 6) {
+      if ((state_.segment_checks >> u.seg) & 1) u.handler = nullptr;
+      else block->fast_segments |= static_cast<uint8_t>(1u << u.seg);
+    }
     block->uops.back().position = static_cast<uint8_t>(block->uops.size() - 1);
     at += insn.length;
   }
@@ -210,6 +220,14 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
 }
 
 Exit Interpreter::Run(uint64_t max_instructions) {
+  // Segment registers change only between runs (loads and mode switches are trapped), so the
+  // registers that need checks are found once here; block links made under other checks are
+  // dropped, as a linked block may have specialised handlers for a register now checked.
+  state_.segment_checks = sem::SegmentsToCheck(state_);
+  if (state_.segment_checks != segment_checks_) {
+    segment_checks_ = state_.segment_checks;
+    UnchainAll();
+  }
   return DebugActive() ? RunStepping(max_instructions) : RunBlocks(max_instructions);
 }
 

@@ -46,16 +46,20 @@ template <unsigned N>
   return ea & u.address_mask;
 }
 
-/// The linear address of the memory operand.
+/// The linear address of the memory operand. The specialised handlers run only for segments
+/// that need no limit or type checks (Interpreter::FindOrDecode, sem::SegmentsToCheck).
 [[gnu::always_inline]] inline uint64_t Address(const CpuState& s, const Uop& u) {
   const uint64_t ea = Offset(s, u);
-  return u.seg == kNoSeg ? ea : ea + s.seg[u.seg].base;
+  return u.seg >= kFlatStack ? ea : ea + s.seg[u.seg].base;
 }
+
+/// Whether the memory operand is a stack reference in 64-bit mode (for Exec::Load's `stack`).
+[[gnu::always_inline]] inline bool StackRef(const Uop& u) { return u.seg == kFlatStack; }
 
 /// The source operand of an r, r/m form: register u.r1, or the memory operand.
 template <unsigned N, bool kMem>
 [[gnu::always_inline]] inline bool ReadRm(Exec& e, const Uop& u, uint64_t& v, Step& step) {
-  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step);
+  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step, StackRef(u));
   v = GetReg<N>(e.s, u.r1);
   return true;
 }

@@ -28,7 +28,8 @@ inline bool ReadVec(Exec& e, int n, Vec& v, Step& step, bool aligned = false) {
     }
     return true;
   }
-  const uint64_t addr = e.Address(op);
+  uint64_t addr;
+  if (!e.Linear(op, op.size, SegmentAccess::kRead, addr, step)) return false;
   if (aligned && (addr & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
@@ -49,7 +50,8 @@ inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = fa
     }
     return true;
   }
-  const uint64_t addr = e.Address(op);
+  uint64_t addr;
+  if (!e.Linear(op, op.size, SegmentAccess::kWrite, addr, step)) return false;
   if (aligned && (addr & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
@@ -65,9 +67,9 @@ inline bool MaskedStoreAtDi(Exec& e, const uint8_t* data, const uint8_t* mask, u
   if (e.insn.address_size == 4) di &= 0xFFFFFFFF;
   else if (e.insn.address_size == 2) di &= 0xFFFF;
   const frontend::Seg seg = e.insn.prefixes.segment != frontend::Seg::kNone ? e.insn.prefixes.segment : frontend::Seg::kDs;
-  const uint64_t addr = e.SegmentBase(seg) + di;
+  uint64_t addr;
   uint8_t bytes[16];
-  if (!e.ReadBytes(addr, bytes, n, step)) return false;
+  if (!e.Linear(seg, di, n, SegmentAccess::kWrite, addr, step) || !e.ReadBytes(addr, bytes, n, step)) return false;
   for (unsigned i = 0; i < n; ++i)
     if (mask[i] & 0x80) bytes[i] = data[i];
   return e.WriteBytes(addr, bytes, n, step);
