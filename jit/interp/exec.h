@@ -143,7 +143,13 @@ class Exec {
   }
   /// The linear address of memory operand `op` for an access of `n` bytes, after the checks.
   [[gnu::always_inline]] bool Linear(const Operand& op, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
-    return Linear(op.seg, Offset(op), n, a, addr, step);
+    return Linear(CheckedSegment(op), Offset(op), n, a, addr, step);
+  }
+  /// The segment register an operand's checks go through: its own, except that in 64-bit mode an
+  /// SS override makes any base a stack reference (the decoder leaves CS/DS/ES/SS overrides out
+  /// of `op.seg` there, as they select no base; SS's base is 0 like theirs).
+  frontend::Seg CheckedSegment(const Operand& op) const {
+    return mode == frontend::CpuMode::k64 && insn.prefixes.segment == frontend::Seg::kSs ? frontend::Seg::kSs : op.seg;
   }
   // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
   // crossing, MMIO, a fault) goes through the virtual GuestMemory call.

@@ -289,6 +289,7 @@ compat:
     jmp SEL_CODE64:long64
 
 bits 64
+[warning -prefix-seg]                 ; SS overrides below are the point: they make stack references
 long64:
     print "64-bit mode", 10
     mov r14, 0x8000000000000000       ; non-canonical (expect_exc clobbers RAX)
