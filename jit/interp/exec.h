@@ -115,12 +115,13 @@ class Exec {
   /// an access is a stack reference.
   [[gnu::always_inline]] bool SegmentAllows(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
     const unsigned i = static_cast<unsigned>(seg);
-    if (i <= 5 && ((s.segment_checks >> i) & 1)) [[unlikely]] return SegmentChecked(i, offset, n, a, step);
-    if (seg == frontend::Seg::kSs && NonCanonical(offset, n)) [[unlikely]] {  // 64-bit mode: SS has no base
+    if (!((s.segment_checks >> i) & 1)) [[likely]] return true;
+    if (mode == frontend::CpuMode::k64) {  // only SS's bit is set: the canonical check (SS has no base)
+      if (!NonCanonical(offset, n)) return true;
       step = RaiseWithCode(vec::kSs, 0);
       return false;
     }
-    return true;
+    return SegmentChecked(i, offset, n, a, step);
   }
   [[gnu::noinline]] bool SegmentChecked(unsigned seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
     const uint8_t vector = sem::SegmentFault(s, seg, offset, n, a);
@@ -132,8 +133,9 @@ class Exec {
   /// of the string instructions, which fall back to one element at a time otherwise).
   bool SegmentPermits(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a) const {
     const unsigned i = static_cast<unsigned>(seg);
-    if (i <= 5 && ((s.segment_checks >> i) & 1)) return sem::SegmentFault(s, i, offset, n, a) == 0;
-    return !(seg == frontend::Seg::kSs && NonCanonical(offset, n));
+    if (!((s.segment_checks >> i) & 1)) return true;
+    if (mode == frontend::CpuMode::k64) return !NonCanonical(offset, n);
+    return sem::SegmentFault(s, i, offset, n, a) == 0;
   }
   /// The linear address of `n` bytes at `offset` in `seg`, after the segment checks.
   [[gnu::always_inline]] bool Linear(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
@@ -145,11 +147,12 @@ class Exec {
   [[gnu::always_inline]] bool Linear(const Operand& op, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
     return Linear(CheckedSegment(op), Offset(op), n, a, addr, step);
   }
-  /// The segment register an operand's checks go through: its own, except that in 64-bit mode an
-  /// SS override makes any base a stack reference (the decoder leaves CS/DS/ES/SS overrides out
-  /// of `op.seg` there, as they select no base; SS's base is 0 like theirs).
-  frontend::Seg CheckedSegment(const Operand& op) const {
-    return mode == frontend::CpuMode::k64 && insn.prefixes.segment == frontend::Seg::kSs ? frontend::Seg::kSs : op.seg;
+  /// The segment register an operand's checks go through: its own, except that an SS override
+  /// makes any base a stack reference. In 64-bit mode the decoder leaves CS/DS/ES/SS overrides
+  /// out of `op.seg` (they select no base; SS's base is 0 like theirs); elsewhere op.seg is SS then.
+  [[gnu::always_inline]] frontend::Seg CheckedSegment(const Operand& op) const {
+    const bool ss = insn.prefixes.segment == frontend::Seg::kSs && op.seg != frontend::Seg::kFs && op.seg != frontend::Seg::kGs;
+    return ss ? frontend::Seg::kSs : op.seg;
   }
   // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
   // crossing, MMIO, a fault) goes through the virtual GuestMemory call.

@@ -64,6 +64,9 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const uint64_t cs_base = mode == CpuMode::k64 ? 0 : state_.seg[machine::kCs].base;
   const uint64_t linear_mask = mode == CpuMode::k64 ? ~uint64_t{0} : 0xFFFFFFFF;
   const uint64_t linear = (cs_base + rip) & linear_mask;
+  // The segment registers the specialised handlers may not use. In 64-bit mode they check SS
+  // references themselves (Exec::Load's `stack`), and the other registers need nothing.
+  const uint8_t fast_excluded = mode == CpuMode::k64 ? 0 : state_.segment_checks;
   if (mode == CpuMode::k64 && static_cast<uint64_t>(static_cast<int64_t>(rip << 16) >> 16) != rip) {
     fault = Exit{ExitReason::kException, vec::kGp, true, 0, 0};  // a non-canonical RIP (SDM Vol.1 3.3.7.1)
     return nullptr;
@@ -73,7 +76,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   if (auto it = blocks_.find(linear); it != blocks_.end()) {
     const Block& b = *it->second;
     if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical &&
-        (b.fast_segments & state_.segment_checks) == 0)
+        (b.fast_segments & fast_excluded) == 0)
       return &b;
     UnchainAll();  // no chain into the discarded block (it is freed at the next Run)
     Discard(it);   // the same linear address means other code now
@@ -124,7 +127,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
     // needs them, the instruction takes its generic handler (found at its first execution).
     interp::Uop& u = block->uops.back();
     if (u.handler && u.seg < 6) {
-      if ((state_.segment_checks >> u.seg) & 1) u.handler = nullptr;
+      if ((fast_excluded >> u.seg) & 1) u.handler = nullptr;
       else block->fast_segments |= static_cast<uint8_t>(1u << u.seg);
     }
     block->uops.back().position = static_cast<uint8_t>(block->uops.size() - 1);
