@@ -114,15 +114,15 @@ class Exec {
   /// check (Interpreter::FindOrDecode) and in 64-bit mode tell the slow path of Load/Store that
   /// an access is a stack reference.
   [[gnu::always_inline]] bool SegmentAllows(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
-    const unsigned i = static_cast<unsigned>(seg);
-    if (!((s.segment_checks >> i) & 1)) [[likely]] return true;
-    if (mode == frontend::CpuMode::k64) {  // only SS's bit is set: the canonical check (SS has no base)
-      if (!NonCanonical(offset, n)) return true;
+    if (Checked(seg)) [[unlikely]] return SegmentChecked(static_cast<unsigned>(seg), offset, n, a, step);
+    if (seg == frontend::Seg::kSs && NonCanonical(offset, n)) [[unlikely]] {  // 64-bit mode: SS has no base
       step = RaiseWithCode(vec::kSs, 0);
       return false;
     }
-    return SegmentChecked(i, offset, n, a, step);
+    return true;
   }
+  /// Whether accesses through `seg` need sem::SegmentFault() in this run.
+  [[gnu::always_inline]] bool Checked(frontend::Seg seg) const { return (s.segment_checks >> static_cast<unsigned>(seg)) & 1; }
   [[gnu::noinline]] bool SegmentChecked(unsigned seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
     const uint8_t vector = sem::SegmentFault(s, seg, offset, n, a);
     if (vector == 0) return true;
@@ -132,27 +132,48 @@ class Exec {
   /// Whether an access would pass the segment checks, without raising anything (the bulk paths
   /// of the string instructions, which fall back to one element at a time otherwise).
   bool SegmentPermits(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a) const {
-    const unsigned i = static_cast<unsigned>(seg);
-    if (!((s.segment_checks >> i) & 1)) return true;
-    if (mode == frontend::CpuMode::k64) return !NonCanonical(offset, n);
-    return sem::SegmentFault(s, i, offset, n, a) == 0;
+    if (Checked(seg)) return sem::SegmentFault(s, static_cast<unsigned>(seg), offset, n, a) == 0;
+    return !(seg == frontend::Seg::kSs && NonCanonical(offset, n));
   }
   /// The linear address of `n` bytes at `offset` in `seg`, after the segment checks.
   [[gnu::always_inline]] bool Linear(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
-    if (!SegmentAllows(seg, offset, n, a, step)) return false;
     addr = SegmentBase(seg) + offset;
-    return true;
+    return SegmentAllows(seg, offset, n, a, step);
   }
   /// The linear address of memory operand `op` for an access of `n` bytes, after the checks.
   [[gnu::always_inline]] bool Linear(const Operand& op, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
-    return Linear(CheckedSegment(op), Offset(op), n, a, addr, step);
+    return Linear(op.seg, Offset(op), n, a, addr, step);
   }
-  /// The segment register an operand's checks go through: its own, except that an SS override
-  /// makes any base a stack reference. In 64-bit mode the decoder leaves CS/DS/ES/SS overrides
-  /// out of `op.seg` (they select no base; SS's base is 0 like theirs); elsewhere op.seg is SS then.
-  [[gnu::always_inline]] frontend::Seg CheckedSegment(const Operand& op) const {
-    const bool ss = insn.prefixes.segment == frontend::Seg::kSs && op.seg != frontend::Seg::kFs && op.seg != frontend::Seg::kGs;
-    return ss ? frontend::Seg::kSs : op.seg;
+
+  // The hot accesses of the generic handlers: `n` bytes of memory operand `op`. Without checks
+  // for its segment this is the plain access, whose slow path learns whether it is a stack
+  // reference (#SS(0) for a non-canonical address in 64-bit mode); with them, an out-of-line
+  // call. Both are tail calls, so that a handler's registers and prologue stay as without checks.
+  // A caller that needs the address too (an alignment check) passes the offset and the linear
+  // address (SegmentBase(seg) + offset) it computed.
+  [[gnu::always_inline]] bool ReadOperandBytes(const Operand& op, void* out, unsigned n, Step& step) {
+    const uint64_t offset = Offset(op);
+    return ReadSegmentBytes(op.seg, offset, SegmentBase(op.seg) + offset, out, n, step);
+  }
+  [[gnu::always_inline]] bool WriteOperandBytes(const Operand& op, const void* in, unsigned n, Step& step) {
+    const uint64_t offset = Offset(op);
+    return WriteSegmentBytes(op.seg, offset, SegmentBase(op.seg) + offset, in, n, step);
+  }
+  [[gnu::always_inline]] bool ReadSegmentBytes(frontend::Seg seg, uint64_t offset, uint64_t linear, void* out, unsigned n, Step& step) {
+    if (Checked(seg)) [[unlikely]] return ReadChecked(seg, offset, out, n, step);
+    return ReadBytes(linear, out, n, step, seg == frontend::Seg::kSs);
+  }
+  [[gnu::always_inline]] bool WriteSegmentBytes(frontend::Seg seg, uint64_t offset, uint64_t linear, const void* in, unsigned n, Step& step) {
+    if (Checked(seg)) [[unlikely]] return WriteChecked(seg, offset, in, n, step);
+    return WriteBytes(linear, in, n, step, seg == frontend::Seg::kSs);
+  }
+  [[gnu::noinline]] bool ReadChecked(frontend::Seg seg, uint64_t offset, void* out, unsigned n, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kRead, addr, step) && ReadBytes(addr, out, n, step);
+  }
+  [[gnu::noinline]] bool WriteChecked(frontend::Seg seg, uint64_t offset, const void* in, unsigned n, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kWrite, addr, step) && WriteBytes(addr, in, n, step);
   }
   // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
   // crossing, MMIO, a fault) goes through the virtual GuestMemory call.
@@ -244,8 +265,9 @@ class Exec {
       case OperandKind::kReg: v = ReadReg(op.reg); return true;
       case OperandKind::kImm: v = static_cast<uint64_t>(op.value) & sem::SizeMask(op.size ? op.size : 8); return true;
       case OperandKind::kMem: {
-        uint64_t addr;
-        return Linear(op, op.size, SegmentAccess::kRead, addr, step) && Load(addr, op.size, v, step);
+        const uint64_t offset = Offset(op);
+        if (Checked(op.seg)) [[unlikely]] return LoadChecked(op.seg, offset, op.size, v, step);
+        return Load(SegmentBase(op.seg) + offset, op.size, v, step, op.seg == frontend::Seg::kSs);
       }
       default: v = static_cast<uint64_t>(op.value); return true;
     }
@@ -256,8 +278,17 @@ class Exec {
       WriteReg(op.reg, v);
       return true;
     }
+    const uint64_t offset = Offset(op);
+    if (Checked(op.seg)) [[unlikely]] return StoreChecked(op.seg, offset, op.size, v, step);
+    return Store(SegmentBase(op.seg) + offset, op.size, v, step, op.seg == frontend::Seg::kSs);
+  }
+  [[gnu::noinline]] bool LoadChecked(frontend::Seg seg, uint64_t offset, unsigned n, uint64_t& v, Step& step) {
     uint64_t addr;
-    return Linear(op, op.size, SegmentAccess::kWrite, addr, step) && Store(addr, op.size, v, step);
+    return Linear(seg, offset, n, SegmentAccess::kRead, addr, step) && Load(addr, n, v, step);
+  }
+  [[gnu::noinline]] bool StoreChecked(frontend::Seg seg, uint64_t offset, unsigned n, uint64_t v, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kWrite, addr, step) && Store(addr, n, v, step);
   }
 
   // --- stack --------------------------------------------------------------------------------
@@ -272,19 +303,18 @@ class Exec {
     s.gpr[machine::kRsp] = (s.gpr[machine::kRsp] & ~mask) | (sp & mask);
   }
   /// Pushes `n` bytes. RSP changes only if the store succeeds (#SS(0) past SS's limit).
+  /// In 64-bit mode the slow path of Store/Load does the canonical check (`stack`).
   bool Push(uint64_t v, unsigned n, Step& step) {
     const uint64_t sp = (s.gpr[machine::kRsp] - n) & StackMask();
-    uint64_t addr;
-    if (!Linear(frontend::Seg::kSs, sp, n, SegmentAccess::kWrite, addr, step) || !Store(addr, n, v, step, true))
-      return false;
+    if (Checked(frontend::Seg::kSs) && !SegmentChecked(machine::kSs, sp, n, SegmentAccess::kWrite, step)) return false;
+    if (!Store(SegmentBase(frontend::Seg::kSs) + sp, n, v, step, true)) return false;
     SetStackPointer(sp);
     return true;
   }
   bool Pop(uint64_t& v, unsigned n, Step& step) {
     const uint64_t sp = s.gpr[machine::kRsp] & StackMask();
-    uint64_t addr;
-    if (!Linear(frontend::Seg::kSs, sp, n, SegmentAccess::kRead, addr, step) || !Load(addr, n, v, step, true))
-      return false;
+    if (Checked(frontend::Seg::kSs) && !SegmentChecked(machine::kSs, sp, n, SegmentAccess::kRead, step)) return false;
+    if (!Load(SegmentBase(frontend::Seg::kSs) + sp, n, v, step, true)) return false;
     SetStackPointer(sp + n);
     return true;
   }

@@ -78,14 +78,12 @@ bool ReadWide(Exec& e, int n, Wide& v, Step& step, bool aligned = false) {
     }
     return true;
   }
-  const unsigned bytes = op.size > 32 ? 32 : op.size;
-  uint64_t addr;
-  if (!e.Linear(op, bytes, SegmentAccess::kRead, addr, step)) return false;
-  if (aligned && (addr & (op.size - 1))) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & (op.size - 1))) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.ReadBytes(addr, v.data(), bytes, step);
+  return e.ReadSegmentBytes(op.seg, offset, linear, v.data(), op.size > 32 ? 32 : op.size, step);
 }
 
 /// A VEX write of `width` bytes to a vector register: the bits above are zeroed.
@@ -102,13 +100,12 @@ bool WriteDest(Exec& e, const Wide& r, unsigned width, Step& step, bool aligned 
     WriteRegister(e, op, r.data(), width);
     return true;
   }
-  uint64_t addr;
-  if (!e.Linear(op, op.size, SegmentAccess::kWrite, addr, step)) return false;
-  if (aligned && (addr & (op.size - 1))) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & (op.size - 1))) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.WriteBytes(addr, r.data(), op.size, step);
+  return e.WriteSegmentBytes(op.seg, offset, linear, r.data(), op.size, step);
 }
 
 // --- moves ----------------------------------------------------------------------------------
@@ -363,7 +360,7 @@ Step MaskedMove(Exec& e, unsigned size) {
   const uint64_t offset = e.Offset(mem);
   // The linear address of a selected element, after its segment checks.
   const auto element = [&](unsigned i, uint64_t& addr) {
-    return e.Linear(e.CheckedSegment(mem), offset + size * i, size, store ? SegmentAccess::kWrite : SegmentAccess::kRead, addr, step);
+    return e.Linear(mem.seg, offset + size * i, size, store ? SegmentAccess::kWrite : SegmentAccess::kRead, addr, step);
   };
   Wide mask;
   ReadWide(e, 1, mask, step);
@@ -578,7 +575,7 @@ Step Gather(Exec& e, unsigned elem, unsigned index_size) {
     if (e.insn.address_size == 4) ea &= 0xFFFFFFFF;
     uint8_t value[8];
     uint64_t addr;
-    if (!e.Linear(e.CheckedSegment(mem), ea, elem, SegmentAccess::kRead, addr, step) || !e.ReadBytes(addr, value, elem, step)) return step;
+    if (!e.Linear(mem.seg, ea, elem, SegmentAccess::kRead, addr, step) || !e.ReadBytes(addr, value, elem, step)) return step;
     std::memcpy(dest + elem * i, value, elem);
     std::memset(m + elem * i, 0, elem);
   }
@@ -727,7 +724,7 @@ bool RunLegacyLane(Exec& e, Mnemonic legacy, unsigned lane, bool shift_immediate
       // A full-vector memory source: read without the legacy alignment rule. A 256-bit
       // operand gives each lane its half; a 128-bit one (a shift count) is the same for both.
       uint64_t addr;
-      if (!e.Linear(e.CheckedSegment(op), e.Offset(op) + (op.size == 32 ? 16 * lane : 0), 16, SegmentAccess::kRead, addr, step) ||
+      if (!e.Linear(op.seg, e.Offset(op) + (op.size == 32 ? 16 * lane : 0), 16, SegmentAccess::kRead, addr, step) ||
           !e.ReadBytes(addr, e.s.zmm[kScratchSource], 16, step))
         return false;
       op = Operand{};

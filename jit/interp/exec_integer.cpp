@@ -124,7 +124,7 @@ Step BitTest(Exec& e, sem::BitTestOp op) {
         (e.Offset(dst) + static_cast<uint64_t>(unit * static_cast<int64_t>(size))) & sem::SizeMask(e.insn.address_size);
     const SegmentAccess access = op == sem::BitTestOp::kBt ? SegmentAccess::kRead : SegmentAccess::kWrite;
     uint64_t addr, v;
-    if (!e.Linear(e.CheckedSegment(dst), offset_of_unit, size, access, addr, step) || !e.Load(addr, size, v, step)) return step;
+    if (!e.Linear(dst.seg, offset_of_unit, size, access, addr, step) || !e.Load(addr, size, v, step)) return step;
     const uint64_t r = sem::BitTest(f, op, v, static_cast<uint64_t>(signed_offset - unit * bits), size);
     if (op != sem::BitTestOp::kBt && !e.Store(addr, size, r, step)) return step;
   } else {

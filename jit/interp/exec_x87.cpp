@@ -125,14 +125,8 @@ class Fpu {
     return nullptr;
   }
   /// `n` bytes at memory operand `op`, after its segment checks.
-  bool ReadMem(const Operand& op, void* out, unsigned n) {
-    uint64_t addr;
-    return e.Linear(op, n, SegmentAccess::kRead, addr, step) && e.ReadBytes(addr, out, n, step);
-  }
-  bool WriteMem(const Operand& op, const void* in, unsigned n) {
-    uint64_t addr;
-    return e.Linear(op, n, SegmentAccess::kWrite, addr, step) && e.WriteBytes(addr, in, n, step);
-  }
+  bool ReadMem(const Operand& op, void* out, unsigned n) { return e.ReadOperandBytes(op, out, n, step); }
+  bool WriteMem(const Operand& op, const void* in, unsigned n) { return e.WriteOperandBytes(op, in, n, step); }
 
   /// A memory source operand as an extended value: m32fp, m64fp, m80fp or (integer) m16int,
   /// m32int, m64int. Conversion flags go to `c`.

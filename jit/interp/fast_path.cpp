@@ -561,10 +561,8 @@ bool ResolveMemory(const DecodedInsn& insn, const frontend::Operand& m, uint64_t
   if (seg > 5) return false;
   // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
   const bool flat = insn.mode == CpuMode::k64 && m.seg != frontend::Seg::kFs && m.seg != frontend::Seg::kGs;
-  // A flat stack reference: SS by default (RSP/RBP bases) or by an override, which the decoder
-  // keeps out of m.seg in 64-bit mode.
-  const bool stack = m.seg == frontend::Seg::kSs || insn.prefixes.segment == frontend::Seg::kSs;
-  u.seg = !flat ? static_cast<uint8_t>(seg) : stack ? kFlatStack : kNoSeg;
+  // A flat stack reference (SS: RSP/RBP bases, or an override, see Interpreter::FindOrDecode).
+  u.seg = !flat ? static_cast<uint8_t>(seg) : m.seg == frontend::Seg::kSs ? kFlatStack : kNoSeg;
   return true;
 }
 

@@ -29,6 +29,18 @@ Step StopInDiscardedBlock(Exec& e, const interp::Uop&) {
   return Step::kException;
 }
 
+/// In 64-bit mode the decoder keeps CS/DS/ES/SS overrides out of the operands' segments (they
+/// select no base), but an SS override still makes a memory operand a stack reference: a
+/// non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1 3.3.7.1). SS's base is 0
+/// there like DS's, so naming SS in the operand changes only that, and costs nothing at run time.
+void MarkStackOverride(DecodedInsn& insn) {
+  if (insn.mode != CpuMode::k64 || insn.prefixes.segment != frontend::Seg::kSs) return;
+  for (int i = 0; i < insn.operand_count; ++i) {
+    frontend::Operand& op = insn.operands[i];
+    if (op.kind == frontend::OperandKind::kMem && op.seg == frontend::Seg::kDs) op.seg = frontend::Seg::kSs;
+  }
+}
+
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
   const uint16_t cs = s.seg[machine::kCs].attributes;
   if ((s.efer & machine::efer::kLma) && (cs & machine::seg_attr::kLong)) return CpuMode::k64;
@@ -64,9 +76,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const uint64_t cs_base = mode == CpuMode::k64 ? 0 : state_.seg[machine::kCs].base;
   const uint64_t linear_mask = mode == CpuMode::k64 ? ~uint64_t{0} : 0xFFFFFFFF;
   const uint64_t linear = (cs_base + rip) & linear_mask;
-  // The segment registers the specialised handlers may not use. In 64-bit mode they check SS
-  // references themselves (Exec::Load's `stack`), and the other registers need nothing.
-  const uint8_t fast_excluded = mode == CpuMode::k64 ? 0 : state_.segment_checks;
+  // The segment registers the specialised handlers may not use (none in 64-bit mode).
+  const uint8_t fast_excluded = state_.segment_checks;
   if (mode == CpuMode::k64 && static_cast<uint64_t>(static_cast<int64_t>(rip << 16) >> 16) != rip) {
     fault = Exit{ExitReason::kException, vec::kGp, true, 0, 0};  // a non-canonical RIP (SDM Vol.1 3.3.7.1)
     return nullptr;
@@ -111,6 +122,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
       block->insns.push_back(insn);
       break;
     }
+    MarkStackOverride(insn);
     block->insns.push_back(insn);
     pc += insn.length;
     if (EndsBlock(insn)) break;

@@ -28,13 +28,12 @@ inline bool ReadVec(Exec& e, int n, Vec& v, Step& step, bool aligned = false) {
     }
     return true;
   }
-  uint64_t addr;
-  if (!e.Linear(op, op.size, SegmentAccess::kRead, addr, step)) return false;
-  if (aligned && (addr & 15)) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.ReadBytes(addr, v.data(), op.size, step);
+  return e.ReadSegmentBytes(op.seg, offset, linear, v.data(), op.size, step);
 }
 
 // Writes the low `op.size` bytes to memory, or 16 bytes to an XMM register.
@@ -50,13 +49,12 @@ inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = fa
     }
     return true;
   }
-  uint64_t addr;
-  if (!e.Linear(op, op.size, SegmentAccess::kWrite, addr, step)) return false;
-  if (aligned && (addr & 15)) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.WriteBytes(addr, v.data(), op.size, step);
+  return e.WriteSegmentBytes(op.seg, offset, linear, v.data(), op.size, step);
 }
 
 /// MASKMOVQ/MASKMOVDQU: the `n` bytes of `data` whose `mask` byte has its top bit set, stored

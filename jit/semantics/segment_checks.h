@@ -65,16 +65,14 @@ inline uint8_t SegmentFault(const machine::CpuState& s, unsigned seg, uint64_t o
   return last <= r.limit ? 0 : limit_vector;
 }
 
-/// The segment registers whose accesses need checks: bit i for register i. In 64-bit mode only
-/// SS, whose references check for a non-canonical address (#SS(0) rather than #GP(0)); there are
-/// no limits. Outside it, none without a machine (`kiln user` models no segmentation); otherwise
-/// a register is left out only when no access through it can fault (SegmentFault()): an
-/// expand-up 4 GiB segment that, in protected mode, is also a usable writable data segment
-/// (flat 32-bit code pays nothing).
+/// The segment registers whose accesses need SegmentFault(): bit i for register i. Empty in
+/// 64-bit mode (no limits; stack references check for a non-canonical address in the engines'
+/// slow paths) and without a machine (`kiln user` models no segmentation); otherwise a register
+/// is left out only when no access through it can fault: an expand-up 4 GiB segment that, in
+/// protected mode, is also a usable writable data segment (flat 32-bit code pays nothing).
 inline uint8_t SegmentsToCheck(const machine::CpuState& s) {
   using namespace seg_type;
-  if (InMode64(s)) return 1u << machine::kSs;
-  if (!s.trap_system) return 0;
+  if (!s.trap_system || InMode64(s)) return 0;
   const bool types = TypesChecked(s);
   uint8_t mask = 0;
   for (unsigned i = 0; i < 6; ++i) {

@@ -141,11 +141,7 @@ class SystemOps {
   /// The linear address of `n` bytes at memory operand `m`, after CheckSegment().
   bool CheckedLinear(const frontend::Operand& m, uint64_t n, jit::sem::SegmentAccess a, uint64_t& linear) {
     const uint64_t offset = Offset(m);
-    // In 64-bit mode an SS override makes the operand a stack reference (the decoder keeps it
-    // out of m.seg there, as it selects no base).
-    const bool ss_override = Mode64() && insn->prefixes.segment == frontend::Seg::kSs &&
-                             m.seg != frontend::Seg::kFs && m.seg != frontend::Seg::kGs;
-    if (!CheckSegment(ss_override ? frontend::Seg::kSs : m.seg, offset, n, a)) return false;
+    if (!CheckSegment(m.seg, offset, n, a)) return false;
     linear = SegmentBase(m.seg) + offset;
     return true;
   }

@@ -45,9 +45,9 @@ TEST(SegmentChecks, OnlyRegistersThatCanFaultAreChecked) {
   s.trap_system = false;  // `kiln user`: no segmentation
   EXPECT_EQ(SegmentsToCheck(s), 0u);
   s.trap_system = true;
-  s.efer = machine::efer::kLma;  // 64-bit mode: no limits, only SS's canonical check
+  s.efer = machine::efer::kLma;  // 64-bit mode: no limits
   s.seg[machine::kCs].attributes |= machine::seg_attr::kLong;
-  EXPECT_EQ(SegmentsToCheck(s), 1u << machine::kSs);
+  EXPECT_EQ(SegmentsToCheck(s), 0u);
   CpuState real;  // real mode after reset: 64 KiB limits everywhere, types not checked
   real.trap_system = true;
   EXPECT_EQ(SegmentsToCheck(real), 0x3Fu);
