@@ -109,10 +109,12 @@ class Exec {
   /// its limit, type and null selector (sem::SegmentFault) when CpuState::segment_checks names
   /// the register; in 64-bit mode a stack reference (through SS: implicit, RSP/RBP-based or
   /// SS-overridden) at a non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1
-  /// 3.3.7.1). False with the fault in `step`. Every access of the generic handlers passes here
-  /// (Linear()); the specialised handlers of fast_path.cpp run only for segments that need no
-  /// check (Interpreter::FindOrDecode) and in 64-bit mode tell the slow path of Load/Store that
-  /// an access is a stack reference.
+  /// 3.3.7.1). False with the fault in `step`. The generic handlers' accesses pass here through
+  /// Linear(), or, for the frequent operand accesses, through Read()/Write() and
+  /// Read/WriteOperandBytes(), which test the register's bit inline and leave the 64-bit
+  /// distinction to the slow path of the access. The specialised handlers of fast_path.cpp run
+  /// only for segments that need no check (Interpreter::FindOrDecode) and in 64-bit mode tell the
+  /// slow path of Load/Store that an access is a stack reference.
   [[gnu::always_inline]] bool SegmentAllows(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
     if (Checked(seg)) [[unlikely]] return SegmentChecked(static_cast<unsigned>(seg), offset, n, a, step);
     if (seg == frontend::Seg::kSs && NonCanonical(offset, n)) [[unlikely]] {  // 64-bit mode: SS has no base

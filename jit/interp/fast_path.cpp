@@ -241,11 +241,11 @@ Step VectorMove(Exec& e, const Uop& u) {
     Step step = Step::kNext;
     uint8_t bytes[16];
     if constexpr (F == Form::kRM) {
-      if (!e.ReadBytes(addr, bytes, 16, step, StackRef(u))) return step;
+      if (!ReadMemory<16>(e, u, addr, bytes, step)) return step;
       std::memcpy(s.zmm[u.r0], bytes, 16);
     } else {
       std::memcpy(bytes, s.zmm[u.r1], 16);
-      if (!e.WriteBytes(addr, bytes, 16, step, StackRef(u))) return step;
+      if (!WriteMemory<16>(e, u, addr, bytes, step)) return step;
     }
   }
   KILN_MUSTTAIL return Continue(e, u);

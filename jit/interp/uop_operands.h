@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "jit/interp/exec.h"
 #include "jit/interp/uop.h"
@@ -55,6 +56,25 @@ template <unsigned N>
 
 /// Whether the memory operand is a stack reference in 64-bit mode (for Exec::Load's `stack`).
 [[gnu::always_inline]] inline bool StackRef(const Uop& u) { return u.seg == kFlatStack; }
+
+/// `n` bytes (a constant) of the memory operand at `addr`: a hit in the host-page cache is copied
+/// in place, so that the stack-reference flag of the slow path is computed only there.
+template <unsigned N>
+[[gnu::always_inline]] inline bool ReadMemory(Exec& e, const Uop& u, uint64_t addr, void* out, Step& step) {
+  if (const uint8_t* p = e.mem.host_pages.ForRead(addr, N)) {
+    std::memcpy(out, p, N);
+    return true;
+  }
+  return e.ReadBytes(addr, out, N, step, StackRef(u));
+}
+template <unsigned N>
+[[gnu::always_inline]] inline bool WriteMemory(Exec& e, const Uop& u, uint64_t addr, const void* in, Step& step) {
+  if (uint8_t* p = e.mem.host_pages.ForWrite(addr, N)) {
+    std::memcpy(p, in, N);
+    return true;
+  }
+  return e.WriteBytes(addr, in, N, step, StackRef(u));
+}
 
 /// The source operand of an r, r/m form: register u.r1, or the memory operand.
 template <unsigned N, bool kMem>
