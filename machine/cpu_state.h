@@ -135,6 +135,10 @@ struct alignas(64) CpuState {
   /// transfers, interrupts) leave the engines with ExitReason::kSystem for machine/ to emulate.
   /// Off for `kiln user`, where the engines handle the few a user process may execute.
   bool trap_system = false;
+  /// The segment registers whose data accesses the engines must check for limits, types and
+  /// null selectors (bit i: register i; jit/semantics/segment_checks.h SegmentsToCheck). Set by
+  /// the interpreter as a run starts: segments change only between runs (trapped instructions).
+  uint8_t segment_checks = 0;
 };
 
 static_assert(std::is_standard_layout_v<CpuState>);

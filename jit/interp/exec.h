@@ -11,6 +11,7 @@
 #include "jit/interp/uop.h"
 #include "jit/semantics/flags.h"
 #include "jit/semantics/registers.h"
+#include "jit/semantics/segment_checks.h"
 #include "machine/cpu_state.h"
 
 namespace kiln::jit::interp {
@@ -21,6 +22,7 @@ using frontend::OperandKind;
 using frontend::Reg;
 using frontend::RegClass;
 using machine::CpuState;
+using sem::SegmentAccess;
 
 /// What executing one instruction did.
 enum class Step : uint8_t {
@@ -83,16 +85,19 @@ class Exec {
   [[gnu::always_inline]] void WriteReg(Reg r, uint64_t v) { sem::WriteRegister(s, r, v); }
 
   // --- memory -------------------------------------------------------------------------------
-  /// The linear address of a memory operand: segment base + (base + index * scale + disp),
-  /// the offset wrapped to the address size (SDM Vol.1 3.7.5).
-  [[gnu::always_inline]] uint64_t Address(const Operand& op) const {
+  /// The offset (effective address) of a memory operand: base + index * scale + disp, wrapped
+  /// to the address size (SDM Vol.1 3.7.5).
+  [[gnu::always_inline]] uint64_t Offset(const Operand& op) const {
     uint64_t ea = static_cast<uint64_t>(op.value);
     if (op.base.valid()) ea += op.base.cls == RegClass::kIp ? next_rip : ReadReg(op.base);
     if (op.index.valid()) ea += ReadReg(op.index) * op.scale;
     if (insn.address_size == 4) ea &= 0xFFFFFFFF;
     else if (insn.address_size == 2) ea &= 0xFFFF;
-    return SegmentBase(op.seg) + ea;
+    return ea;
   }
+  /// The linear address of a memory operand, unchecked: for what is not an access (the x87's
+  /// last data pointer). Accesses use Linear().
+  [[gnu::always_inline]] uint64_t Address(const Operand& op) const { return SegmentBase(op.seg) + Offset(op); }
   uint64_t SegmentBase(frontend::Seg seg) const {
     const unsigned i = static_cast<unsigned>(seg);
     if (i > 5) return 0;
@@ -100,9 +105,82 @@ class Exec {
     if (mode == frontend::CpuMode::k64 && seg != frontend::Seg::kFs && seg != frontend::Seg::kGs) return 0;
     return s.seg[i].base;
   }
+  /// The segment checks of an access of `n` bytes at `offset` through `seg`: outside 64-bit mode
+  /// its limit, type and null selector (sem::SegmentFault) when CpuState::segment_checks names
+  /// the register; in 64-bit mode a stack reference (through SS: implicit, RSP/RBP-based or
+  /// SS-overridden) at a non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1
+  /// 3.3.7.1). False with the fault in `step`. The generic handlers' accesses pass here through
+  /// Linear(), or, for the frequent operand accesses, through Read()/Write() and
+  /// Read/WriteOperandBytes(), which test the register's bit inline and leave the 64-bit
+  /// distinction to the slow path of the access. The specialised handlers of fast_path.cpp run
+  /// only for segments that need no check (Interpreter::FindOrDecode) and in 64-bit mode tell the
+  /// slow path of Load/Store that an access is a stack reference.
+  [[gnu::always_inline]] bool SegmentAllows(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
+    if (Checked(seg)) [[unlikely]] return SegmentChecked(static_cast<unsigned>(seg), offset, n, a, step);
+    if (seg == frontend::Seg::kSs && NonCanonical(offset, n)) [[unlikely]] {  // 64-bit mode: SS has no base
+      step = RaiseWithCode(vec::kSs, 0);
+      return false;
+    }
+    return true;
+  }
+  /// Whether accesses through `seg` need sem::SegmentFault() in this run.
+  [[gnu::always_inline]] bool Checked(frontend::Seg seg) const { return (s.segment_checks >> static_cast<unsigned>(seg)) & 1; }
+  [[gnu::noinline]] bool SegmentChecked(unsigned seg, uint64_t offset, uint64_t n, SegmentAccess a, Step& step) {
+    const uint8_t vector = sem::SegmentFault(s, seg, offset, n, a);
+    if (vector == 0) return true;
+    step = RaiseWithCode(vector, 0);
+    return false;
+  }
+  /// Whether an access would pass the segment checks, without raising anything (the bulk paths
+  /// of the string instructions, which fall back to one element at a time otherwise).
+  bool SegmentPermits(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a) const {
+    if (Checked(seg)) return sem::SegmentFault(s, static_cast<unsigned>(seg), offset, n, a) == 0;
+    return !(seg == frontend::Seg::kSs && NonCanonical(offset, n));
+  }
+  /// The linear address of `n` bytes at `offset` in `seg`, after the segment checks.
+  [[gnu::always_inline]] bool Linear(frontend::Seg seg, uint64_t offset, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
+    addr = SegmentBase(seg) + offset;
+    return SegmentAllows(seg, offset, n, a, step);
+  }
+  /// The linear address of memory operand `op` for an access of `n` bytes, after the checks.
+  [[gnu::always_inline]] bool Linear(const Operand& op, uint64_t n, SegmentAccess a, uint64_t& addr, Step& step) {
+    return Linear(op.seg, Offset(op), n, a, addr, step);
+  }
+
+  // The hot accesses of the generic handlers: `n` bytes of memory operand `op`. Without checks
+  // for its segment this is the plain access, whose slow path learns whether it is a stack
+  // reference (#SS(0) for a non-canonical address in 64-bit mode); with them, an out-of-line
+  // call. Both are tail calls, so that a handler's registers and prologue stay as without checks.
+  // A caller that needs the address too (an alignment check) passes the offset and the linear
+  // address (SegmentBase(seg) + offset) it computed.
+  [[gnu::always_inline]] bool ReadOperandBytes(const Operand& op, void* out, unsigned n, Step& step) {
+    const uint64_t offset = Offset(op);
+    return ReadSegmentBytes(op.seg, offset, SegmentBase(op.seg) + offset, out, n, step);
+  }
+  [[gnu::always_inline]] bool WriteOperandBytes(const Operand& op, const void* in, unsigned n, Step& step) {
+    const uint64_t offset = Offset(op);
+    return WriteSegmentBytes(op.seg, offset, SegmentBase(op.seg) + offset, in, n, step);
+  }
+  [[gnu::always_inline]] bool ReadSegmentBytes(frontend::Seg seg, uint64_t offset, uint64_t linear, void* out, unsigned n, Step& step) {
+    if (Checked(seg)) [[unlikely]] return ReadChecked(seg, offset, out, n, step);
+    return ReadBytes(linear, out, n, step, seg == frontend::Seg::kSs);
+  }
+  [[gnu::always_inline]] bool WriteSegmentBytes(frontend::Seg seg, uint64_t offset, uint64_t linear, const void* in, unsigned n, Step& step) {
+    if (Checked(seg)) [[unlikely]] return WriteChecked(seg, offset, in, n, step);
+    return WriteBytes(linear, in, n, step, seg == frontend::Seg::kSs);
+  }
+  [[gnu::noinline]] bool ReadChecked(frontend::Seg seg, uint64_t offset, void* out, unsigned n, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kRead, addr, step) && ReadBytes(addr, out, n, step);
+  }
+  [[gnu::noinline]] bool WriteChecked(frontend::Seg seg, uint64_t offset, const void* in, unsigned n, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kWrite, addr, step) && WriteBytes(addr, in, n, step);
+  }
   // RAM pages in the host-page cache are accessed in place; everything else (a miss, a page
   // crossing, MMIO, a fault) goes through the virtual GuestMemory call.
-  [[gnu::always_inline]] bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+  // `stack`: the access is a stack reference, for the fault of a non-canonical address.
+  [[gnu::always_inline]] bool Load(uint64_t addr, unsigned n, uint64_t& v, Step& step, bool stack = false) {
     if (const uint8_t* p = mem.host_pages.ForRead(addr, n)) {
       switch (n) {
         case 1: v = LoadLittleEndian<1>(p); return true;
@@ -112,9 +190,9 @@ class Exec {
         default: break;
       }
     }
-    return LoadSlow(addr, n, v, step);
+    return LoadSlow(addr, n, v, step, stack);
   }
-  [[gnu::always_inline]] bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+  [[gnu::always_inline]] bool Store(uint64_t addr, unsigned n, uint64_t v, Step& step, bool stack = false) {
     if (uint8_t* p = mem.host_pages.ForWrite(addr, n)) {
       switch (n) {
         case 1: StoreLittleEndian<1>(p, v); return true;
@@ -124,37 +202,37 @@ class Exec {
         default: break;
       }
     }
-    return StoreSlow(addr, n, v, step);
+    return StoreSlow(addr, n, v, step, stack);
   }
   // Guest memory is little-endian whatever the host is: values go through byte arrays.
-  /// In 64-bit mode every byte of an access must have a canonical address, else #GP(0) (SDM
-  /// Vol.1 3.3.7.1; #SS(0) for stack references is not distinguished yet).
-  bool NonCanonical(uint64_t addr, unsigned n) const {
+  /// In 64-bit mode every byte of an access must have a canonical address, else #GP(0), or
+  /// #SS(0) for a stack reference (SDM Vol.1 3.3.7.1).
+  bool NonCanonical(uint64_t addr, uint64_t n) const {
     return mode == frontend::CpuMode::k64 && (!IsCanonical(addr) || !IsCanonical(addr + n - 1));
   }
   static constexpr bool IsCanonical(uint64_t a) { return static_cast<uint64_t>(static_cast<int64_t>(a << 16) >> 16) == a; }
 
-  [[gnu::noinline]] bool LoadSlow(uint64_t addr, unsigned n, uint64_t& v, Step& step) {
+  [[gnu::noinline]] bool LoadSlow(uint64_t addr, unsigned n, uint64_t& v, Step& step, bool stack) {
     uint8_t b[8] = {};
-    if (!ReadBytes(addr, b, n, step)) return false;
+    if (!ReadBytes(addr, b, n, step, stack)) return false;
     v = 0;
     for (unsigned i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
     return true;
   }
-  [[gnu::noinline]] bool StoreSlow(uint64_t addr, unsigned n, uint64_t v, Step& step) {
+  [[gnu::noinline]] bool StoreSlow(uint64_t addr, unsigned n, uint64_t v, Step& step, bool stack) {
     uint8_t b[8];
     for (unsigned i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
-    return WriteBytes(addr, b, n, step);
+    return WriteBytes(addr, b, n, step, stack);
   }
   /// `n` (1-64) bytes: from a cached RAM page in place, else through the GuestMemory interface
   /// with the 64-bit canonical check and the fault raised.
-  bool ReadBytes(uint64_t addr, void* out, unsigned n, Step& step) {
+  bool ReadBytes(uint64_t addr, void* out, unsigned n, Step& step, bool stack = false) {
     if (const uint8_t* p = mem.host_pages.ForRead(addr, n)) {
       std::memcpy(out, p, n);
       return true;
     }
     if (NonCanonical(addr, n)) {
-      step = RaiseWithCode(vec::kGp, 0);
+      step = RaiseWithCode(stack ? vec::kSs : vec::kGp, 0);
       return false;
     }
     const MemStatus st = mem.Read(addr, out, n);
@@ -164,13 +242,13 @@ class Exec {
     }
     return true;
   }
-  bool WriteBytes(uint64_t addr, const void* in, unsigned n, Step& step) {
+  bool WriteBytes(uint64_t addr, const void* in, unsigned n, Step& step, bool stack = false) {
     if (uint8_t* p = mem.host_pages.ForWrite(addr, n)) {
       std::memcpy(p, in, n);
       return true;
     }
     if (NonCanonical(addr, n)) {
-      step = RaiseWithCode(vec::kGp, 0);
+      step = RaiseWithCode(stack ? vec::kSs : vec::kGp, 0);
       return false;
     }
     const MemStatus st = mem.Write(addr, in, n);
@@ -188,7 +266,11 @@ class Exec {
     switch (op.kind) {
       case OperandKind::kReg: v = ReadReg(op.reg); return true;
       case OperandKind::kImm: v = static_cast<uint64_t>(op.value) & sem::SizeMask(op.size ? op.size : 8); return true;
-      case OperandKind::kMem: return Load(Address(op), op.size, v, step);
+      case OperandKind::kMem: {
+        const uint64_t offset = Offset(op);
+        if (Checked(op.seg)) [[unlikely]] return LoadChecked(op.seg, offset, op.size, v, step);
+        return Load(SegmentBase(op.seg) + offset, op.size, v, step, op.seg == frontend::Seg::kSs);
+      }
       default: v = static_cast<uint64_t>(op.value); return true;
     }
   }
@@ -198,7 +280,17 @@ class Exec {
       WriteReg(op.reg, v);
       return true;
     }
-    return Store(Address(op), op.size, v, step);
+    const uint64_t offset = Offset(op);
+    if (Checked(op.seg)) [[unlikely]] return StoreChecked(op.seg, offset, op.size, v, step);
+    return Store(SegmentBase(op.seg) + offset, op.size, v, step, op.seg == frontend::Seg::kSs);
+  }
+  [[gnu::noinline]] bool LoadChecked(frontend::Seg seg, uint64_t offset, unsigned n, uint64_t& v, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kRead, addr, step) && Load(addr, n, v, step);
+  }
+  [[gnu::noinline]] bool StoreChecked(frontend::Seg seg, uint64_t offset, unsigned n, uint64_t v, Step& step) {
+    uint64_t addr;
+    return Linear(seg, offset, n, SegmentAccess::kWrite, addr, step) && Store(addr, n, v, step);
   }
 
   // --- stack --------------------------------------------------------------------------------
@@ -212,17 +304,34 @@ class Exec {
     const uint64_t mask = StackMask();
     s.gpr[machine::kRsp] = (s.gpr[machine::kRsp] & ~mask) | (sp & mask);
   }
-  /// Pushes `n` bytes. RSP changes only if the store succeeds.
+  /// Pushes `n` bytes. RSP changes only if the store succeeds (#SS(0) past SS's limit).
+  /// In 64-bit mode the slow path of Store/Load does the canonical check (`stack`).
   bool Push(uint64_t v, unsigned n, Step& step) {
     const uint64_t sp = (s.gpr[machine::kRsp] - n) & StackMask();
-    if (!Store(SegmentBase(frontend::Seg::kSs) + sp, n, v, step)) return false;
+    if (Checked(frontend::Seg::kSs) && !SegmentChecked(machine::kSs, sp, n, SegmentAccess::kWrite, step)) return false;
+    if (!Store(SegmentBase(frontend::Seg::kSs) + sp, n, v, step, true)) return false;
     SetStackPointer(sp);
     return true;
   }
   bool Pop(uint64_t& v, unsigned n, Step& step) {
     const uint64_t sp = s.gpr[machine::kRsp] & StackMask();
-    if (!Load(SegmentBase(frontend::Seg::kSs) + sp, n, v, step)) return false;
+    if (Checked(frontend::Seg::kSs) && !SegmentChecked(machine::kSs, sp, n, SegmentAccess::kRead, step)) return false;
+    if (!Load(SegmentBase(frontend::Seg::kSs) + sp, n, v, step, true)) return false;
     SetStackPointer(sp + n);
+    return true;
+  }
+  /// Push and Pop of 8 bytes in 64-bit mode (the specialised handlers): a flat stack with no
+  /// segment checks, only the canonical check of the slow path (#SS(0)).
+  [[gnu::always_inline]] bool Push64(uint64_t v, Step& step) {
+    const uint64_t sp = s.gpr[machine::kRsp] - 8;
+    if (!Store(sp, 8, v, step, true)) return false;
+    s.gpr[machine::kRsp] = sp;
+    return true;
+  }
+  [[gnu::always_inline]] bool Pop64(uint64_t& v, Step& step) {
+    const uint64_t sp = s.gpr[machine::kRsp];
+    if (!Load(sp, 8, v, step, true)) return false;
+    s.gpr[machine::kRsp] = sp + 8;
     return true;
   }
 

@@ -78,12 +78,12 @@ bool ReadWide(Exec& e, int n, Wide& v, Step& step, bool aligned = false) {
     }
     return true;
   }
-  const uint64_t addr = e.Address(op);
-  if (aligned && (addr & (op.size - 1))) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & (op.size - 1))) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.ReadBytes(addr, v.data(), op.size > 32 ? 32 : op.size, step);
+  return e.ReadSegmentBytes(op.seg, offset, linear, v.data(), op.size > 32 ? 32 : op.size, step);
 }
 
 /// A VEX write of `width` bytes to a vector register: the bits above are zeroed.
@@ -100,12 +100,12 @@ bool WriteDest(Exec& e, const Wide& r, unsigned width, Step& step, bool aligned 
     WriteRegister(e, op, r.data(), width);
     return true;
   }
-  const uint64_t addr = e.Address(op);
-  if (aligned && (addr & (op.size - 1))) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & (op.size - 1))) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.WriteBytes(addr, r.data(), op.size, step);
+  return e.WriteSegmentBytes(op.seg, offset, linear, r.data(), op.size, step);
 }
 
 // --- moves ----------------------------------------------------------------------------------
@@ -357,14 +357,19 @@ Step MaskedMove(Exec& e, unsigned size) {
   Step step = Step::kNext;
   const bool store = e.insn.operands[0].kind == OperandKind::kMem;
   const Operand& mem = e.insn.operands[store ? 0 : 2];
-  const uint64_t addr = e.Address(mem);
+  const uint64_t offset = e.Offset(mem);
+  // The linear address of a selected element, after its segment checks.
+  const auto element = [&](unsigned i, uint64_t& addr) {
+    return e.Linear(mem.seg, offset + size * i, size, store ? SegmentAccess::kWrite : SegmentAccess::kRead, addr, step);
+  };
   Wide mask;
   ReadWide(e, 1, mask, step);
   const unsigned n = Width(e) / size;
+  uint64_t addr = 0;
   if (!store) {
     Wide r{};
     for (unsigned i = 0; i < n; ++i)
-      if ((mask[size * i + size - 1] & 0x80) && !e.ReadBytes(addr + size * i, r.data() + size * i, size, step)) return step;
+      if ((mask[size * i + size - 1] & 0x80) && (!element(i, addr) || !e.ReadBytes(addr, r.data() + size * i, size, step))) return step;
     WriteDest(e, r, Width(e), step);
     return e.Next();
   }
@@ -372,9 +377,9 @@ Step MaskedMove(Exec& e, unsigned size) {
   ReadWide(e, 2, data, step);
   // Every selected element is checked before any is written, so that a fault stores nothing.
   for (unsigned i = 0; i < n; ++i)
-    if ((mask[size * i + size - 1] & 0x80) && !e.ReadBytes(addr + size * i, old.data() + size * i, size, step)) return step;
+    if ((mask[size * i + size - 1] & 0x80) && (!element(i, addr) || !e.ReadBytes(addr, old.data() + size * i, size, step))) return step;
   for (unsigned i = 0; i < n; ++i)
-    if ((mask[size * i + size - 1] & 0x80) && !e.WriteBytes(addr + size * i, data.data() + size * i, size, step)) return step;
+    if ((mask[size * i + size - 1] & 0x80) && (!element(i, addr) || !e.WriteBytes(addr, data.data() + size * i, size, step))) return step;
   return e.Next();
 }
 
@@ -569,7 +574,8 @@ Step Gather(Exec& e, unsigned elem, unsigned index_size) {
     uint64_t ea = base + static_cast<uint64_t>(offset) * mem.scale;
     if (e.insn.address_size == 4) ea &= 0xFFFFFFFF;
     uint8_t value[8];
-    if (!e.ReadBytes(e.SegmentBase(mem.seg) + ea, value, elem, step)) return step;
+    uint64_t addr;
+    if (!e.Linear(mem.seg, ea, elem, SegmentAccess::kRead, addr, step) || !e.ReadBytes(addr, value, elem, step)) return step;
     std::memcpy(dest + elem * i, value, elem);
     std::memset(m + elem * i, 0, elem);
   }
@@ -606,8 +612,10 @@ Step ConvertHalves(Exec& e, bool to_single) {
   // host): the bytes are read and written back unchanged first.
   if (const Operand& dst = e.insn.operands[0]; dst.kind == OperandKind::kMem) {
     uint8_t old[16];
-    const uint64_t addr = e.Address(dst);
-    if (!e.ReadBytes(addr, old, dst.size, step) || !e.WriteBytes(addr, old, dst.size, step)) return step;
+    uint64_t addr;
+    if (!e.Linear(dst, dst.size, SegmentAccess::kWrite, addr, step) || !e.ReadBytes(addr, old, dst.size, step) ||
+        !e.WriteBytes(addr, old, dst.size, step))
+      return step;
   }
   if (!CommitFlags(e, flags, step)) return step;
   if (!WriteDest(e, r, to_single ? Width(e) : 16, step)) return step;
@@ -715,8 +723,10 @@ bool RunLegacyLane(Exec& e, Mnemonic legacy, unsigned lane, bool shift_immediate
     } else if (op.kind == OperandKind::kMem && op.size >= 16) {
       // A full-vector memory source: read without the legacy alignment rule. A 256-bit
       // operand gives each lane its half; a 128-bit one (a shift count) is the same for both.
-      const uint64_t addr = e.Address(op) + (op.size == 32 ? 16 * lane : 0);
-      if (!e.ReadBytes(addr, e.s.zmm[kScratchSource], 16, step)) return false;
+      uint64_t addr;
+      if (!e.Linear(op.seg, e.Offset(op) + (op.size == 32 ? 16 * lane : 0), 16, SegmentAccess::kRead, addr, step) ||
+          !e.ReadBytes(addr, e.s.zmm[kScratchSource], 16, step))
+        return false;
       op = Operand{};
       op.kind = OperandKind::kReg;
       op.size = 16;

@@ -119,9 +119,12 @@ Step BitTest(Exec& e, sem::BitTestOp op) {
     const int64_t bits = static_cast<int64_t>(size) * 8;
     const int64_t signed_offset = static_cast<int64_t>(offset << (64 - bits * 1)) >> (64 - bits);
     const int64_t unit = signed_offset >= 0 ? signed_offset / bits : -((-signed_offset + bits - 1) / bits);
-    const uint64_t addr = e.Address(dst) + static_cast<uint64_t>(unit * static_cast<int64_t>(size));
-    uint64_t v;
-    if (!e.Load(addr, size, v, step)) return step;
+    // The unit holding the bit, its offset wrapped to the address size like any effective address.
+    const uint64_t offset_of_unit =
+        (e.Offset(dst) + static_cast<uint64_t>(unit * static_cast<int64_t>(size))) & sem::SizeMask(e.insn.address_size);
+    const SegmentAccess access = op == sem::BitTestOp::kBt ? SegmentAccess::kRead : SegmentAccess::kWrite;
+    uint64_t addr, v;
+    if (!e.Linear(dst.seg, offset_of_unit, size, access, addr, step) || !e.Load(addr, size, v, step)) return step;
     const uint64_t r = sem::BitTest(f, op, v, static_cast<uint64_t>(signed_offset - unit * bits), size);
     if (op != sem::BitTestOp::kBt && !e.Store(addr, size, r, step)) return step;
   } else {

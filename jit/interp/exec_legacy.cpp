@@ -61,15 +61,20 @@ struct StackCursor {
   uint64_t sp;
 
   explicit StackCursor(Exec& exec) : e(exec), width(StackWidth(exec)), sp(exec.s.gpr[machine::kRsp] & sem::SizeMask(width)) {}
-  uint64_t Linear(uint64_t offset) const { return e.SegmentBase(Seg::kSs) + (offset & sem::SizeMask(width)); }
+  /// The linear address of `n` bytes at `offset` in SS, after the segment checks (#SS(0)).
+  bool Linear(uint64_t offset, unsigned n, SegmentAccess a, uint64_t& addr, Step& step) {
+    return e.Linear(Seg::kSs, offset & sem::SizeMask(width), n, a, addr, step);
+  }
   bool Push(uint64_t v, unsigned n, Step& step) {
     const uint64_t next = (sp - n) & sem::SizeMask(width);
-    if (!e.Store(Linear(next), n, v, step)) return false;
+    uint64_t addr;
+    if (!Linear(next, n, SegmentAccess::kWrite, addr, step) || !e.Store(addr, n, v, step)) return false;
     sp = next;
     return true;
   }
   bool Pop(uint64_t& v, unsigned n, Step& step) {
-    if (!e.Load(Linear(sp), n, v, step)) return false;
+    uint64_t addr;
+    if (!Linear(sp, n, SegmentAccess::kRead, addr, step) || !e.Load(addr, n, v, step)) return false;
     sp = (sp + n) & sem::SizeMask(width);
     return true;
   }
@@ -90,8 +95,9 @@ Step Enter(Exec& e) {
     uint64_t bp = e.s.gpr[machine::kRbp];
     for (unsigned i = 1; i < level; ++i) {
       bp -= osz;
-      uint64_t v;
-      if (!e.Load(stack.Linear(bp), osz, v, step) || !stack.Push(v, osz, step)) return step;
+      uint64_t v, addr;
+      if (!stack.Linear(bp, osz, SegmentAccess::kRead, addr, step) || !e.Load(addr, osz, v, step) || !stack.Push(v, osz, step))
+        return step;
     }
     if (!stack.Push(frame, osz, step)) return step;
   }
@@ -166,9 +172,10 @@ Step PopFlags(Exec& e) {
 Step Bound(Exec& e) {
   Step step = Step::kNext;
   const unsigned osz = e.insn.operand_size;
-  const uint64_t addr = e.Address(e.insn.operands[1]);
-  uint64_t lower, upper;
-  if (!e.Load(addr, osz, lower, step) || !e.Load(addr + osz, osz, upper, step)) return step;
+  uint64_t addr, lower, upper;
+  if (!e.Linear(e.insn.operands[1], 2 * osz, SegmentAccess::kRead, addr, step) || !e.Load(addr, osz, lower, step) ||
+      !e.Load(addr + osz, osz, upper, step))
+    return step;
   if (!sem::BoundInRange(e.ReadReg(e.insn.operands[0].reg), lower, upper, osz)) return e.Raise(vec::kBr);
   return e.Next();
 }
@@ -189,8 +196,8 @@ Step Xlat(Exec& e) {
   const unsigned asz = e.insn.address_size;
   const uint64_t offset = (e.s.gpr[machine::kRbx] + (e.s.gpr[machine::kRax] & 0xFF)) & sem::SizeMask(asz);
   const Seg seg = e.insn.prefixes.segment == Seg::kNone ? Seg::kDs : e.insn.prefixes.segment;
-  uint64_t v;
-  if (!e.Load(e.SegmentBase(seg) + offset, 1, v, step)) return step;
+  uint64_t addr, v;
+  if (!e.Linear(seg, offset, 1, SegmentAccess::kRead, addr, step) || !e.Load(addr, 1, v, step)) return step;
   e.WriteReg({RegClass::kGpr8, machine::kRax}, v);
   return e.Next();
 }
@@ -202,7 +209,8 @@ Step Xlat(Exec& e) {
 // it back unchanged (the write happens either way). Only ZF changes.
 Step CompareExchangeWide(Exec& e, unsigned half) {
   Step step = Step::kNext;
-  const uint64_t addr = e.Address(e.insn.operands[0]);
+  uint64_t addr;
+  if (!e.Linear(e.insn.operands[0], 2 * half, SegmentAccess::kWrite, addr, step)) return step;
   if (half == 8 && (addr & 15) != 0) return e.RaiseWithCode(vec::kGp, 0);  // CMPXCHG16B: 16-byte aligned
   uint64_t lo, hi;
   if (!e.Load(addr, half, lo, step) || !e.Load(addr + half, half, hi, step)) return step;

@@ -66,6 +66,10 @@ bool ExecuteString(Exec& e, Step& step) {
   // The source segment can be overridden; the destination is always ES (SDM Vol.2 MOVS).
   const Seg src_seg = insn.prefixes.segment == Seg::kNone ? Seg::kDs : insn.prefixes.segment;
   const uint64_t src_base = e.SegmentBase(src_seg), dst_base = e.SegmentBase(Seg::kEs);
+  // The linear address of one element at `offset` in `seg`, after the segment checks.
+  const auto element = [&](Seg seg, uint64_t offset, SegmentAccess a, uint64_t& addr) {
+    return e.Linear(seg, offset, op.size, a, addr, step);
+  };
 
   uint64_t count = rep ? e.ReadReg(rcx) : 1;
   step = Step::kNext;
@@ -95,7 +99,12 @@ bool ExecuteString(Exec& e, Step& step) {
       // fill that a block copy would get wrong).
       const bool wraps = ((di + n) & amask) < di || (op.kind == StringOp::kMovs && ((si + n) & amask) < si);
       const bool overlaps = op.kind == StringOp::kMovs && ((di - si) & amask) != 0 && ((di - si) & amask) < n;
-      uint8_t* dst = n != 0 && !wraps && !overlaps ? e.mem.host_pages.ForWrite(dst_base + di, static_cast<unsigned>(n)) : nullptr;
+      // A run the segment checks would stop somewhere goes element by element, to its fault.
+      const bool within_segments = e.SegmentPermits(Seg::kEs, di, n, SegmentAccess::kWrite) &&
+                                   (op.kind != StringOp::kMovs || e.SegmentPermits(src_seg, si, n, SegmentAccess::kRead));
+      uint8_t* dst = n != 0 && !wraps && !overlaps && within_segments
+                         ? e.mem.host_pages.ForWrite(dst_base + di, static_cast<unsigned>(n))
+                         : nullptr;
       const uint8_t* src = dst && op.kind == StringOp::kMovs ? e.mem.host_pages.ForRead(src_base + si, static_cast<unsigned>(n)) : nullptr;
       if (dst && op.kind == StringOp::kStos) {
         const uint64_t v = e.ReadReg(acc);
@@ -122,32 +131,36 @@ bool ExecuteString(Exec& e, Step& step) {
       }
     }
     {
-    uint64_t a = 0, b = 0;
+    uint64_t a = 0, b = 0, from = 0, to = 0;
     switch (op.kind) {
       case StringOp::kMovs:
-        if (!e.Load(src_base + si, op.size, a, step) || !e.Store(dst_base + di, op.size, a, step)) return true;
+        if (!element(src_seg, si, SegmentAccess::kRead, from) || !e.Load(from, op.size, a, step) ||
+            !element(Seg::kEs, di, SegmentAccess::kWrite, to) || !e.Store(to, op.size, a, step))
+          return true;
         e.WriteReg(rsi, (si + delta) & amask);
         e.WriteReg(rdi, (di + delta) & amask);
         break;
       case StringOp::kStos:
-        if (!e.Store(dst_base + di, op.size, e.ReadReg(acc), step)) return true;
+        if (!element(Seg::kEs, di, SegmentAccess::kWrite, to) || !e.Store(to, op.size, e.ReadReg(acc), step)) return true;
         e.WriteReg(rdi, (di + delta) & amask);
         break;
       case StringOp::kLods:
-        if (!e.Load(src_base + si, op.size, a, step)) return true;
+        if (!element(src_seg, si, SegmentAccess::kRead, from) || !e.Load(from, op.size, a, step)) return true;
         e.WriteReg(acc, a);
         e.WriteReg(rsi, (si + delta) & amask);
         break;
       case StringOp::kCmps:
         // ES:[rDI] is read before [rSI]: when both reads would fault, the host CPU reports the
         // destination's fault (#GP for a non-canonical address, else #PF).
-        if (!e.Load(dst_base + di, op.size, b, step) || !e.Load(src_base + si, op.size, a, step)) return true;
+        if (!element(Seg::kEs, di, SegmentAccess::kRead, to) || !e.Load(to, op.size, b, step) ||
+            !element(src_seg, si, SegmentAccess::kRead, from) || !e.Load(from, op.size, a, step))
+          return true;
         sem::Sub(s.flags, a, b, op.size);
         e.WriteReg(rsi, (si + delta) & amask);
         e.WriteReg(rdi, (di + delta) & amask);
         break;
       case StringOp::kScas:
-        if (!e.Load(dst_base + di, op.size, b, step)) return true;
+        if (!element(Seg::kEs, di, SegmentAccess::kRead, to) || !e.Load(to, op.size, b, step)) return true;
         sem::Sub(s.flags, e.ReadReg(acc), b, op.size);
         e.WriteReg(rdi, (di + delta) & amask);
         break;

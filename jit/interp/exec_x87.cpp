@@ -111,7 +111,7 @@ class Fpu {
       for (int i = 0; i < e.insn.operand_count; ++i) {
         const Operand& op = e.insn.operands[i];
         if (op.kind != OperandKind::kMem) continue;
-        s.fdp = e.Address(op) - e.SegmentBase(op.seg);
+        s.fdp = e.Offset(op);
         s.fds = op.seg <= frontend::Seg::kGs ? s.seg[static_cast<unsigned>(op.seg)].selector : 0;
       }
     }
@@ -124,10 +124,9 @@ class Fpu {
       if (e.insn.operands[i].kind == OperandKind::kMem) return &e.insn.operands[i];
     return nullptr;
   }
-  bool ReadMem(const Operand& op, void* out, unsigned n) { return e.ReadBytes(e.Address(op), out, n, step); }
-  bool WriteMem(const Operand& op, const void* in, unsigned n) { return e.WriteBytes(e.Address(op), in, n, step); }
-  bool ReadMemAt(uint64_t addr, void* out, unsigned n) { return e.ReadBytes(addr, out, n, step); }
-  bool WriteMemAt(uint64_t addr, const void* in, unsigned n) { return e.WriteBytes(addr, in, n, step); }
+  /// `n` bytes at memory operand `op`, after its segment checks.
+  bool ReadMem(const Operand& op, void* out, unsigned n) { return e.ReadOperandBytes(op, out, n, step); }
+  bool WriteMem(const Operand& op, const void* in, unsigned n) { return e.WriteOperandBytes(op, in, n, step); }
 
   /// A memory source operand as an extended value: m32fp, m64fp, m80fp or (integer) m16int,
   /// m32int, m64int. Conversion flags go to `c`.
@@ -728,7 +727,7 @@ Step Environment(Exec& e, bool store, bool registers) {
   const bool small = e.insn.operand_size == 2;
   const unsigned env = EnvironmentSize(e);
   const unsigned n = env + (registers ? 80 : 0);
-  const uint64_t addr = e.Address(*f.MemOperand());
+  const Operand& m = *f.MemOperand();
   uint8_t b[108] = {};
   if (store) {
     StoreEnvironment(f, b, small);
@@ -738,13 +737,13 @@ Step Environment(Exec& e, bool store, bool registers) {
         std::memcpy(b + env + 10 * i, &v.sig, 8);
         std::memcpy(b + env + 10 * i + 8, &v.se, 2);
       }
-    if (!f.WriteMemAt(addr, b, n)) return f.step;
+    if (!f.WriteMem(m, b, n)) return f.step;
     if (registers) Initialize(e.s);
     else e.s.fcw |= sw::kFlags;  // FNSTENV masks all exceptions (and so clears ES)
     Summarize(e.s);
     return e.Next();
   }
-  if (!f.ReadMemAt(addr, b, n)) return f.step;
+  if (!f.ReadMem(m, b, n)) return f.step;
   // The registers first (in stack order by the loaded TOP), then the tags from their contents.
   const unsigned top = (Get16(b + (small ? 2 : 4)) >> sw::kTopShift) & 7;
   if (registers)
@@ -765,8 +764,8 @@ Step FxState(Exec& e, bool save, bool rex_w) {
   // #NM for CR0.TS and, unlike other x87 instructions, CR0.EM (SDM Vol.2 FXSAVE, FXRSTOR).
   if (e.s.cr0 & (kCr0Em | kCr0Ts)) return e.Raise(vec::kNm);
   Fpu f(e);
-  const uint64_t addr = e.Address(*f.MemOperand());
-  if (addr & 15) return e.RaiseWithCode(vec::kGp, 0);
+  const Operand& m = *f.MemOperand();
+  if (e.Address(m) & 15) return e.RaiseWithCode(vec::kGp, 0);
   const unsigned xmms = e.mode == frontend::CpuMode::k64 ? 16 : 8;
   const unsigned n = 160 + 16 * xmms;
   uint8_t b[416] = {};
@@ -774,10 +773,10 @@ Step FxState(Exec& e, bool save, bool rex_w) {
     sem::xsave::SaveX87(e.s, b, rex_w);
     sem::xsave::SaveMxcsr(e.s, b);
     sem::xsave::SaveXmm(e.s, b, xmms);
-    if (!f.WriteMemAt(addr, b, n)) return f.step;
+    if (!f.WriteMem(m, b, n)) return f.step;
     return e.Next();
   }
-  if (!f.ReadMemAt(addr, b, n)) return f.step;
+  if (!f.ReadMem(m, b, n)) return f.step;
   if (!sem::xsave::MxcsrValid(b)) return e.RaiseWithCode(vec::kGp, 0);
   sem::xsave::LoadX87(e.s, b, rex_w);
   e.s.mxcsr = static_cast<uint32_t>(Get32(b + 24));

@@ -30,10 +30,17 @@ Step Xsave(Exec& e, Mnemonic m) {
   const xs::Request r{s.xcr0 & mask, rex_w, e.mode == frontend::CpuMode::k64};
   uint8_t area[xs::kMaxSize] = {};
   Step step = Step::kNext;
+  // The segment checks cover the bytes accessed (the header first for XRSTOR: it says how many).
+  uint64_t checked = 0;
+  const uint64_t offset = e.Offset(op);
   if (m == M::XRSTOR || m == M::XRSTOR64) {
-    if (!e.ReadBytes(addr, area, xs::kExtendedOffset, step)) return step;
+    if (!e.Linear(op.seg, offset, xs::kExtendedOffset, SegmentAccess::kRead, checked, step) ||
+        !e.ReadBytes(addr, area, xs::kExtendedOffset, step))
+      return step;
     const uint32_t n = xs::RestoreExtent(area, r.rfbm);
-    if (n > xs::kExtendedOffset && !e.ReadBytes(addr + xs::kExtendedOffset, area + xs::kExtendedOffset, n - xs::kExtendedOffset, step))
+    if (n > xs::kExtendedOffset &&
+        (!e.Linear(op.seg, offset, n, SegmentAccess::kRead, checked, step) ||
+         !e.ReadBytes(addr + xs::kExtendedOffset, area + xs::kExtendedOffset, n - xs::kExtendedOffset, step)))
       return step;
     if (!xs::Restore(s, s.xcr0, r, area)) return e.RaiseWithCode(vec::kGp, 0);
     return e.Next();
@@ -42,7 +49,7 @@ Step Xsave(Exec& e, Mnemonic m) {
                             : m == M::XSAVEOPT || m == M::XSAVEOPT64 ? xs::SaveKind::kXsaveopt
                                                                      : xs::SaveKind::kXsave;
   const uint32_t n = xs::SaveExtent(kind, r.rfbm);
-  if (!e.ReadBytes(addr, area, n, step)) return step;
+  if (!e.Linear(op.seg, offset, n, SegmentAccess::kWrite, checked, step) || !e.ReadBytes(addr, area, n, step)) return step;
   xs::Save(s, kind, r, area);
   if (!e.WriteBytes(addr, area, n, step)) return step;
   return e.Next();

@@ -76,18 +76,18 @@ Step Alu(Exec& e, const Uop& u) {
     uint64_t b;
     if constexpr (F == Form::kRR) b = GetReg<N>(s, u.r1);
     else if constexpr (F == Form::kRI) b = u.imm;
-    else if (!e.Load(Address(s, u), N, b, step)) return step;
+    else if (!e.Load(Address(s, u), N, b, step, StackRef(u))) return step;
     const uint64_t r = Op::Apply(s.flags, a, b, N);
     if constexpr (Op::kWrites) SetReg<N>(s, u.r0, r);
   } else {
     const uint64_t addr = Address(s, u);
     uint64_t a;
-    if (!e.Load(addr, N, a, step)) return step;
+    if (!e.Load(addr, N, a, step, StackRef(u))) return step;
     const uint64_t b = F == Form::kMR ? GetReg<N>(s, u.r1) : u.imm;
     LazyFlags f = s.flags;
     const uint64_t r = Op::Apply(f, a, b, N);
     if constexpr (Op::kWrites) {
-      if (!e.Store(addr, N, r, step)) return step;
+      if (!e.Store(addr, N, r, step, StackRef(u))) return step;
     }
     s.flags = f;
   }
@@ -113,9 +113,9 @@ Step Unary(Exec& e, const Uop& u) {
     Step step = Step::kNext;
     const uint64_t addr = Address(s, u);
     uint64_t a;
-    if (!e.Load(addr, N, a, step)) return step;
+    if (!e.Load(addr, N, a, step, StackRef(u))) return step;
     LazyFlags f = s.flags;
-    if (!e.Store(addr, N, ApplyUnary<K, N>(f, a), step)) return step;
+    if (!e.Store(addr, N, ApplyUnary<K, N>(f, a), step, StackRef(u))) return step;
     s.flags = f;
   }
   KILN_MUSTTAIL return Continue(e, u);
@@ -133,9 +133,9 @@ Step Mov(Exec& e, const Uop& u) {
     SetReg<N>(s, u.r0, u.imm);
   } else if constexpr (F == Form::kRM) {
     uint64_t v;
-    if (!e.Load(Address(s, u), N, v, step)) return step;
+    if (!e.Load(Address(s, u), N, v, step, StackRef(u))) return step;
     SetReg<N>(s, u.r0, v);
-  } else if (!e.Store(Address(s, u), N, F == Form::kMR ? GetReg<N>(s, u.r1) : u.imm, step)) {
+  } else if (!e.Store(Address(s, u), N, F == Form::kMR ? GetReg<N>(s, u.r1) : u.imm, step, StackRef(u))) {
     return step;
   }
   KILN_MUSTTAIL return Continue(e, u);
@@ -180,7 +180,7 @@ Step JmpRel(Exec& e, const Uop& u) {
 
 Step CallRel64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
-  if (!e.Push(u.next_rip, 8, step)) return step;
+  if (!e.Push64(u.next_rip, step)) return step;
   e.s.rip = u.imm;
   KILN_MUSTTAIL return LeaveBlock(e, u);
 }
@@ -188,21 +188,21 @@ Step CallRel64(Exec& e, const Uop& u) {
 Step Ret64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   uint64_t target;
-  if (!e.Pop(target, 8, step)) return step;
+  if (!e.Pop64(target, step)) return step;
   e.s.rip = target;
   KILN_MUSTTAIL return LeaveBlock(e, u);
 }
 
 Step PushReg64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
-  if (!e.Push(e.s.gpr[u.r0], 8, step)) return step;
+  if (!e.Push64(e.s.gpr[u.r0], step)) return step;
   KILN_MUSTTAIL return Continue(e, u);
 }
 
 Step PopReg64(Exec& e, const Uop& u) {
   Step step = Step::kNext;
   uint64_t v;
-  if (!e.Pop(v, 8, step)) return step;
+  if (!e.Pop64(v, step)) return step;
   e.s.gpr[u.r0] = v;  // after the increment: POP RSP loads the popped value (SDM Vol.2 POP)
   KILN_MUSTTAIL return Continue(e, u);
 }
@@ -241,11 +241,11 @@ Step VectorMove(Exec& e, const Uop& u) {
     Step step = Step::kNext;
     uint8_t bytes[16];
     if constexpr (F == Form::kRM) {
-      if (!e.ReadBytes(addr, bytes, 16, step)) return step;
+      if (!ReadMemory<16>(e, u, addr, bytes, step)) return step;
       std::memcpy(s.zmm[u.r0], bytes, 16);
     } else {
       std::memcpy(bytes, s.zmm[u.r1], 16);
-      if (!e.WriteBytes(addr, bytes, 16, step)) return step;
+      if (!WriteMemory<16>(e, u, addr, bytes, step)) return step;
     }
   }
   KILN_MUSTTAIL return Continue(e, u);
@@ -561,7 +561,8 @@ bool ResolveMemory(const DecodedInsn& insn, const frontend::Operand& m, uint64_t
   if (seg > 5) return false;
   // In 64-bit mode only FS and GS have a base (SDM Vol.1 3.4.2.1).
   const bool flat = insn.mode == CpuMode::k64 && m.seg != frontend::Seg::kFs && m.seg != frontend::Seg::kGs;
-  u.seg = flat ? kNoSeg : static_cast<uint8_t>(seg);
+  // A flat stack reference (SS: RSP/RBP bases, or an override, see Interpreter::FindOrDecode).
+  u.seg = !flat ? static_cast<uint8_t>(seg) : m.seg == frontend::Seg::kSs ? kFlatStack : kNoSeg;
   return true;
 }
 

@@ -33,7 +33,7 @@ Step SseArith(Exec& e, const Uop& u) {
     const uint64_t addr = Address(s, u);
     if (!kScalar && (addr & 15)) return e.RaiseWithCode(vec::kGp, 0);
     Step step = Step::kNext;
-    if (!e.ReadBytes(addr, src, sizeof src, step)) return step;
+    if (!ReadMemory<sizeof src>(e, u, addr, src, step)) return step;
   } else {
     std::memcpy(src, s.zmm[u.r1], sizeof src);
   }
@@ -67,12 +67,12 @@ Step ScalarMove(Exec& e, const Uop& u) {
     Step step = Step::kNext;
     uint8_t bytes[N];
     if constexpr (F == Form::kRM) {
-      if (!e.ReadBytes(Address(s, u), bytes, N, step)) return step;
+      if (!ReadMemory<N>(e, u, Address(s, u), bytes, step)) return step;
       std::memcpy(s.zmm[u.r0], bytes, N);
       std::memset(s.zmm[u.r0] + N, 0, 16 - N);
     } else {
       std::memcpy(bytes, s.zmm[u.r1], N);
-      if (!e.WriteBytes(Address(s, u), bytes, N, step)) return step;
+      if (!WriteMemory<N>(e, u, Address(s, u), bytes, step)) return step;
     }
   }
   KILN_MUSTTAIL return Continue(e, u);

@@ -9,6 +9,7 @@
 #include "frontend/decoder.h"
 #include "frontend/disasm/printer.h"
 #include "jit/interp/exec.h"
+#include "jit/semantics/segment_checks.h"
 
 namespace kiln::jit {
 namespace {
@@ -26,6 +27,18 @@ constexpr size_t kMaxBlockInsns = 64;
 Step StopInDiscardedBlock(Exec& e, const interp::Uop&) {
   e.exit = Exit{};
   return Step::kException;
+}
+
+/// In 64-bit mode the decoder keeps CS/DS/ES/SS overrides out of the operands' segments (they
+/// select no base), but an SS override still makes a memory operand a stack reference: a
+/// non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1 3.3.7.1). SS's base is 0
+/// there like DS's, so naming SS in the operand changes only that, and costs nothing at run time.
+void MarkStackOverride(DecodedInsn& insn) {
+  if (insn.mode != CpuMode::k64 || insn.prefixes.segment != frontend::Seg::kSs) return;
+  for (int i = 0; i < insn.operand_count; ++i) {
+    frontend::Operand& op = insn.operands[i];
+    if (op.kind == frontend::OperandKind::kMem && op.seg == frontend::Seg::kDs) op.seg = frontend::Seg::kSs;
+  }
 }
 
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
@@ -63,6 +76,8 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const uint64_t cs_base = mode == CpuMode::k64 ? 0 : state_.seg[machine::kCs].base;
   const uint64_t linear_mask = mode == CpuMode::k64 ? ~uint64_t{0} : 0xFFFFFFFF;
   const uint64_t linear = (cs_base + rip) & linear_mask;
+  // The segment registers the specialised handlers may not use (none in 64-bit mode).
+  const uint8_t fast_excluded = state_.segment_checks;
   if (mode == CpuMode::k64 && static_cast<uint64_t>(static_cast<int64_t>(rip << 16) >> 16) != rip) {
     fault = Exit{ExitReason::kException, vec::kGp, true, 0, 0};  // a non-canonical RIP (SDM Vol.1 3.3.7.1)
     return nullptr;
@@ -71,7 +86,9 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   const bool fetchable = memory_.CodeAddress(linear, physical);
   if (auto it = blocks_.find(linear); it != blocks_.end()) {
     const Block& b = *it->second;
-    if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical) return &b;
+    if (b.mode == mode && b.start == rip && b.cs_base == cs_base && fetchable && b.physical == physical &&
+        (b.fast_segments & fast_excluded) == 0)
+      return &b;
     UnchainAll();  // no chain into the discarded block (it is freed at the next Run)
     Discard(it);   // the same linear address means other code now
   }
@@ -105,6 +122,7 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
       block->insns.push_back(insn);
       break;
     }
+    MarkStackOverride(insn);
     block->insns.push_back(insn);
     pc += insn.length;
     if (EndsBlock(insn)) break;
@@ -117,6 +135,13 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
   uint64_t at = rip;
   for (const DecodedInsn& insn : block->insns) {
     block->uops.push_back(interp::MakeUop(insn, at));
+    // A specialised handler accesses memory without segment checks: through a segment that
+    // needs them, the instruction takes its generic handler (found at its first execution).
+    interp::Uop& u = block->uops.back();
+    if (u.handler && u.seg < 6) {
+      if ((fast_excluded >> u.seg) & 1) u.handler = nullptr;
+      else block->fast_segments |= static_cast<uint8_t>(1u << u.seg);
+    }
     block->uops.back().position = static_cast<uint8_t>(block->uops.size() - 1);
     at += insn.length;
   }
@@ -210,6 +235,14 @@ Step Interpreter::ExecuteFirst(Exec& e, interp::Uop& u) {
 }
 
 Exit Interpreter::Run(uint64_t max_instructions) {
+  // Segment registers change only between runs (loads and mode switches are trapped), so the
+  // registers that need checks are found once here; block links made under other checks are
+  // dropped, as a linked block may have specialised handlers for a register now checked.
+  state_.segment_checks = sem::SegmentsToCheck(state_);
+  if (state_.segment_checks != segment_checks_) {
+    segment_checks_ = state_.segment_checks;
+    UnchainAll();
+  }
   return DebugActive() ? RunStepping(max_instructions) : RunBlocks(max_instructions);
 }
 

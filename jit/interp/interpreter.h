@@ -62,6 +62,10 @@ struct Block {
   mutable uint64_t next_rip[2] = {0, 0};
   mutable uint64_t next_epoch[2] = {0, 0};
   frontend::CpuMode mode = frontend::CpuMode::k64;  ///< the mode it was decoded in
+  /// The segment registers its specialised handlers access memory through (bit i: register i).
+  /// Those handlers do no segment checks, so the block is decoded afresh when a run needs
+  /// checks on one of them (CpuState::segment_checks); generic handlers check for themselves.
+  uint8_t fast_segments = 0;
   std::vector<frontend::DecodedInsn> insns;
   /// One per instruction, then the end-of-block Uop; `handler` is filled in by the first
   /// execution when the decoder-time selection left it empty.
@@ -128,6 +132,7 @@ class Interpreter {
   /// The blocks decoded from each physical page (by their key in blocks_), for page invalidation.
   std::unordered_map<uint64_t, std::vector<uint64_t>> blocks_by_frame_;
   uint64_t epoch_ = 1;  ///< block links of other epochs are stale
+  uint8_t segment_checks_ = 0;  ///< CpuState::segment_checks of the last run: links depend on it
   std::array<bool, frontend::kMnemonicCount> unimplemented_reported_{};
 };
 

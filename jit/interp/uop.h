@@ -34,6 +34,9 @@ using Handler = Step (*)(Exec&, const Uop&);
 
 inline constexpr uint8_t kNoReg = 0xFF;
 inline constexpr uint8_t kNoSeg = 0xFF;
+/// No segment base either, but a stack reference (SS in 64-bit mode): a non-canonical address
+/// raises #SS(0), not #GP(0).
+inline constexpr uint8_t kFlatStack = 0xFE;
 
 struct Uop {
   Handler handler = nullptr;  ///< nullptr until the first execution picks a generic handler
@@ -46,7 +49,7 @@ struct Uop {
   uint8_t base = kNoReg;      ///< the memory operand's base GPR
   uint8_t index = kNoReg;     ///< the memory operand's index GPR
   uint8_t scale_shift = 0;    ///< log2 of the index scale
-  uint8_t seg = kNoSeg;       ///< the segment whose base applies (none for ES/CS/SS/DS in 64-bit mode)
+  uint8_t seg = kNoSeg;       ///< the segment whose base applies (kNoSeg/kFlatStack: none, 64-bit mode)
   uint8_t length = 0;         ///< instruction length
   uint8_t position = 0;       ///< in its block: the instructions retired before it in a threaded run
   /// The end-of-block Uop of a block in the interpreter's cache: that block (for linking to

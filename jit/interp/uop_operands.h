@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "jit/interp/exec.h"
 #include "jit/interp/uop.h"
@@ -46,16 +47,39 @@ template <unsigned N>
   return ea & u.address_mask;
 }
 
-/// The linear address of the memory operand.
+/// The linear address of the memory operand. The specialised handlers run only for segments
+/// that need no limit or type checks (Interpreter::FindOrDecode, sem::SegmentsToCheck).
 [[gnu::always_inline]] inline uint64_t Address(const CpuState& s, const Uop& u) {
   const uint64_t ea = Offset(s, u);
-  return u.seg == kNoSeg ? ea : ea + s.seg[u.seg].base;
+  return u.seg >= kFlatStack ? ea : ea + s.seg[u.seg].base;
+}
+
+/// Whether the memory operand is a stack reference in 64-bit mode (for Exec::Load's `stack`).
+[[gnu::always_inline]] inline bool StackRef(const Uop& u) { return u.seg == kFlatStack; }
+
+/// `n` bytes (a constant) of the memory operand at `addr`: a hit in the host-page cache is copied
+/// in place, so that the stack-reference flag of the slow path is computed only there.
+template <unsigned N>
+[[gnu::always_inline]] inline bool ReadMemory(Exec& e, const Uop& u, uint64_t addr, void* out, Step& step) {
+  if (const uint8_t* p = e.mem.host_pages.ForRead(addr, N)) {
+    std::memcpy(out, p, N);
+    return true;
+  }
+  return e.ReadBytes(addr, out, N, step, StackRef(u));
+}
+template <unsigned N>
+[[gnu::always_inline]] inline bool WriteMemory(Exec& e, const Uop& u, uint64_t addr, const void* in, Step& step) {
+  if (uint8_t* p = e.mem.host_pages.ForWrite(addr, N)) {
+    std::memcpy(p, in, N);
+    return true;
+  }
+  return e.WriteBytes(addr, in, N, step, StackRef(u));
 }
 
 /// The source operand of an r, r/m form: register u.r1, or the memory operand.
 template <unsigned N, bool kMem>
 [[gnu::always_inline]] inline bool ReadRm(Exec& e, const Uop& u, uint64_t& v, Step& step) {
-  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step);
+  if constexpr (kMem) return e.Load(Address(e.s, u), N, v, step, StackRef(u));
   v = GetReg<N>(e.s, u.r1);
   return true;
 }

@@ -28,12 +28,12 @@ inline bool ReadVec(Exec& e, int n, Vec& v, Step& step, bool aligned = false) {
     }
     return true;
   }
-  const uint64_t addr = e.Address(op);
-  if (aligned && (addr & 15)) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.ReadBytes(addr, v.data(), op.size, step);
+  return e.ReadSegmentBytes(op.seg, offset, linear, v.data(), op.size, step);
 }
 
 // Writes the low `op.size` bytes to memory, or 16 bytes to an XMM register.
@@ -49,12 +49,12 @@ inline bool WriteVec(Exec& e, int n, const Vec& v, Step& step, bool aligned = fa
     }
     return true;
   }
-  const uint64_t addr = e.Address(op);
-  if (aligned && (addr & 15)) {
+  const uint64_t offset = e.Offset(op), linear = e.SegmentBase(op.seg) + offset;
+  if (aligned && (linear & 15)) {
     step = e.RaiseWithCode(vec::kGp, 0);
     return false;
   }
-  return e.WriteBytes(addr, v.data(), op.size, step);
+  return e.WriteSegmentBytes(op.seg, offset, linear, v.data(), op.size, step);
 }
 
 /// MASKMOVQ/MASKMOVDQU: the `n` bytes of `data` whose `mask` byte has its top bit set, stored
@@ -65,9 +65,9 @@ inline bool MaskedStoreAtDi(Exec& e, const uint8_t* data, const uint8_t* mask, u
   if (e.insn.address_size == 4) di &= 0xFFFFFFFF;
   else if (e.insn.address_size == 2) di &= 0xFFFF;
   const frontend::Seg seg = e.insn.prefixes.segment != frontend::Seg::kNone ? e.insn.prefixes.segment : frontend::Seg::kDs;
-  const uint64_t addr = e.SegmentBase(seg) + di;
+  uint64_t addr;
   uint8_t bytes[16];
-  if (!e.ReadBytes(addr, bytes, n, step)) return false;
+  if (!e.Linear(seg, di, n, SegmentAccess::kWrite, addr, step) || !e.ReadBytes(addr, bytes, n, step)) return false;
   for (unsigned i = 0; i < n; ++i)
     if (mask[i] & 0x80) bytes[i] = data[i];
   return e.WriteBytes(addr, bytes, n, step);

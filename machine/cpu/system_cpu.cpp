@@ -255,9 +255,11 @@ bool MovDr(SystemOps& o, bool to_dr, unsigned n, uint64_t& v) {
 bool LoadTable(SystemOps& o, TableReg& t) {
   const frontend::Operand& m = o.insn->operands[0];
   if (m.kind != OperandKind::kMem) return o.Ud();
-  const uint64_t at = o.Linear(m);
-  uint64_t limit, base;
-  if (!o.ReadValue(at, 2, limit) || !o.ReadValue(at + 2, o.Mode64() ? 8 : 4, base)) return false;
+  const unsigned base_size = o.Mode64() ? 8 : 4;
+  uint64_t at, limit, base;
+  if (!o.CheckedLinear(m, 2 + base_size, jit::sem::SegmentAccess::kRead, at) || !o.ReadValue(at, 2, limit) ||
+      !o.ReadValue(at + 2, base_size, base))
+    return false;
   if (o.insn->operand_size == 2 && !o.Mode64()) base &= 0xFFFFFF;
   t.limit = static_cast<uint16_t>(limit);
   t.base = base;
@@ -267,8 +269,10 @@ bool LoadTable(SystemOps& o, TableReg& t) {
 bool StoreTable(SystemOps& o, const TableReg& t) {
   const frontend::Operand& m = o.insn->operands[0];
   if (m.kind != OperandKind::kMem) return o.Ud();
-  const uint64_t at = o.Linear(m);
-  return o.WriteValue(at, 2, t.limit) && o.WriteValue(at + 2, o.Mode64() ? 8 : 4, t.base);
+  const unsigned base_size = o.Mode64() ? 8 : 4;
+  uint64_t at;
+  return o.CheckedLinear(m, 2 + base_size, jit::sem::SegmentAccess::kWrite, at) && o.WriteValue(at, 2, t.limit) &&
+         o.WriteValue(at + 2, base_size, t.base);
 }
 
 /// LLDT and LTR: a system descriptor from the GDT (16 bytes in long mode).
@@ -331,14 +335,18 @@ bool StringIo(SystemOps& o, bool in, unsigned size) {
   for (unsigned iter = 0; iter < 4096; ++iter) {
     if (rep && (s.gpr[kRcx] & amask) == 0) break;
     if (in) {
+      // The destination is checked before the port is read (a read may have side effects).
+      const uint64_t di = s.gpr[kRdi] & amask;
+      if (!o.CheckSegment(frontend::Seg::kEs, di, size, jit::sem::SegmentAccess::kWrite)) return false;
       const uint64_t v = o.ports.Read(port, size);
-      const uint64_t at = o.SegmentBase(frontend::Seg::kEs) + (s.gpr[kRdi] & amask);
-      if (!o.WriteValue(at, size, v)) return false;
+      if (!o.WriteValue(o.SegmentBase(frontend::Seg::kEs) + di, size, v)) return false;
       s.gpr[kRdi] = (s.gpr[kRdi] & ~amask) | ((s.gpr[kRdi] + step) & amask);
     } else {
       const frontend::Seg seg = o.insn->prefixes.segment == frontend::Seg::kNone ? frontend::Seg::kDs : o.insn->prefixes.segment;
       uint64_t v;
-      if (!o.ReadValue(o.SegmentBase(seg) + (s.gpr[kRsi] & amask), size, v)) return false;
+      const uint64_t si = s.gpr[kRsi] & amask;
+      if (!o.CheckSegment(seg, si, size, jit::sem::SegmentAccess::kRead) || !o.ReadValue(o.SegmentBase(seg) + si, size, v))
+        return false;
       o.ports.Write(port, size, static_cast<uint32_t>(v));
       s.gpr[kRsi] = (s.gpr[kRsi] & ~amask) | ((s.gpr[kRsi] + step) & amask);
     }
@@ -444,9 +452,9 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         break;
       }
       const unsigned size = insn.operand_size;
-      const uint64_t at = o.Linear(op1);
-      uint64_t offset, selector;
-      ok = o.ReadValue(at, size, offset) && o.ReadValue(at + size, 2, selector) &&
+      uint64_t at, offset, selector;
+      ok = o.CheckedLinear(op1, size + 2, jit::sem::SegmentAccess::kRead, at) && o.ReadValue(at, size, offset) &&
+           o.ReadValue(at + size, 2, selector) &&
            o.LoadDataSegment(seg, static_cast<uint16_t>(selector));
       if (ok) o.SetReg(op0.reg, offset);
       break;
@@ -559,8 +567,9 @@ SystemCpu::Result SystemCpu::Emulate(const frontend::DecodedInsn& insn_ref, Faul
         offset = static_cast<uint64_t>(op0.value);
         selector = op0.selector;
       } else if (op0.kind == OperandKind::kMem) {
-        const uint64_t at = o.Linear(op0);
-        ok = o.ReadValue(at, size, offset) && o.ReadValue(at + size, 2, selector);
+        uint64_t at;
+        ok = o.CheckedLinear(op0, size + 2, jit::sem::SegmentAccess::kRead, at) && o.ReadValue(at, size, offset) &&
+             o.ReadValue(at + size, 2, selector);
         if (!ok) break;
       } else {
         ok = o.Ud();

@@ -29,12 +29,28 @@ uint64_t SystemOps::Offset(const frontend::Operand& m) const {
   return ea;
 }
 
+bool SystemOps::CheckSegment(frontend::Seg seg, uint64_t offset, uint64_t n, jit::sem::SegmentAccess a) {
+  const unsigned i = static_cast<unsigned>(seg);
+  if (i > 5) return true;
+  if (Mode64()) {
+    const auto canonical = [](uint64_t v) { return static_cast<uint64_t>(static_cast<int64_t>(v << 16) >> 16) == v; };
+    if (seg == frontend::Seg::kSs && (!canonical(offset) || !canonical(offset + n - 1))) return RaiseCode(jit::vec::kSs, 0);
+    return true;
+  }
+  const uint8_t vector = jit::sem::SegmentFault(s, i, offset, n, a);
+  return vector == 0 || RaiseCode(vector, 0);
+}
+
 bool SystemOps::ReadOperand(unsigned i, uint64_t& v) {
   const frontend::Operand& op = insn->operands[i];
   switch (op.kind) {
     case OperandKind::kReg: v = GetReg(op.reg); return true;
     case OperandKind::kImm: v = static_cast<uint64_t>(op.value); return true;
-    case OperandKind::kMem: return ReadValue(Linear(op), op.size > 8 ? 8 : op.size, v);
+    case OperandKind::kMem: {
+      const unsigned n = op.size > 8 ? 8 : op.size;
+      uint64_t at;
+      return CheckedLinear(op, n, jit::sem::SegmentAccess::kRead, at) && ReadValue(at, n, v);
+    }
     default: v = 0; return true;
   }
 }
@@ -45,7 +61,10 @@ bool SystemOps::WriteOperand(unsigned i, uint64_t v) {
     SetReg(op.reg, v);
     return true;
   }
-  return op.kind != OperandKind::kMem || WriteValue(Linear(op), op.size > 8 ? 8 : op.size, v);
+  if (op.kind != OperandKind::kMem) return true;
+  const unsigned n = op.size > 8 ? 8 : op.size;
+  uint64_t at;
+  return CheckedLinear(op, n, jit::sem::SegmentAccess::kWrite, at) && WriteValue(at, n, v);
 }
 
 uint64_t SystemOps::StackMask() const {
@@ -56,6 +75,7 @@ uint64_t SystemOps::StackMask() const {
 bool SystemOps::Push(uint64_t v, unsigned size) {
   const uint64_t mask = StackMask();
   const uint64_t sp = (s.gpr[kRsp] - size) & mask;
+  if (!CheckSegment(frontend::Seg::kSs, sp, size, jit::sem::SegmentAccess::kWrite)) return false;
   if (!WriteValue(SegmentBase(frontend::Seg::kSs) + sp, size, v)) return false;
   s.gpr[kRsp] = (s.gpr[kRsp] & ~mask) | sp;
   return true;
@@ -64,14 +84,16 @@ bool SystemOps::Push(uint64_t v, unsigned size) {
 bool SystemOps::Pop(uint64_t& v, unsigned size) {
   const uint64_t mask = StackMask();
   const uint64_t sp = s.gpr[kRsp] & mask;
+  if (!CheckSegment(frontend::Seg::kSs, sp, size, jit::sem::SegmentAccess::kRead)) return false;
   if (!ReadValue(SegmentBase(frontend::Seg::kSs) + sp, size, v)) return false;
   s.gpr[kRsp] = (s.gpr[kRsp] & ~mask) | ((sp + size) & mask);
   return true;
 }
 
 bool SystemOps::PeekStack(uint64_t depth, unsigned size, uint64_t& v) {
-  const uint64_t mask = StackMask();
-  return ReadValue(SegmentBase(frontend::Seg::kSs) + ((s.gpr[kRsp] + depth) & mask), size, v);
+  const uint64_t sp = (s.gpr[kRsp] + depth) & StackMask();
+  return CheckSegment(frontend::Seg::kSs, sp, size, jit::sem::SegmentAccess::kRead) &&
+         ReadValue(SegmentBase(frontend::Seg::kSs) + sp, size, v);
 }
 
 bool SystemOps::ReadDescriptor(uint16_t selector, Descriptor& d, uint64_t* high, uint8_t vector) {
@@ -114,6 +136,11 @@ void SystemOps::SetRealSegment(unsigned seg, uint16_t selector) {
   if (V86()) {
     r.limit = 0xFFFF;
     r.attributes = seg == kCs ? 0xFB : 0xF3;
+  } else if (!(r.attributes & jit::sem::seg_type::kPresent)) {
+    // A register left unusable by a null selector in protected mode (limit 0) becomes a
+    // usable 64 KiB data segment again, as after reset, rather than failing every limit check.
+    r.limit = 0xFFFF;
+    r.attributes = 0x93;
   }
 }
 

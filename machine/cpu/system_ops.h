@@ -9,6 +9,7 @@
 
 #include "frontend/decoded_insn.h"
 #include "jit/semantics/flags.h"
+#include "jit/semantics/segment_checks.h"
 #include "machine/cpu/system_cpu.h"
 
 namespace kiln::machine {
@@ -130,12 +131,25 @@ class SystemOps {
   void SetReg(frontend::Reg r, uint64_t v);
   uint64_t SegmentBase(frontend::Seg seg) const;
   uint64_t Offset(const frontend::Operand& m) const;  ///< the effective address, wrapped
+  /// The linear address of a memory operand, unchecked (INVLPG's operand is not an access).
   uint64_t Linear(const frontend::Operand& m) const { return SegmentBase(m.seg) + Offset(m); }
+  /// The segment checks of an access of `n` bytes at `offset` through `seg`, as the engines do
+  /// them (jit/semantics/segment_checks.h): outside 64-bit mode limit, type and null selector,
+  /// #GP(0) or #SS(0); in 64-bit mode #SS(0) for a non-canonical stack reference. The tables,
+  /// TSS and gate stacks of event delivery have their own rules and do not come here.
+  bool CheckSegment(frontend::Seg seg, uint64_t offset, uint64_t n, jit::sem::SegmentAccess a);
+  /// The linear address of `n` bytes at memory operand `m`, after CheckSegment().
+  bool CheckedLinear(const frontend::Operand& m, uint64_t n, jit::sem::SegmentAccess a, uint64_t& linear) {
+    const uint64_t offset = Offset(m);
+    if (!CheckSegment(m.seg, offset, n, a)) return false;
+    linear = SegmentBase(m.seg) + offset;
+    return true;
+  }
   bool ReadOperand(unsigned i, uint64_t& v);
   bool WriteOperand(unsigned i, uint64_t v);
   uint64_t NextRip() const { return s.rip + insn->length; }
 
-  // --- the stack (SS.B or 64-bit mode decide the stack pointer's width) ---
+  // --- the stack (SS.B or 64-bit mode decide the stack pointer's width; SS's limit, #SS(0)) ---
   uint64_t StackMask() const;
   bool Push(uint64_t v, unsigned size);
   bool Pop(uint64_t& v, unsigned size);
