@@ -107,8 +107,8 @@ class Exec {
   }
   /// The segment checks of an access of `n` bytes at `offset` through `seg`: outside 64-bit mode
   /// its limit, type and null selector (sem::SegmentFault) when CpuState::segment_checks names
-  /// the register; in 64-bit mode a stack reference (through SS: implicit, RSP/RBP-based or
-  /// SS-overridden) at a non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1
+  /// the register; in 64-bit mode a stack reference (through SS: implicit or RSP/RBP-based; an
+  /// SS override is not one, as on the AMD host) at a non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1
   /// 3.3.7.1). False with the fault in `step`. The generic handlers' accesses pass here through
   /// Linear(), or, for the frequent operand accesses, through Read()/Write() and
   /// Read/WriteOperandBytes(), which test the register's bit inline and leave the 64-bit

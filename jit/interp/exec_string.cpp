@@ -64,7 +64,12 @@ bool ExecuteString(Exec& e, Step& step) {
   const bool down = (s.rflags_rest & machine::rflags::kDf) != 0;
   const int64_t delta = down ? -static_cast<int64_t>(op.size) : static_cast<int64_t>(op.size);
   // The source segment can be overridden; the destination is always ES (SDM Vol.2 MOVS).
-  const Seg src_seg = insn.prefixes.segment == Seg::kNone ? Seg::kDs : insn.prefixes.segment;
+  // In 64-bit mode only FS and GS overrides mean anything: an SS override does not make the
+  // source a stack reference (a non-canonical RSI raises #GP(0), as on the AMD host the oracle
+  // tests run on).
+  const Seg prefix = insn.prefixes.segment;
+  const bool ignored = insn.mode == frontend::CpuMode::k64 && prefix != Seg::kFs && prefix != Seg::kGs;
+  const Seg src_seg = prefix == Seg::kNone || ignored ? Seg::kDs : prefix;
   const uint64_t src_base = e.SegmentBase(src_seg), dst_base = e.SegmentBase(Seg::kEs);
   // The linear address of one element at `offset` in `seg`, after the segment checks.
   const auto element = [&](Seg seg, uint64_t offset, SegmentAccess a, uint64_t& addr) {

@@ -29,18 +29,6 @@ Step StopInDiscardedBlock(Exec& e, const interp::Uop&) {
   return Step::kException;
 }
 
-/// In 64-bit mode the decoder keeps CS/DS/ES/SS overrides out of the operands' segments (they
-/// select no base), but an SS override still makes a memory operand a stack reference: a
-/// non-canonical address raises #SS(0) rather than #GP(0) (SDM Vol.1 3.3.7.1). SS's base is 0
-/// there like DS's, so naming SS in the operand changes only that, and costs nothing at run time.
-void MarkStackOverride(DecodedInsn& insn) {
-  if (insn.mode != CpuMode::k64 || insn.prefixes.segment != frontend::Seg::kSs) return;
-  for (int i = 0; i < insn.operand_count; ++i) {
-    frontend::Operand& op = insn.operands[i];
-    if (op.kind == frontend::OperandKind::kMem && op.seg == frontend::Seg::kDs) op.seg = frontend::Seg::kSs;
-  }
-}
-
 frontend::CpuMode ModeOf(const machine::CpuState& s) {
   const uint16_t cs = s.seg[machine::kCs].attributes;
   if ((s.efer & machine::efer::kLma) && (cs & machine::seg_attr::kLong)) return CpuMode::k64;
@@ -122,7 +110,6 @@ const Block* Interpreter::FindOrDecode(uint64_t rip, Exit& fault) {
       block->insns.push_back(insn);
       break;
     }
-    MarkStackOverride(insn);
     block->insns.push_back(insn);
     pc += insn.length;
     if (EndsBlock(insn)) break;

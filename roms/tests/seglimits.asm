@@ -8,8 +8,8 @@
 ; POP accesses (#SS), REP STOSW stopping at the limit, and "unreal mode" (a 4 GiB limit cached in
 ; protected mode). In compatibility mode: limits, expand-down, null selectors, PUSH and POP at
 ; the limit of SS (the 64-bit handler needs no stack of its own there). In 64-bit mode: a
-; non-canonical stack reference (RBP-based, SS override, PUSH/CALL with a non-canonical RSP on an
-; IST stack) raises #SS(0), a non-canonical DS reference #GP(0).
+; non-canonical stack reference (RBP-based, PUSH/CALL with a non-canonical RSP on an IST stack)
+; raises #SS(0), a non-canonical DS reference or SS override #GP(0) (as the AMD host does).
 %include "lib.inc"
 
 %define REAL_BASE 0x8000              ; the 16-bit code (below 64 KiB)
@@ -289,21 +289,21 @@ compat:
     jmp SEL_CODE64:long64
 
 bits 64
-[warning -prefix-seg]                 ; SS overrides below are the point: they make stack references
+[warning -prefix-seg]                 ; SS overrides below are the point: they do not make stack references
 long64:
     print "64-bit mode", 10
     mov r14, 0x8000000000000000       ; non-canonical (expect_exc clobbers RAX)
     mov rax, r14
     faults 13, 110, mov rbx, [rax]    ; DS: #GP(0)
     mov rax, r14
-    faults 12, 111, mov rbx, [ss:r14] ; SS override: #SS(0)
+    faults 13, 111, mov rbx, [ss:r14] ; an SS override is not a stack reference: #GP(0) (AMD host)
     mov rbp, r14
     faults 12, 112, mov rbx, [rbp + 8]
     faults 12, 113, add [rbp], rbx
     faults 12, 114, push qword [rbp]
     faults 13, 115, push qword [r14]
     mov rsi, r14
-    faults 12, 116, ss lodsb
+    faults 13, 116, ss lodsb
     faults 13, 117, lodsb
     faults 12, 118, movdqu xmm0, [rbp]
     ; A non-canonical RSP: PUSH, CALL and POP raise #SS(0) (on IST1) with RSP unchanged.

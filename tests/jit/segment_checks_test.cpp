@@ -157,7 +157,8 @@ TEST(SegmentChecks, FaultingStoresWriteNothing) {
 }
 
 TEST(SegmentChecks, NonCanonicalStackReferencesRaiseSsIn64BitMode) {
-  // push rax / mov rax, [rbx] / mov rax, [rbp] / mov rax, [ss:rbx]
+  // push rax / mov rax, [rbx] / mov rax, [rbp] / mov rax, [ss:rbx] (an SS override is not a
+  // stack reference in 64-bit mode: #GP(0), as on the AMD host)
   machine::FlatMemory memory{0, 1 << 20};
   CpuState s;
   s.trap_system = true;
@@ -174,7 +175,7 @@ TEST(SegmentChecks, NonCanonicalStackReferencesRaiseSsIn64BitMode) {
   const struct {
     uint64_t rip;
     uint8_t vector;
-  } cases[] = {{0x1000, kSs}, {0x1001, kGp}, {0x1004, kSs}, {0x1008, kSs}};
+  } cases[] = {{0x1000, kSs}, {0x1001, kGp}, {0x1004, kSs}, {0x1008, kGp}};
   for (const auto& c : cases) {
     s.rip = c.rip;
     const jit::Exit exit = interp.Run(1);
