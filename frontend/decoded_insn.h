@@ -80,7 +80,8 @@ struct DecodedInsn {
   uint8_t address_size = 0;   ///< effective address size in bytes: 2, 4 or 8
   bool has_modrm = false;
   Prefixes prefixes;
-  std::array<Operand, 4> operands{};  ///< only the first operand_count are meaningful
+  std::array<Operand, 4> operands{};  ///< only the first operand_count are meaningful; the
+                                      ///< rest are unspecified (a decode may overwrite them)
 };
 
 }  // namespace kiln::frontend

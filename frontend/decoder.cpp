@@ -1845,13 +1845,33 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
 // kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
 // else kIdxSel (and kIdxSelRexB) and its first unit u in kHotSelUnits; the entry is then
 // kHotSel[(u + REX.B if kIdxSelRexB) * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg].
+// What the length needs from an entry: whether there is a ModRM byte, and the opcode and
+// immediate bytes per operand size.
+constexpr uint32_t kIdxLengthBits = kIdxModRm | 0xFFu << kIdxLenShift;
+// A cell that selects carries the length bits of its first hot form too, so that the length
+// does not wait for the second lookup; forms whose length differs (F6/F7 /0, TEST with an
+// immediate, against NOT, NEG, MUL ...) are told apart after it.
+constexpr uint32_t HotSelLengthBits(unsigned cell_index) {
+  for (unsigned sel = 0; sel < 16; ++sel) {
+    const uint32_t e = HotEntry(cell_index >> 9, cell_index & 511, sel);
+    if (e & kIdxHot) return e & kIdxLengthBits;
+  }
+  return 0;
+}
 constexpr auto kHotCells = [] {
   std::array<uint32_t, 4 * 512> t{};
   for (unsigned i = 0; i < t.size(); ++i)
-    t[i] = kHotSelUnits[i] ? kIdxSel | (kHotSelUse[i].rexb ? kIdxSelRexB : 0) | kHotSelUnits[i]
+    t[i] = kHotSelUnits[i] ? kIdxSel | (kHotSelUse[i].rexb ? kIdxSelRexB : 0) | kHotSelUnits[i] * 16u |
+                                 HotSelLengthBits(i)
                            : HotEntry(i >> 9, i & 511, 0);
   return t;
 }();
+// The hot path without prefixes takes the immediate's length by REX.W alone; that holds because
+// the forms whose operand size is 64 without REX.W (d64, f64) have the same immediate either way.
+constexpr bool SameImmediateForOsz64(uint32_t e) {
+  return !(e & kIdxHot) || !(e & kIdxOsz64) || ((e >> kIdxLenShift) & 15) == ((e >> (kIdxLenShift + 4)) & 15);
+}
+static_assert(std::all_of(kHotCells.begin(), kHotCells.end(), SameImmediateForOsz64));
 // DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
 static_assert([] {
   for (unsigned b = 0; b < 256; ++b)
@@ -1863,13 +1883,14 @@ constexpr auto kHotSel = [] {
   std::array<uint32_t, kNumHotSelUnits * 16> t{};
   for (unsigned i = 0; i < 4 * 512; ++i) {
     if (!kHotSelUnits[i]) continue;
-    const unsigned units = (kHotCells[i] & kIdxSelRexB) ? 2 : 1;
+    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
     for (unsigned u = 0; u < units; ++u)
       for (unsigned sel = 0; sel < 16; ++sel)
         t[(kHotSelUnits[i] + u) * 16u + sel] = HotEntry(i >> 9, i & 511, sel | u << 4);
   }
   return t;
 }();
+static_assert(std::all_of(kHotSel.begin(), kHotSel.end(), SameImmediateForOsz64));
 
 // What a ModRM byte says about a memory operand with 64-bit addressing, without SIB (SDM Vol.2
 // Table 2-2): word 0 of the operand (base, default segment) without REX.B, what REX.B flips in
@@ -1974,6 +1995,115 @@ static_assert(offsetof(Prefixes, lock) == 0 && offsetof(Prefixes, rep) == 1 && o
 // DecodedInsn bytes 8-15 per operand-size index: operand size 4, 8 or 2, address size 8.
 constexpr uint64_t kHeader1[3] = {4ull << 8 | 8ull << 16, 8ull << 8 | 8ull << 16, 2ull << 8 | 8ull << 16};
 
+// One form, with a memory operand or not, at one operand size (index o: 0 for 4 bytes, 1 for 8,
+// 2 for 2): what the hot path needs once it has the length, in one cache line. Each operand slot
+// is its word 0 with the register number 0, plus what the instruction adds: the register number
+// (picked from the packed numbers by `shift`), the memory operand's words where `mem_mask` is set,
+// the immediate where `imm_mask_sel` is set. So an operand is built the same way whatever its
+// kind, without branches.
+struct alignas(64) HotForm {
+  uint64_t header0 = 0;     // DecodedInsn bytes 0-7 but the length, map and opcode
+  uint64_t header1 = 0;     // bytes 8-15; byte 8 (the ModRM byte) is 0xFF when there is one
+  uint64_t word0[2] = {kSegNoneBits, kSegNoneBits};  // a default Operand's where unused
+  uint64_t imm_mask = 0;    // the immediate's bytes, then ((bytes & mask) ^ xor) - sub: a sign
+  uint32_t imm_xor = 0;     // extension where xor = sub is its sign bit, and the constant 1 of
+  uint32_t imm_sub = 0;     // the D0-D3 shifts (no immediate byte) with xor = 1, sub = 0
+  uint8_t shift[2] = {24, 24};  // where the slot's register number is in the packed numbers
+  int8_t mem_mask[2] = {};      // -1: the slot is the memory operand
+  int8_t imm_mask_sel[2] = {};  // -1: word 2 is the immediate
+  uint8_t imm_len = 0;
+};
+static_assert(sizeof(HotForm) == 64);
+
+// Where DecodeHot64's packed register numbers are (see there): 0 ModRM.rm, 8 ModRM.reg,
+// 16 the opcode's bits 2-0, 24 none (0); 32 more for a byte register, whose numbers 4-7 are
+// AH..BH without REX.
+constexpr HotForm HotFormOf(const HotRec& r, bool mem, unsigned o) {
+  HotForm f;
+  if (!(r.flags & kHotOk)) return f;
+  f.header0 = r.header0;
+  f.header1 = kHeader1[o] | ((r.flags & kHotModRm) ? 0x10000FFull : 0);
+  const unsigned imm_len = r.imm_len[o];
+  constexpr uint64_t kMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
+  constexpr uint32_t kSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
+  f.imm_mask = kMask[imm_len];
+  f.imm_len = static_cast<uint8_t>(imm_len);
+  if (r.flags & kHotImmSigned) f.imm_xor = f.imm_sub = kSign[imm_len];
+  for (unsigned i = 0; i < r.num_ops && i < 2; ++i) {
+    const HotSlot& s = r.slot[i];
+    if (s.from_rm && mem) {
+      f.word0[i] = s.mem_word[o];
+      f.mem_mask[i] = -1;
+      continue;  // shift stays 24: register number 0
+    }
+    f.word0[i] = s.reg_word[o] + (static_cast<uint64_t>(s.fixed) << 40);
+    f.shift[i] = static_cast<uint8_t>(s.reg_shift + (s.high[o] ? 32 : 0));
+    if (s.from_imm || s.constant) f.imm_mask_sel[i] = -1;
+    if (s.constant) f.imm_xor = s.constant;
+  }
+  return f;
+}
+// kHotForms[(form * 2 + memory) * 4 + o] (o = 3 unused).
+constexpr auto kHotForms = [] {
+  std::array<HotForm, kNumHotRecs * 8> t{};
+  for (size_t i = 0; i < kNumHotRecs; ++i)
+    for (unsigned m = 0; m < 2; ++m)
+      for (unsigned o = 0; o < 3; ++o) t[(i * 2 + m) * 4 + o] = HotFormOf(kHotRecs[i], m != 0, o);
+  return t;
+}();
+
+// The smaller tables of the hot path, in one object so that one base register reaches them all.
+struct HotTables {
+  uint32_t cells[4 * 512];
+  uint32_t sel[kNumHotSelUnits * 16];
+  uint16_t modrm_end[256 * 8];  // kHotModRmEnd
+  uint8_t sel_of_modrm[256];    // (ModRM.mod == 11b) * 8 + ModRM.reg: the kHotSel column
+  uint64_t plain_w0[512];       // per REX.B and ModRM byte: a memory operand's word 0 without SIB
+  uint64_t sib_base[32];        // kHotSibBase
+  uint64_t sib_index[512];      // kHotSibIndex
+  uint32_t regs_of_modrm[256];  // kHotRegsOfModRm
+  uint32_t regs_of_rex[8];      // kHotRegsOfRex
+  uint32_t high_of_modrm[256];  // what turns ModRM's numbers 4-7 into 16-19 (AH..BH, see reg_add)
+  uint64_t reg_add[32];         // per packed register number: what it adds to an operand's word 0
+  uint64_t header2[0x50];       // DecodedInsn bytes 16-23 per REX byte (0: none), no prefixes
+};
+constexpr HotTables MakeHotTables() {
+  HotTables t{};
+  for (size_t i = 0; i < std::size(t.cells); ++i) t.cells[i] = kHotCells[i];
+  for (size_t i = 0; i < std::size(t.sel); ++i) t.sel[i] = kHotSel[i];
+  for (size_t i = 0; i < std::size(t.modrm_end); ++i) t.modrm_end[i] = kHotModRmEnd[i];
+  for (unsigned m = 0; m < 256; ++m) {
+    t.sel_of_modrm[m] = static_cast<uint8_t>((m >= 0xC0 ? 8 : 0) | ((m >> 3) & 7));
+    for (unsigned b = 0; b < 2; ++b) {
+      const HotModRm& e = kHotModRmTable[m];
+      t.plain_w0[b << 8 | m] = b ? e.w0 ^ e.rexb_flip : e.w0;
+    }
+    t.regs_of_modrm[m] = kHotRegsOfModRm[m];
+    t.high_of_modrm[m] = ((m & 4) ? 12u : 0u) | ((m & 0x20) ? 12u << 8 : 0u);
+  }
+  for (size_t i = 0; i < 32; ++i) t.sib_base[i] = kHotSibBase[i];
+  for (size_t i = 0; i < 512; ++i) t.sib_index[i] = kHotSibIndex[i];
+  for (size_t i = 0; i < 8; ++i) t.regs_of_rex[i] = kHotRegsOfRex[i];
+  for (uint64_t i = 0; i < 16; ++i) t.reg_add[i] = i << 40;
+  for (uint64_t i = 16; i < 20; ++i)  // AH..BH: class kGpr8High rather than kGpr8, index 0-3
+    t.reg_add[i] = (i - 16) << 40 |
+                   (static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32;
+  for (uint64_t rex = 0; rex < 0x50; ++rex)
+    t.header2[rex] = (rex != 0 && rex < 0x40) ? 0 : kSegNoneBits | rex << 16 | (rex & 8) << 37;
+  return t;
+}
+constexpr HotTables kHotTables = MakeHotTables();
+
+// `v`, computed here: an empty asm statement hides where it came from, so that the optimizer
+// cannot sink its computation (a table load) into one side of a branch. A select between it and
+// another value then stays a select: clang otherwise makes such selects branches, which
+// mispredict when the choice varies from one instruction to the next.
+template <class T>
+[[gnu::always_inline]] inline T Computed(T v) {
+  asm("" : "+r"(v));
+  return v;
+}
+
 enum class HotResult : uint8_t {
   kDone,      // `insn` holds what the general decoder gives (status kOk)
   kDeclined,  // nothing was written
@@ -1986,6 +2116,7 @@ enum class HotResult : uint8_t {
 template <bool kPrefixes>
 [[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
   if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
+  const HotTables& t = kHotTables;
   unsigned start = 0;  // where REX or the opcode is
   bool opsize = false;
   unsigned last_rep = 0;
@@ -2016,119 +2147,107 @@ template <bool kPrefixes>
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
   // before it can decode the next instruction, then waits for one load, not one per byte.
   const uint64_t head = LoadLe(bytes + start, 8);
-  const bool is_rex = (head & 0xF0) == 0x40;
-  const unsigned rex = is_rex ? head & 0xFF : 0;
+  const unsigned rex = (head & 0xF0) == 0x40 ? head & 0xFF : 0;  // never 0 when there is one
+  const unsigned is_rex = rex != 0;
   const uint64_t at_b = is_rex ? head >> 8 : head;
-  const unsigned b = at_b & 0xFF;
-  const bool is0f = b == 0x0F;
+  const unsigned is0f = (at_b & 0xFF) == 0x0F;
   const uint64_t at_op = is0f ? at_b >> 8 : at_b;
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
-  const unsigned p = start + is_rex + is0f + 1;  // where the ModRM byte is, if there is one
-  // DecodedInsn::map and ::opcode, in place in header word 0.
-  const uint64_t map_opcode = (at_op << 56) | static_cast<uint64_t>(is0f) << 48;
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
-  uint32_t entry = kHotCells[pfx * 512 + (is0f ? 256 : 0) + opcode];
-  if (entry & kIdxSel) {
-    entry = kHotSel[((entry & 0xFFFF) + ((entry >> 30) & rex & 1)) * 16 + ((modrm >= 0xC0 ? 8u : 0u) | ((modrm >> 3) & 7))];
+  const uint32_t cell = t.cells[pfx * 512 + is0f * 256 + opcode];
+  // The length from the cell's entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
+  // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
+  const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
+  const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
+    const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((e >> 17) & 1));
+    return is_rex + modrm_end + ((e >> (kIdxLenShift + ((rex >> 1) & 4))) & 15);
+  };
+  unsigned length = length_of(cell);
+  // Cells whose form depends on ModRM (or REX.B) take their entry from the second table.
+  uint32_t entry = cell;
+  if (cell & kIdxSel) {
+    entry = t.sel[(cell & 0xFFFF) + ((cell >> 26) & (rex << 4) & 16) + t.sel_of_modrm[modrm]];
+    if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
   }
   if (!(entry & kIdxHot)) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
     // second REX, is told apart here, off the common path.
-    if (!kPrefixes && kPrefixClasses[b] != kNotPrefix) return HotResult::kPrefixed;
+    if (!kPrefixes && kPrefixClasses[head & 0xFF] != kNotPrefix) return HotResult::kPrefixed;
     return HotResult::kDeclined;
   }
-  const bool has_modrm = (entry & kIdxModRm) != 0;
-  const bool is_mem = has_modrm && modrm < 0xC0;
-  const HotRec& rec = kHotRecs[entry & 0xFFFF];
-  const unsigned flags = rec.flags;
-  // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
-  // immediate.
-  const unsigned modrm_bytes = kHotModRmEnd[modrm * 8 + (sib & 7)];
-  const unsigned modrm_end = modrm_bytes & 0xFF & (0u - has_modrm);
+  const unsigned has_modrm = (entry >> 17) & 1;
+  const unsigned is_mem = has_modrm & (modrm < 0xC0);
+  const unsigned form = (entry & 0xFFFF) * 2 + is_mem;
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   unsigned o;
-  unsigned imm_len;
-  unsigned length;
   uint8_t mandatory = 0;
   if constexpr (kPrefixes) {
+    const unsigned flags = kHotRecs[entry & 0xFFFF].flags;
     if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
     const bool osz16 = opsize && mandatory != 0x66;
     o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
-    imm_len = rec.imm_len[o];
-    length = p + modrm_end + imm_len;
+    length = start + is_rex + is0f + 1 + (modrm_bytes & 0xFF & (0u - has_modrm)) + kHotForms[form * 4 + o].imm_len;
   } else {
-    o = (rex & 8) != 0 || (entry & kIdxOsz64) != 0;
-    const unsigned opcode_imm = (entry >> (kIdxLenShift + 4 * o)) & 15;
-    imm_len = opcode_imm - 1 - is0f;
-    length = is_rex + modrm_end + opcode_imm;
+    o = ((rex >> 3) | (entry >> 28)) & 1;  // REX.W or kIdxOsz64
   }
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
-  const unsigned imm_at = length - imm_len;
+  const HotForm& f = kHotForms[form * 4 + o];
 
-  const uint64_t header[4] = {
-      rec.header0 | static_cast<uint64_t>(length) << 16 | map_opcode,
-      kHeader1[o] | (rec.modrm_word & (modrm | uint64_t{1} << 24)) | static_cast<uint64_t>(opsize) << 56,
-      static_cast<uint64_t>(seg_last) << 8 | static_cast<uint64_t>(rex) << 16 |
-          static_cast<uint64_t>(mandatory) << 24 | static_cast<uint64_t>(rex & 8) << 37,
-      0};
+  uint64_t header2 = t.header2[rex];
+  if constexpr (kPrefixes)
+    header2 = (header2 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_last) << 8 |
+              static_cast<uint64_t>(mandatory) << 24;
+  const uint64_t header[4] = {f.header0 | at_op << 56 | static_cast<uint64_t>(is0f) << 48,
+                              (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
+                              header2, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
+  // The length in a store of its own, after the header's: the caller's next decode waits for
+  // it, and a load of it is then forwarded from a store whose value is ready as soon as the
+  // length is, not when the whole first header word is (a record load later).
+  insn.length = static_cast<uint8_t>(length);
 
-  const unsigned num_ops = rec.num_ops;
-  if (num_ops == 0) return HotResult::kDone;
+  // The memory operand's words, computed whether or not there is one, with or without SIB, and
+  // picked without branches: which it is varies from one instruction to the next, and branches
+  // on it mispredict. A slot takes them only where its mem_mask is set.
+  const uint64_t plain_w0 = t.plain_w0[(rex & 1) << 8 | modrm];
+  const uint64_t sib_w0 = Computed(t.sib_base[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)]);
+  const uint64_t sib_w1 = t.sib_index[sib | (rex & 2) << 7];
+  const bool is_sib = (modrm & 7) == 4;
+  uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
+  const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
+  if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
+  // The displacement ends where the immediate starts.
+  const unsigned imm_at = start + is_rex + is0f + 1 + (modrm_bytes & 0xFF & (0u - has_modrm));
+  const unsigned disp_len = (modrm_bytes >> 8) & (0u - has_modrm);
+  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
+  static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
+  static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
+  const uint64_t disp = static_cast<uint64_t>(static_cast<int64_t>(
+      static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len])));
 
-  // The memory operand's words, when there is one.
-  uint64_t mem_w0 = 0, mem_w1 = 0;
-  int64_t disp = 0;
-  if (is_mem) {
-    if ((modrm & 7) == 4) {  // SIB
-      mem_w0 = kHotSibBase[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)];
-      mem_w1 = kHotSibIndex[sib | (rex & 2) << 7];
-    } else {
-      const HotModRm& m = kHotModRmTable[modrm];
-      mem_w0 = m.w0 ^ (m.rexb_flip & (0 - static_cast<uint64_t>(rex & 1)));
-    }
-    if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
-    const unsigned disp_len = modrm_bytes >> 8;
-    const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + p + (modrm_bytes & 0xFF) - disp_len, 4));
-    static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
-    static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
-    disp = static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len]);
-  }
+  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & f.imm_mask) ^ f.imm_xor) - f.imm_sub;
 
-  // Zero- or sign-extended as ((bytes & mask) ^ sign) - sign.
-  static constexpr uint64_t kImmMask[9] = {0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ~uint64_t{0}};
-  static constexpr uint64_t kImmSign[9] = {0, 0x80, 0x8000, 0, 0x80000000, 0, 0, 0, 0};
-  // A mask, not a select: clang makes the select a branch, which mispredicts.
-  static_assert(kHotImmSigned == 128);
-  const uint64_t imm_sign = kImmSign[imm_len] & (0 - static_cast<uint64_t>((flags >> 7) & 1));
-  const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & kImmMask[imm_len]) ^ imm_sign) - imm_sign;
-
-  // Operands. The register numbers a slot may name, one per byte (the fourth is 0), so that a
-  // slot picks its own with a shift.
-  const uint32_t regs = kHotRegsOfModRm[modrm] | (opcode & 7) << 16 | kHotRegsOfRex[rex & 7];
-  const uint64_t no_rex = rex == 0;
+  // The register numbers a slot may name, one per byte (byte 3 is 0, for none): ModRM.rm,
+  // ModRM.reg and the opcode's bits 2-0 with REX; in bytes 4-7 the same for byte registers,
+  // where without REX 4-7 become 16-19, AH..BH in reg_add.
+  const uint32_t regs_lo = t.regs_of_modrm[modrm] | (opcode & 7) << 16 | t.regs_of_rex[rex & 7];
+  const uint32_t high = (t.high_of_modrm[modrm] | ((opcode & 4) * 3) << 16) & (0u - (rex == 0));
+  const uint64_t regs = regs_lo | static_cast<uint64_t>(regs_lo + high) << 32;
   Operand* ops = insn.operands.data();
   const auto build = [&](unsigned i) __attribute__((always_inline)) {
-    const HotSlot& s = rec.slot[i];
-    const uint64_t idx = ((regs >> s.reg_shift) & 0xFF) | s.fixed;
-    uint64_t reg_w0 = s.reg_word[o] + (idx << 40);
-    if (s.high[o] & no_rex & (idx >> 2)) [[unlikely]] {
-      // A byte register 4-7 without REX is AH..BH: class kGpr8High, index 0-3.
-      reg_w0 += ((static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32) -
-                (uint64_t{4} << 40);
-    }
-    // `&` and a mask rather than `&&` and a select: clang makes those branches on the form,
-    // which mispredict from one instruction to the next (docs/performance.md).
-    const bool from_mem = (s.from_rm & is_mem) != 0;
-    const uint64_t w[3] = {from_mem ? mem_w0 | s.mem_word[o] : reg_w0, from_mem ? mem_w1 : 0,
-                           from_mem ? static_cast<uint64_t>(disp) : (imm & (0 - uint64_t{s.from_imm})) | s.constant};
+    const uint64_t mem = static_cast<uint64_t>(static_cast<int64_t>(f.mem_mask[i]));
+    const uint64_t imm_sel = static_cast<uint64_t>(static_cast<int64_t>(f.imm_mask_sel[i]));
+    const uint64_t w[3] = {(f.word0[i] + t.reg_add[(regs >> f.shift[i]) & 0x1F]) | (mem_w0 & mem), mem_w1 & mem,
+                           (disp & mem) | (imm & imm_sel)};
     std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
   };
+  // Both slots, whatever the operand count: a slot the form does not use is written as a
+  // default Operand (its words make it so), with no branch on the count.
   build(0);
-  if (num_ops > 1) build(1);
+  build(1);
   return HotResult::kDone;
 }
 
