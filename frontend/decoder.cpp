@@ -1562,13 +1562,14 @@ template <bool kPrefixes, bool kIs64>
 // Is J V W M R U Ev Wv, fixed GPRs, the constant 1), without legacy prefixes (REX allowed) or
 // with up to four of 66, F2/F3 selecting the form, and segment overrides: 96% of libc's
 // instructions. It reads tables computed at compile time and selects rather than branches where
-// the choice varies from one instruction to the next: the instruction form and what the length
-// needs come from one entry per opcode cell (and ModRM byte where the form depends on it; the
-// ModRM byte is read whether or not there is one: the window is readable), the memory operand
-// from a table per ModRM byte (SIB forms are computed), the operands and the header from
-// per-form words. It writes the DecodedInsn only once every check has passed, so when it
-// declines (other prefixes, maps and forms, anything invalid) nothing has been written, and the
-// fast path below and the general decoder decode as before.
+// the choice varies from one instruction to the next (docs/decoder.md has the measurements): the
+// instruction form and what the length needs come from one entry per opcode cell (and ModRM byte
+// where the form depends on it; the ModRM and SIB bytes are read whether or not there are any:
+// the window is readable), the memory operand's words from tables per ModRM and SIB byte, the
+// header and the operands from a record per form, memory form and operand size, every operand
+// built the same way whatever its kind. It writes the DecodedInsn only once every check has
+// passed, so when it declines (other prefixes, maps and forms, anything invalid) nothing has been
+// written, and the fast path below and the general decoder decode as before.
 
 enum HotFlags : uint16_t {
   kHotOk = 1,          // the hot path decodes this form
@@ -1843,7 +1844,8 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
 }
 
 // kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
-// else kIdxSel (and kIdxSelRexB) and its first unit u in kHotSelUnits; the entry is then
+// else kIdxSel (and kIdxSelRexB), u * 16 for its first unit u in kHotSelUnits and the length
+// bits of its first hot form; the entry is then
 // kHotSel[(u + REX.B if kIdxSelRexB) * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg].
 // What the length needs from an entry: whether there is a ModRM byte, and the opcode and
 // immediate bytes per operand size.
