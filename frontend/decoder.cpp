@@ -946,16 +946,19 @@ DecodeStatus Decoder::Run() {
 
 // What the fast path knows about an instruction form, computed once per kInsnDefs row.
 enum FastFlags : uint8_t {
-  kFastOk = 1,         // every operand method is one the fast path builds, no VEX/EVEX checks
+  kFastOk = 1,         // every operand method is one the fast path builds, no EVEX checks
   kFastNeedsMem = 2,   // an operand is memory only (M): a register form is #UD
-  kFastNeedsReg = 4,   // an operand is register only (R, U, N): a memory form is #UD
+  kFastNeedsReg = 4,   // an operand is register only (R, U, N, KR): a memory form is #UD
+  kFastNoVvvv = 8,     // VEX: vvvv must be 1111b (0 un-inverted)
+  kFastNeedsRexR0 = 16, // VEX: an opmask register in ModRM.reg (K): VEX.R must be 0 (un-inverted)
+  kFastNeedsVvvv8 = 32, // VEX: an opmask register in vvvv (KH): vvvv must name 0-7
 };
 
 // The operand lists that cover 97% of libc's legacy instructions, each built by straight-line
 // code; kShapeGeneric builds any other list one operand at a time.
 enum FastShape : uint8_t {
   kShapeGeneric, kShapeNone, kShapeEG, kShapeGE, kShapeJ, kShapeEIs, kShapeGM, kShapeZ,
-  kShapeZI, kShapeVW, kShapeEI, kShapeE, kShapeWV,
+  kShapeZI, kShapeVW, kShapeEI, kShapeE, kShapeWV, kShapeVHW,
 };
 
 struct FastDef {
@@ -964,15 +967,33 @@ struct FastDef {
 };
 
 constexpr uint8_t FastFlagsOf(const InsnDef& def) {
-  constexpr uint32_t kSlowAttrs = attr::kVex | attr::kEvex | attr::kVsibOperand | attr::kSibMem |
-                                  attr::kDistinct | attr::kDistinctDst;
+  constexpr uint32_t kSlowAttrs = attr::kEvex | attr::kVsibOperand | attr::kSibMem | attr::kDistinct |
+                                  attr::kDistinctDst;
   if (def.attrs & kSlowAttrs) return 0;
+  const bool vex = (def.attrs & attr::kVex) != 0;
   uint8_t flags = kFastOk;
+  if (vex && (def.attrs & attr::kNoVvvv)) flags |= kFastNoVvvv;
   for (int i = 0; i < def.num_ops; ++i) {
     switch (def.ops[i].method) {
       case OperandMethod::kM: flags |= kFastNeedsMem; break;
       case OperandMethod::kR: case OperandMethod::kU: case OperandMethod::kN:
         flags |= kFastNeedsReg; break;
+      // VEX only: the vvvv register, the register in imm8[7:4] and the opmask registers.
+      case OperandMethod::kH: case OperandMethod::kB: case OperandMethod::kL: case OperandMethod::kKE:
+        if (!vex) return 0;
+        break;
+      case OperandMethod::kK:
+        if (!vex) return 0;
+        flags |= kFastNeedsRexR0;
+        break;
+      case OperandMethod::kKH:
+        if (!vex) return 0;
+        flags |= kFastNeedsVvvv8;
+        break;
+      case OperandMethod::kKR:
+        if (!vex) return 0;
+        flags |= kFastNeedsReg;
+        break;
       case OperandMethod::kE: case OperandMethod::kEv: case OperandMethod::kG:
       case OperandMethod::kZ: case OperandMethod::kFixed: case OperandMethod::kFixedSeg:
       case OperandMethod::kI: case OperandMethod::kIs: case OperandMethod::kOne:
@@ -1007,6 +1028,9 @@ constexpr uint8_t FastShapeOf(const InsnDef& def) {
       if (m0 == M::kE && m1 == M::kI) return kShapeEI;
       if (m0 == M::kW && m1 == M::kV) return kShapeWV;
       return kShapeGeneric;
+    case 3:
+      if (m0 == M::kV && m1 == M::kH && def.ops[2].method == M::kW) return kShapeVHW;
+      return kShapeGeneric;
     default: return kShapeGeneric;
   }
 }
@@ -1024,11 +1048,12 @@ constexpr auto kFastDefs = [] {
 // below takes it in one register.
 struct WalkContext {
   CpuMode mode;
-  uint8_t last_rep;
   bool opsize;
   bool addrsize;
   uint8_t rex;
   uint8_t modrm;  // the byte after the opcode, which is the ModRM byte if a selector needs one
+  uint8_t pfx;    // the kSel_pfx column: from 66/F3/F2, or VEX.pp
+  uint8_t vex_l;  // VEX.L (0 in legacy encodings)
 };
 
 struct WalkResult {
@@ -1050,12 +1075,10 @@ struct WalkResult {
       case NodeKind::kInvalid: return {0, false, read_modrm};
       case NodeKind::kLeaf: return {node.arg, true, read_modrm};
       case NodeKind::kSel_mode: idx = is64; break;
-      case NodeKind::kSel_pfx:
-        idx = c.last_rep == 0xF3 ? 2 : c.last_rep == 0xF2 ? 3 : c.opsize ? 1 : 0;
-        break;
+      case NodeKind::kSel_pfx: idx = c.pfx; break;
       case NodeKind::kSel_w: idx = w; break;
       case NodeKind::kSel_wg: idx = is64 && w; break;
-      case NodeKind::kSel_l: idx = 0; break;  // VEX.L is 0 in legacy encodings
+      case NodeKind::kSel_l: idx = c.vex_l; break;
       case NodeKind::kSel_osz: idx = is64 ? (w ? 2 : c.opsize ? 0 : 1) : (k16 != c.opsize ? 0 : 1); break;
       case NodeKind::kSel_asz: idx = is64 ? (c.addrsize ? 1 : 2) : (k16 != c.addrsize ? 0 : 1); break;
       case NodeKind::kSel_rexb: idx = c.rex & 1; break;
@@ -1201,6 +1224,7 @@ class FastDecoder {
  private:
   FastResult ParsePrefixes();
   bool ParseOpcode();
+  bool ParseVex(uint8_t first);
   const InsnDef* FindDef();
   void ReadModRm();
   void SetSizes(uint32_t attrs, bool opsize);
@@ -1247,12 +1271,25 @@ class FastDecoder {
     const uint16_t bytes = SizeBytes(size);
     return is_mem_ ? Memory(bytes) : RegOperand(VectorRegOfSize(RmFull(), bytes), bytes);
   }
+  [[gnu::always_inline]] Operand VvvvVector(OperandSize size) const {  // H
+    const uint16_t bytes = SizeBytes(size);
+    return RegOperand(VectorRegOfSize(vvvv_, bytes), bytes);
+  }
   Operand BuildOperand(const OperandSpec& spec);
   void BuildOperands(const InsnDef& def, uint8_t shape, DecodedInsn& insn);
   void WriteHeader(const InsnDef& def, uint8_t mandatory_prefix, DecodedInsn& insn) const;
 
   bool Is64() const { return kIs64; }
   CpuMode Mode() const { return kIs64 ? CpuMode::k64 : mode_; }
+  // VEX is decoded here in 64-bit mode without legacy prefixes (the common case; the general
+  // decoder takes the rest): elsewhere the VEX state is constant and folds away.
+  static constexpr bool kVexHere = kIs64 && !kPrefixes;
+  bool IsVex() const { return kVexHere && vex_; }
+  // The kSel_pfx column: 66, F3, F2 in legacy encodings, VEX.pp (in the same order) in VEX.
+  unsigned PfxColumn() const {
+    if (IsVex()) return vex_pp_;
+    return LastRep() == 0xF3 ? 2 : LastRep() == 0xF2 ? 3 : OpsizePrefix() ? 1 : 0;
+  }
   // The legacy prefix state (constant without legacy prefixes).
   uint8_t LastRep() const { return kPrefixes ? last_rep_ : 0; }
   bool OpsizePrefix() const { return kPrefixes && opsize_prefix_; }
@@ -1269,7 +1306,10 @@ class FastDecoder {
   const uint8_t* bytes_;
   unsigned pos_ = 0;
   CpuMode mode_;
-  uint8_t rex_ = 0;  // the REX byte directly before the opcode, 0 when none
+  uint8_t rex_ = 0;  // the REX byte directly before the opcode, 0 when none; in VEX, 0x40 and
+                     // VEX's W, R, X and B un-inverted (so that byte registers are never AH..BH)
+  bool vex_ = false;
+  uint8_t vex_pp_ = 0, vex_l_ = 0, vvvv_ = 0;  // VEX fields, un-inverted
   uint8_t last_rep_ = 0;
   bool opsize_prefix_ = false;
   bool addrsize_prefix_ = false;
@@ -1346,9 +1386,40 @@ template <bool kPrefixes, bool kIs64>
     return true;
   }
   // VEX, EVEX (and outside 64-bit mode LES/LDS/BOUND, told apart by the next byte).
-  if (b == 0xC4 || b == 0xC5 || b == 0x62) return false;
+  if (b == 0xC4 || b == 0xC5 || b == 0x62) {
+    if constexpr (kVexHere) {
+      if (b != 0x62) return ParseVex(b);
+    }
+    return false;
+  }
   map_index_ = detail::kMap00;
   opcode_ = b;
+  return true;
+}
+
+// VEX in 64-bit mode, as Decoder::ParseVex decodes it (SDM Vol.2 2.3.5, 2.3.6); false for the
+// general decoder to report what is wrong.
+template <bool kPrefixes, bool kIs64>
+[[gnu::always_inline]] inline bool FastDecoder<kPrefixes, kIs64>::ParseVex(uint8_t first) {
+  if (rex_ != 0) return false;  // VEX after REX is #UD
+  const uint8_t b1 = bytes_[pos_++];
+  unsigned mmmmm = 1, wrxb = (~b1 >> 5) & 4;  // R
+  uint8_t rest = b1;
+  if (first == 0xC4) {
+    mmmmm = b1 & 0x1F;
+    rest = bytes_[pos_++];
+    wrxb = ((~b1 >> 5) & 7) | ((rest >> 4) & 8);  // R X B, W
+  }
+  if (mmmmm < 1 || mmmmm > 3) return false;
+  static constexpr uint8_t kMapIndex[4] = {0, detail::kMapV0F, detail::kMapV0F38, detail::kMapV0F3A};
+  map_index_ = kMapIndex[mmmmm];
+  map_ = static_cast<OpcodeMap>(mmmmm);
+  vex_ = true;
+  rex_ = static_cast<uint8_t>(0x40 | wrxb);
+  vvvv_ = (~rest >> 3) & 0xF;
+  vex_l_ = (rest >> 2) & 1;
+  vex_pp_ = rest & 3;
+  opcode_ = bytes_[pos_++];
   return true;
 }
 
@@ -1371,17 +1442,14 @@ template <bool kPrefixes, bool kIs64>
   switch (node.kind) {
     case NodeKind::kSel_reg: ReadModRm(); node = detail::kNodes[node.arg + reg_]; break;
     case NodeKind::kSel_mod: ReadModRm(); node = detail::kNodes[node.arg + (mod_ == 3)]; break;
-    case NodeKind::kSel_pfx: {
-      const unsigned idx = LastRep() == 0xF3 ? 2 : LastRep() == 0xF2 ? 3 : OpsizePrefix() ? 1 : 0;
-      node = detail::kNodes[node.arg + idx];
-      break;
-    }
+    case NodeKind::kSel_pfx: node = detail::kNodes[node.arg + PfxColumn()]; break;
     case NodeKind::kSel_mode: node = detail::kNodes[node.arg + Is64()]; break;
     default: break;
   }
   if (node.kind == NodeKind::kLeaf) return &detail::kInsnDefs[node.arg];
   const uint8_t modrm = modrm_read_ ? modrm_ : bytes_[pos_];
-  const WalkResult w = WalkLegacyTree(node, {Mode(), LastRep(), OpsizePrefix(), AddrsizePrefix(), rex_, modrm});
+  const WalkResult w = WalkLegacyTree(node, {Mode(), OpsizePrefix(), AddrsizePrefix(), rex_, modrm,
+                                             static_cast<uint8_t>(PfxColumn()), vex_l_});
   if (!w.ok) return nullptr;
   if (w.read_modrm) ReadModRm();
   return &detail::kInsnDefs[w.def];
@@ -1400,9 +1468,9 @@ template <bool kPrefixes, bool kIs64>
     operand_size_ = k16 != opsize ? 2 : 4;
     address_size_ = k16 != AddrsizePrefix() ? 2 : 4;
   }
-  // The kSizeTable column; the vector length is 128 bits in legacy encodings.
+  // The kSizeTable column; the vector length is 128 bits in legacy encodings (vex_l_ = 0).
   static constexpr uint8_t kOszColumn[16] = {0, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
-  size_column_ = (Is64() ? 9u : 0u) + kOszColumn[operand_size_ & 15];
+  size_column_ = (Is64() ? 9u : 0u) + kOszColumn[operand_size_ & 15] + (IsVex() ? vex_l_ : 0u);
 }
 
 template <bool kPrefixes, bool kIs64>
@@ -1457,6 +1525,14 @@ template <bool kPrefixes, bool kIs64>
     case OperandMethod::kN: return RegOperand({RegClass::kMmx, rm_}, bytes);
     case OperandMethod::kSt0: return RegOperand({RegClass::kSt, 0}, 10);
     case OperandMethod::kSti: return RegOperand({RegClass::kSt, rm_}, 10);
+    // VEX only (FastFlagsOf; the checks that can fail were made by the caller).
+    case OperandMethod::kH: return VvvvVector(spec.size);
+    case OperandMethod::kB: return RegOperand(LegacyGpr(vvvv_, bytes, true), bytes);
+    case OperandMethod::kL: return RegOperand(VectorRegOfSize(static_cast<unsigned>(ReadImm(1) >> 4), bytes), bytes);
+    case OperandMethod::kK: return RegOperand({RegClass::kMask, reg_}, 8);
+    case OperandMethod::kKH: return RegOperand({RegClass::kMask, vvvv_}, 8);
+    case OperandMethod::kKR: return RegOperand({RegClass::kMask, rm_}, 8);
+    case OperandMethod::kKE: return is_mem_ ? Memory(bytes) : RegOperand({RegClass::kMask, rm_}, 8);
     default: return Operand{};  // not reached: FastFlagsOf admits only the methods above
   }
 }
@@ -1480,6 +1556,7 @@ template <bool kPrefixes, bool kIs64>
     case kShapeEI: ops[0] = RmGpr(s0); ops[1] = Imm(s1); return;
     case kShapeE: ops[0] = RmGpr(s0); return;
     case kShapeWV: ops[0] = RmVector(s0); ops[1] = RegVector(s1); return;
+    case kShapeVHW: ops[0] = RegVector(s0); ops[1] = VvvvVector(s1); ops[2] = RmVector(def.ops[2].size); return;
     default:
       for (int i = 0; i < def.num_ops; ++i) ops[i] = BuildOperand(def.ops[i]);
       return;
@@ -1505,9 +1582,14 @@ template <bool kPrefixes, bool kIs64>
   p.operand_size = OpsizePrefix();
   p.address_size = AddrsizePrefix();
   p.segment = SegmentPrefix();
-  p.rex = rex_;
+  p.rex = IsVex() ? 0 : rex_;
   p.mandatory = mandatory_prefix;
   p.vex_w = RexW() != 0;
+  if (IsVex()) {
+    insn.encoding = Encoding::kVex;
+    p.vex_l = vex_l_;
+    p.vvvv = vvvv_;
+  }
   if (kPrefixes && mandatory_prefix != 0xF3 && mandatory_prefix != 0xF2) {
     if (def.attrs & attr::kRep) p.rep = LastRep() == 0xF3;
     if (def.attrs & attr::kRepCc) {
@@ -1527,11 +1609,19 @@ template <bool kPrefixes, bool kIs64>
   if (!(fast.flags & kFastOk)) return FastResult::kFallback;
   const uint32_t a = def->attrs;
 
-  // A mandatory prefix that selected the opcode loses its legacy meaning (SDM Vol.2 2.1.2).
+  // A mandatory prefix that selected the opcode loses its legacy meaning (SDM Vol.2 2.1.2); in
+  // VEX, pp stands for it.
   const bool mandatory = (a & attr::kMandatory) != 0;
-  const uint8_t mandatory_prefix = mandatory ? (LastRep() ? LastRep() : 0x66) : 0;
+  static constexpr uint8_t kPp[4] = {0, 0x66, 0xF3, 0xF2};
+  const uint8_t mandatory_prefix = IsVex() ? kPp[vex_pp_] : mandatory ? (LastRep() ? LastRep() : 0x66) : 0;
   SetSizes(a, OpsizePrefix() && mandatory_prefix != 0x66);
   if ((a & attr::kNoRep) && LastRep() && !mandatory) return FastResult::kFallback;
+  if (IsVex()) {
+    // Decoder::CheckVexFields and the opmask operands' checks (Decoder::BuildOperand).
+    if ((fast.flags & kFastNoVvvv) && vvvv_ != 0) return FastResult::kFallback;
+    if ((fast.flags & kFastNeedsRexR0) && RexR()) return FastResult::kFallback;
+    if ((fast.flags & kFastNeedsVvvv8) && vvvv_ > 7) return FastResult::kFallback;
+  }
   WriteHeader(*def, mandatory_prefix, insn);
   if (a & attr::kHasModRm) {
     ReadModRm();
@@ -1578,7 +1668,6 @@ enum HotFlags : uint16_t {
   kHotNeedsMem = 8,    // an operand is memory only (M): the register form is #UD
   kHotMandatory = 16,  // selected by a 66/F3/F2 prefix (only reached with that prefix)
   kHotForce64 = 32,    // f64: operand size 64, 66 ignored
-  kHotDefault64 = 64,  // d64: operand size 64 unless 66
   kHotImmSigned = 128, // the immediate is sign-extended (Is, J)
   kHotNeedsReg = 256,  // an operand is register only (R, U): the memory form is #UD
 };
@@ -1622,7 +1711,6 @@ constexpr HotRec HotRecOf(const InsnDef& def) {
   uint16_t flags = kHotOk;
   if (def.attrs & attr::kHasModRm) flags |= kHotModRm;
   if (def.attrs & (attr::kDefault64 | attr::kForce64)) flags |= kHotOsz64;
-  if (def.attrs & attr::kDefault64) flags |= kHotDefault64;
   if (def.attrs & attr::kForce64) flags |= kHotForce64;
   if (def.attrs & attr::kMandatory) flags |= kHotMandatory;
   int immediates = 0;
@@ -1754,15 +1842,24 @@ enum : uint32_t {
   kIdxLenShift = 20,        // opcode and immediate bytes with operand size 4 (bits 20-23) and
                             // 8 (bits 24-27): the length but REX and ModRM/SIB/displacement
   kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
+  // For DecodeHot64<true>, which takes the operand size from prefixes too:
+  kIdxForce64 = 1u << 18,   // f64: operand size 64 whatever 66 says (else d64 where kIdxOsz64)
+  kIdxMandatory = 1u << 19, // selected by a 66/F3/F2 prefix
+  kIdxImm16 = 1u << 31,     // the immediate is 2 bytes shorter with operand size 2 (Iz, Iv)
 };
 // `opcode_bytes`: 1 for map 00, 2 for map 0F.
 constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes) {
   const HotRec& r = kAllHotRecs[def];
   if (!(r.flags & kHotOk)) return 0;
   return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
-         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | (opcode_bytes + r.imm_len[0]) << kIdxLenShift |
-         (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
+         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | ((r.flags & kHotForce64) ? kIdxForce64 : 0) |
+         ((r.flags & kHotMandatory) ? kIdxMandatory : 0) | (r.imm_len[2] != r.imm_len[0] ? kIdxImm16 : 0) |
+         (opcode_bytes + r.imm_len[0]) << kIdxLenShift | (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
 }
+// kIdxImm16 is enough to know the immediate with operand size 2.
+static_assert(std::all_of(kAllHotRecs.begin(), kAllHotRecs.end(), [](const HotRec& r) {
+  return r.imm_len[2] == r.imm_len[0] || r.imm_len[2] + 2 == r.imm_len[0];
+}));
 constexpr uint32_t kIdxSel = 1u << 29;      // kHotCells: look the form up in kHotSel by ModRM ...
 constexpr uint32_t kIdxSelRexB = 1u << 30;  // ... and by REX.B
 
@@ -2187,11 +2284,13 @@ template <bool kPrefixes>
   unsigned o;
   uint8_t mandatory = 0;
   if constexpr (kPrefixes) {
-    const unsigned flags = kHotRecs[entry & 0xFFFF].flags;
-    if (flags & kHotMandatory) mandatory = static_cast<uint8_t>(last_rep ? last_rep : 0x66);
-    const bool osz16 = opsize && mandatory != 0x66;
-    o = (rex & 8) || (flags & kHotForce64) ? 1 : osz16 ? 2 : (flags & kHotDefault64) ? 1 : 0;
-    length = start + is_rex + is0f + 1 + (modrm_bytes & 0xFF & (0u - has_modrm)) + kHotForms[form * 4 + o].imm_len;
+    // From the entry's bits, without branches: the prefixes vary from one instruction to the next.
+    const bool is_mandatory = (entry & kIdxMandatory) != 0;
+    mandatory = static_cast<uint8_t>(is_mandatory ? (last_rep ? last_rep : 0x66) : 0);
+    const bool osz16 = opsize && !(is_mandatory && !last_rep);
+    const bool is64 = (rex & 8) || (entry & kIdxForce64);
+    o = is64 ? 1 : osz16 ? 2 : (entry >> 28) & 1;  // kIdxOsz64 without kIdxForce64: d64
+    length += start - ((o == 2 && (entry & kIdxImm16)) ? 2 : 0);
   } else {
     o = ((rex >> 3) | (entry >> 28)) & 1;  // REX.W or kIdxOsz64
   }
@@ -2317,11 +2416,9 @@ template <bool kTryHot>
 [[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
   if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
-  // VEX and EVEX without a prefix before them (2.8% of libc's instructions): the fast path would
-  // give up on them, so the general decoder decodes them at once.
-  const uint8_t first = window[0];
-  if (mode == CpuMode::k64 && !prefixed && (first == 0xC4 || first == 0xC5 || first == 0x62))
-    return DecodeGeneral(window, size, mode, insn);
+  // EVEX without a prefix before it (0.7% of libc's instructions): the fast path would give up
+  // on it, so the general decoder decodes it at once. (The fast path takes VEX.)
+  if (mode == CpuMode::k64 && !prefixed && window[0] == 0x62) return DecodeGeneral(window, size, mode, insn);
   return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
 }
 
