@@ -2272,8 +2272,14 @@ template <bool kPrefixes>
   }
   if (!(entry & kIdxHot)) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
-    // second REX, is told apart here, off the common path.
-    if (!kPrefixes && kPrefixClasses[head & 0xFF] != kNotPrefix) return HotResult::kPrefixed;
+    // REX before another prefix, is told apart here, off the common path. A REX before a form
+    // the hot path does not take (CDQE, MOVQ xmm, r64) is declined: the prefixed attempt would
+    // decline it too.
+    if constexpr (!kPrefixes) {
+      const unsigned first = kPrefixClasses[head & 0xFF];
+      if (first != kNotPrefix && (first != kRexPrefix || kPrefixClasses[(head >> 8) & 0xFF] != kNotPrefix))
+        return HotResult::kPrefixed;
+    }
     return HotResult::kDeclined;
   }
   const unsigned has_modrm = (entry >> 17) & 1;
