@@ -36,6 +36,33 @@ uint64_t SweepKiln(std::span<const uint8_t> text) {
   return insns;
 }
 
+// The start of every instruction of a sweep whose decode takes `path` (all of them when `path` is
+// empty): computed before the passes (and in the loading-only run too, so that it is subtracted).
+std::vector<uint32_t> StartsOnPath(std::span<const uint8_t> text, std::string_view path) {
+  using frontend::detail::DecodePath;
+  static constexpr std::string_view kNames[] = {"hot", "hot-prefixed", "fast", "general"};
+  std::vector<uint32_t> starts;
+  frontend::DecodedInsn insn;
+  for (size_t pos = 0; pos < text.size();) {
+    const auto bytes = text.subspan(pos);
+    if (path.empty() || kNames[static_cast<int>(frontend::detail::PathOf(bytes, frontend::CpuMode::k64))] == path)
+      starts.push_back(static_cast<uint32_t>(pos));
+    pos += frontend::Decode(bytes, frontend::CpuMode::k64, insn) == frontend::DecodeStatus::kOk ? insn.length : 1;
+  }
+  return starts;
+}
+
+// Decodes at starts known in advance: no decode waits for the previous one's length, and with a
+// path's starts only, the cost of that path (with the branch predictor trained on it alone).
+uint64_t DecodeAtStarts(std::span<const uint8_t> text, const std::vector<uint32_t>& starts) {
+  frontend::DecodedInsn insn;
+  for (uint32_t pos : starts) {
+    frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
+    Keep(insn);
+  }
+  return starts.size();
+}
+
 uint64_t SweepZydis(std::span<const uint8_t> text, bool operands) {
   ZydisDecoder d;
   ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
@@ -86,7 +113,10 @@ uint64_t SweepCapstoneIter(csh h, std::span<const uint8_t> text) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-iter|cs-iter-detail PASSES\n");
+               "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-iter|cs-iter-detail PASSES\n"
+               "       kiln_decoder_sweep kiln-starts[-hot|-hot-prefixed|-fast|-general] PASSES\n"
+               "  (kiln-starts: Kiln at each instruction's start known in advance, all of them or those\n"
+               "  that path decodes)\n");
   return 2;
 }
 
@@ -107,8 +137,15 @@ int Main(int argc, char** argv) {
     cs_option(h, CS_OPT_DETAIL, decoder == "cs-iter-detail" ? CS_OPT_ON : CS_OPT_OFF);
   }
   uint64_t per_pass = 0;
+  std::vector<uint32_t> starts;
+  if (decoder.starts_with("kiln-starts")) {
+    const std::string_view path = decoder.starts_with("kiln-starts-") ? decoder.substr(12) : "";
+    starts = StartsOnPath(text, path);
+    if (starts.empty()) return Usage();
+  }
   for (long i = 0; i < passes; ++i) {
     if (decoder == "kiln") per_pass = SweepKiln(text);
+    else if (decoder.starts_with("kiln-starts")) per_pass = DecodeAtStarts(text, starts);
     else if (decoder == "zydis") per_pass = SweepZydis(text, false);
     else if (decoder == "zydis-full") per_pass = SweepZydis(text, true);
     else if (decoder == "cs-disasm") per_pass = SweepCapstoneDisasm(h, text);

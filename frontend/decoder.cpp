@@ -2440,6 +2440,28 @@ DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMo
   return DecodeGeneral(window, bytes.size(), mode, insn);
 }
 
+detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) {
+  // Decode()'s attempts in Decode()'s order (its shortcut for EVEX skips a fast-path attempt
+  // that gives up).
+  alignas(16) uint8_t padded[kWindow] = {};
+  const uint8_t* window = bytes.data();
+  if (bytes.size() < kWindow) {
+    if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
+    window = padded;
+  }
+  const size_t available = std::min<size_t>(bytes.size(), kMaxInsnLength);
+  DecodedInsn insn;
+  if (mode == CpuMode::k64) {
+    const HotResult h = DecodeHot64<false>(window, available, insn);
+    if (h == HotResult::kDone) return DecodePath::kHot;
+    if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
+      return DecodePath::kHotPrefixed;
+  }
+  const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
+                                            : RunFast<false>(window, available, mode, insn);
+  return r == FastResult::kDone ? DecodePath::kFast : DecodePath::kGeneral;
+}
+
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
   bool prefixed = false;

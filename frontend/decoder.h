@@ -28,6 +28,13 @@ namespace detail {
 /// Decode() without its fast path for legacy encodings: the general decoder alone. Only for the
 /// tests that check both paths give the same DecodedInsn.
 DecodeStatus DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+
+/// Which of Decode()'s paths decodes the instruction at the start of `bytes`: the hot path (64-bit
+/// mode, no legacy prefix), the hot path for legacy prefixes, the fast path or the general
+/// decoder. For the tests that keep the common instructions on the cheap paths and for the
+/// benchmarks that measure each path; Decode() itself does not call it.
+enum class DecodePath : uint8_t { kHot, kHotPrefixed, kFast, kGeneral };
+DecodePath PathOf(std::span<const uint8_t> bytes, CpuMode mode);
 }  // namespace detail
 
 }  // namespace kiln::frontend
