@@ -1,13 +1,16 @@
 // The LLVM tier against the host CPU and the interpreter: the oracle generator's random sequences
 // (oracle_cases.h) are compiled by BlockJit into host code, run, and must end in the state the
 // host CPU and the interpreter end in (GPRs, arithmetic flags, DF, memory, exceptions). This is
-// the proof that compiled blocks run the interpreter's semantics (step_abi.h) unchanged.
+// the proof that compiled blocks run the interpreter's semantics (step_abi.h) unchanged. On a host
+// that is not AMD's the comparison with the host leaves out what the SDM leaves to the vendor
+// (undefined_flags.h); the one with the interpreter stays whole.
 // KILN_JIT_CASES=N runs more cases than the CI-sized default.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <span>
 #include <string>
@@ -17,6 +20,7 @@
 #include "jit/engine/block_jit.h"
 #include "jit/interp/interpreter.h"
 #include "tests/jit/oracle_cases.h"
+#include "tests/jit/undefined_flags.h"
 
 namespace kiln::test {
 namespace {
@@ -67,7 +71,8 @@ TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
   for (long i = 0; i < total; ++i) cases.push_back(i % 2 ? RandomBranchCase(rng) : RandomCase(rng));
   std::vector<OracleResult> host;
   const bool have_host = RunOnHost(cases, host, error);
-  long mismatches = 0, blocks = 0;
+  long mismatches = 0, blocks = 0, uncompared = 0;
+  std::map<std::string, long> not_compared;  // with the host, on a non-AMD host (undefined_flags.h)
   uint64_t retired = 0;
   double compile_ms = 0;
   for (long i = 0; i < total; ++i) {
@@ -82,8 +87,11 @@ TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
       why = "interpreter vector " + std::to_string(interpreted.vector) + ", JIT vector " + std::to_string(compiled.vector);
     else if (compiled.vector < 0 && !(why = Difference(as_interpreted, compiled)).empty())
       why = "against the interpreter: " + why;
-    else if (have_host && !(why = Difference(host[i], compiled)).empty())
-      why = "against the host: " + why;
+    else if (have_host) {
+      const HostComparison cmp = CompareWithHost(c, host[i], compiled);
+      if (cmp.not_compared) ++not_compared[cmp.not_compared];
+      else if (!cmp.difference.empty()) why = "against the host: " + cmp.difference;
+    }
     if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code);
   }
   std::printf("BlockJit: %ld sequences in %ld compiled blocks (%llu instructions retired), %ld mismatches%s; "
@@ -91,7 +99,14 @@ TEST(BlockJit, CompiledSequencesMatchTheHostCpuAndTheInterpreter) {
               total, blocks, static_cast<unsigned long long>(retired), mismatches,
               have_host ? " against host and interpreter" : " against the interpreter (no host oracle)",
               compile_ms / static_cast<double>(blocks));
+  for (const auto& [reason, count] : not_compared) {
+    std::printf("%ld sequences not compared with this non-AMD host (only with the interpreter): %s\n", count,
+                reason.c_str());
+    uncompared += count;
+  }
   EXPECT_EQ(mismatches, 0);
+  // A non-AMD host leaves some sequences uncompared (about 3%): they must stay few.
+  if (total >= 1000) EXPECT_LT(uncompared * 20, total) << "too few sequences compared with this host";
 }
 
 size_t MappingCount() {

@@ -1,7 +1,8 @@
 // The interpreter against the host CPU on random instruction sequences: every general-purpose
 // form the generator (oracle_cases.h) produces runs natively in a sandboxed child (host_oracle.h)
 // and on the interpreter from the same registers, flags and memory, and every GPR, the arithmetic
-// flags, DF, XMM0-15 and MXCSR, the x87 state, the memory page and any exception must agree. The
+// flags, DF, XMM0-15 and MXCSR, the x87 state, the memory page and any exception must agree (on a
+// host that is not AMD's, except where vendors differ: undefined_flags.h). The
 // default run checks a CI-sized sample; KILN_ORACLE_CASES=N (the `long` test) runs more, and
 // KILN_ORACLE_MIX=x87 only x87 cases (a quarter of them in 32-bit compatibility mode), =xsave only
 // XSAVE/XSAVEOPT/XSAVEC/XRSTOR cases.
@@ -19,6 +20,7 @@
 #include "frontend/mnemonic.h"
 #include "jit/interp/interpreter.h"
 #include "tests/jit/oracle_cases.h"
+#include "tests/jit/undefined_flags.h"
 
 namespace kiln::test {
 namespace {
@@ -39,7 +41,7 @@ std::string FirstDifferingPrefix(const OracleCase& c) {
   std::string error;
   if (prefixes.size() < 2 || !RunOnHost(prefixes, host, error)) return "";
   for (size_t i = 0; i < prefixes.size(); ++i) {
-    const std::string why = Difference(host[i], RunOnInterpreter(prefixes[i]), c.mode, c.x87_ulps);
+    const std::string why = CompareWithHost(prefixes[i], host[i], RunOnInterpreter(prefixes[i])).difference;
     if (why.empty()) continue;
     std::string out = "  first differing prefix: " + why + "\n" + Listing(prefixes[i].code, c.mode);
     const OracleState& before = i ? host[i - 1].out : c.in;
@@ -97,6 +99,7 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
   std::mt19937_64 rng(seed);
   long mismatches = 0, faults = 0;
   std::map<std::string, long> per_group;
+  std::map<std::string, long> not_compared;  // on a non-AMD host, by reason (undefined_flags.h)
   for (long done = 0; done < total;) {
     const long batch = std::min<long>(2000, total - done);
     std::vector<OracleCase> cases;
@@ -132,16 +135,28 @@ TEST(InterpreterOracle, RandomSequencesMatchTheHostCpu) {
       const EmulatedRun k = RunOnInterpreter(c);
       CountGroups(c.code, per_group);
       if (host[i].signal != 0 || k.vector >= 0) ++faults;
-      const std::string why = Difference(host[i], k, c.mode, c.x87_ulps);
+      const HostComparison cmp = CompareWithHost(c, host[i], k);
+      if (cmp.not_compared) {
+        ++not_compared[cmp.not_compared];
+        continue;
+      }
+      const std::string& why = cmp.difference;
       if (!why.empty() && ++mismatches <= 15) ADD_FAILURE() << why << " for\n" << Listing(c.code, c.mode) << StartState(c) << FirstDifferingPrefix(c);
     }
     done += batch;
   }
   std::printf("interpreter vs host CPU: %ld sequences (%ld with an exception on either side), %ld mismatches\n",
               total, faults, mismatches);
+  long uncompared = 0;
+  for (const auto& [reason, count] : not_compared) {
+    std::printf("%ld sequences not compared on this non-AMD host: %s\n", count, reason.c_str());
+    uncompared += count;
+  }
   std::printf("instructions checked, by group:\n");
   for (const auto& [group, count] : per_group) std::printf("  %-20s %ld\n", group.c_str(), count);
   EXPECT_EQ(mismatches, 0);
+  // A non-AMD host leaves some sequences uncompared (about 2%): they must stay few.
+  if (total >= 1000) EXPECT_LT(uncompared * 20, total) << "too few sequences compared on this host";
 }
 
 }  // namespace

@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "jit/interp/interpreter.h"
 #include "tests/jit/oracle_cases.h"
+#include "tests/jit/undefined_flags.h"
 
 namespace kiln::test {
 namespace {
@@ -182,6 +184,7 @@ OracleCase LegacyCase(std::mt19937_64& rng, OracleMode mode) {
 
 struct GroupResult {
   long cases = 0, faults = 0, mismatches = 0;
+  std::map<std::string, long> not_compared;  // on a non-AMD host, by reason (undefined_flags.h)
   bool skipped = false;
   std::string why;
 };
@@ -199,7 +202,14 @@ GroupResult RunGroup(const std::vector<OracleCase>& all) {
       for (size_t i = 0; i < n; ++i) {
         const EmulatedRun k = RunOnInterpreter(batch[i]);
         if (host[i].signal != 0 || k.vector >= 0) ++g.faults;
-        const std::string why = Difference(host[i], k, batch[i].mode);
+        // On a non-AMD host the flags the SDM leaves undefined (for the BCD tables: OF after
+        // DAA/DAS; OF, SF, ZF, PF after AAA/AAS; OF, AF, CF after AAM/AAD) are not compared.
+        const HostComparison cmp = CompareWithHost(batch[i], host[i], k);
+        if (cmp.not_compared) {
+          ++g.not_compared[cmp.not_compared];
+          continue;
+        }
+        const std::string& why = cmp.difference;
         if (!why.empty() && ++g.mismatches <= 10)
           ADD_FAILURE() << why << " for\n" << Listing(batch[i].code, batch[i].mode) << "from eax=0x" << std::hex
                         << batch[i].in.gpr[0] << " rflags=0x" << batch[i].in.rflags;
@@ -242,15 +252,27 @@ TEST(LegacyOracle, BcdAndLegacyInstructionsMatchTheHostCpu) {
        }},
   };
   long total = 0, mismatches = 0;
+  std::map<std::string, long> not_compared;
   std::string skip_reason;
   for (const Group& group : groups) {
     const GroupResult r = RunGroup(group.make());
     if (r.skipped) skip_reason = r.why;
     total += r.cases;
     mismatches += r.mismatches;
-    std::printf("%-40s %7ld cases (%ld with an exception), %ld mismatches\n", group.name, r.cases, r.faults, r.mismatches);
+    long group_uncompared = 0;
+    for (const auto& [reason, count] : r.not_compared) {
+      not_compared[reason] += count;
+      group_uncompared += count;
+    }
+    // A non-AMD host leaves some cases uncompared (at most about 2% of a group): they must stay few.
+    if (r.cases >= 1000) EXPECT_LT(group_uncompared * 20, r.cases) << "too few cases compared on this host: " << group.name;
+    std::printf("%-40s %7ld cases (%ld with an exception), %ld mismatches", group.name, r.cases, r.faults, r.mismatches);
+    if (group_uncompared) std::printf(", %ld not compared", group_uncompared);
+    std::printf("\n");
   }
   std::printf("legacy oracle: %ld cases, %ld mismatches\n", total, mismatches);
+  for (const auto& [reason, count] : not_compared)
+    std::printf("%ld sequences not compared on this non-AMD host: %s\n", count, reason.c_str());
   if (!skip_reason.empty()) GTEST_SKIP() << skip_reason << "; ran " << total << " cases on the interpreter unchecked";
   EXPECT_EQ(mismatches, 0);
 }
