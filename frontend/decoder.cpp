@@ -2409,11 +2409,18 @@ template <bool kTryHot>
   return DecodeGeneral(window, size, mode, insn);
 }
 
+// The caller's bytes when they fill a window, else a zero-padded copy of them in `padded`.
+const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[kWindow]) {
+  if (bytes.size() >= kWindow) return bytes.data();
+  if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
+  return padded;
+}
+
 // Fewer than kWindow bytes: decode from a zero-padded copy (out of line: the copy is rare).
 [[gnu::noinline]] DecodeStatus DecodeShort(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   alignas(16) uint8_t padded[kWindow] = {};
-  if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
-  return DecodeWindow<true>(padded, bytes.size(), std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+  return DecodeWindow<true>(ReadableWindow(bytes, padded), bytes.size(),
+                            std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
 }
 
 // A full window that the hot path did not decode (out of line: Decode() stays a small function
@@ -2432,23 +2439,14 @@ template <bool kTryHot>
 
 DecodeStatus detail::DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   alignas(16) uint8_t padded[kWindow] = {};
-  const uint8_t* window = bytes.data();
-  if (bytes.size() < kWindow) {
-    if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
-    window = padded;
-  }
-  return DecodeGeneral(window, bytes.size(), mode, insn);
+  return DecodeGeneral(ReadableWindow(bytes, padded), bytes.size(), mode, insn);
 }
 
 detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) {
   // Decode()'s attempts in Decode()'s order (its shortcut for EVEX skips a fast-path attempt
   // that gives up).
   alignas(16) uint8_t padded[kWindow] = {};
-  const uint8_t* window = bytes.data();
-  if (bytes.size() < kWindow) {
-    if (!bytes.empty()) std::memcpy(padded, bytes.data(), bytes.size());
-    window = padded;
-  }
+  const uint8_t* window = ReadableWindow(bytes, padded);
   const size_t available = std::min<size_t>(bytes.size(), kMaxInsnLength);
   DecodedInsn insn;
   if (mode == CpuMode::k64) {
