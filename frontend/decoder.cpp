@@ -2394,19 +2394,30 @@ template <bool kIs64>
 
 // `available` is min(size, 15), passed by the callers so that it is a constant for full windows.
 // kTryHot: try the hot path first (Decode() tries it before it calls here for full windows).
+// Also says which path decoded (detail::PathOf); Decode()'s callers drop that, and it folds away.
+struct WindowResult {
+  DecodeStatus status;
+  detail::DecodePath path;
+};
 template <bool kTryHot>
-[[gnu::always_inline]] inline DecodeStatus DecodeWindow(const uint8_t* window, size_t size, size_t available,
-                                                        CpuMode mode, DecodedInsn& insn) {
+[[gnu::always_inline]] inline WindowResult DecodeWindowOnPath(const uint8_t* window, size_t size, size_t available,
+                                                              CpuMode mode, DecodedInsn& insn) {
+  using detail::DecodePath;
   if (kTryHot && mode == CpuMode::k64) {
     const HotResult h = DecodeHot64<false>(window, available, insn);
-    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    if (h == HotResult::kDone) return {DecodeStatus::kOk, DecodePath::kHot};
     if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
-      return DecodeStatus::kOk;
+      return {DecodeStatus::kOk, DecodePath::kHotPrefixed};
   }
   const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
                                             : RunFast<false>(window, available, mode, insn);
-  if (r == FastResult::kDone) return DecodeStatus::kOk;
-  return DecodeGeneral(window, size, mode, insn);
+  if (r == FastResult::kDone) return {DecodeStatus::kOk, DecodePath::kFast};
+  return {DecodeGeneral(window, size, mode, insn), DecodePath::kGeneral};
+}
+template <bool kTryHot>
+[[gnu::always_inline]] inline DecodeStatus DecodeWindow(const uint8_t* window, size_t size, size_t available,
+                                                        CpuMode mode, DecodedInsn& insn) {
+  return DecodeWindowOnPath<kTryHot>(window, size, available, mode, insn).status;
 }
 
 // The caller's bytes when they fill a window, else a zero-padded copy of them in `padded`.
@@ -2446,18 +2457,10 @@ detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) 
   // Decode()'s attempts in Decode()'s order (its shortcut for EVEX skips a fast-path attempt
   // that gives up).
   alignas(16) uint8_t padded[kWindow] = {};
-  const uint8_t* window = ReadableWindow(bytes, padded);
-  const size_t available = std::min<size_t>(bytes.size(), kMaxInsnLength);
   DecodedInsn insn;
-  if (mode == CpuMode::k64) {
-    const HotResult h = DecodeHot64<false>(window, available, insn);
-    if (h == HotResult::kDone) return DecodePath::kHot;
-    if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
-      return DecodePath::kHotPrefixed;
-  }
-  const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
-                                            : RunFast<false>(window, available, mode, insn);
-  return r == FastResult::kDone ? DecodePath::kFast : DecodePath::kGeneral;
+  return DecodeWindowOnPath<true>(ReadableWindow(bytes, padded), bytes.size(),
+                                  std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn)
+      .path;
 }
 
 DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
