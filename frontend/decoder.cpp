@@ -2064,17 +2064,29 @@ constexpr auto kHotSibIndex = [] {
   return t;
 }();
 
-// The register numbers ModRM names, packed as DecodeHot64's operands read them: ModRM.rm in
-// byte 0, ModRM.reg in byte 1 (the opcode's bits 2-0 go to byte 2) ...
+// The register numbers an instruction may name, packed one per byte as DecodeHot64's operands
+// pick them (HotForm::reg_byte): byte 0 ModRM.rm, byte 1 ModRM.reg, byte 2 the opcode's bits 2-0,
+// byte 3 none (0); bytes 4-7 the same for byte registers, whose numbers 4-7 are AH..BH (16-19 in
+// reg_add) without REX. The sum of three parts: per REX present and ModRM byte, per REX present
+// and the opcode's bits 2-0, and what REX.B and REX.R add (per REX bits 2-0).
+constexpr uint64_t PackedRegs(unsigned rm, unsigned reg, unsigned opc, bool rex) {
+  const auto high = [rex](unsigned n) { return !rex && n >= 4 ? n + 12 : n; };
+  return rm | reg << 8 | opc << 16 |
+         static_cast<uint64_t>(high(rm) | high(reg) << 8 | high(opc) << 16) << 32;
+}
 constexpr auto kHotRegsOfModRm = [] {
-  std::array<uint32_t, 256> t{};
-  for (unsigned m = 0; m < 256; ++m) t[m] = (m & 7) | ((m >> 3) & 7) << 8;
+  std::array<uint64_t, 512> t{};
+  for (unsigned i = 0; i < t.size(); ++i) t[i] = PackedRegs(i & 7, (i >> 3) & 7, 0, i >= 256);
   return t;
 }();
-// ... and what REX.B (bytes 0 and 2) and REX.R (byte 1) add to them, per REX bits 2-0.
+constexpr auto kHotRegsOfOpcode = [] {
+  std::array<uint64_t, 16> t{};
+  for (unsigned i = 0; i < t.size(); ++i) t[i] = PackedRegs(0, 0, i & 7, i >= 8);
+  return t;
+}();
 constexpr auto kHotRegsOfRex = [] {
-  std::array<uint32_t, 8> t{};
-  for (unsigned r = 0; r < 8; ++r) t[r] = (r & 1) * 0x080008u | ((r >> 2) & 1) * 0x0800u;
+  std::array<uint64_t, 8> t{};
+  for (unsigned r = 0; r < 8; ++r) t[r] = PackedRegs(r & 1 ? 8 : 0, r & 4 ? 8 : 0, r & 1 ? 8 : 0, true);
   return t;
 }();
 
@@ -2105,12 +2117,14 @@ struct alignas(64) HotForm {
   uint64_t header0 = 0;     // DecodedInsn bytes 0-7 but the length, map and opcode
   uint64_t header1 = 0;     // bytes 8-15; byte 8 (the ModRM byte) is 0xFF when there is one
   uint64_t word0[2] = {kSegNoneBits, kSegNoneBits};  // a default Operand's where unused
+  uint64_t mem_word0 = 0;   // the memory operand's word 0 without base and segment
   uint64_t imm_mask = 0;    // the immediate's bytes, then ((bytes & mask) ^ xor) - sub: a sign
   uint32_t imm_xor = 0;     // extension where xor = sub is its sign bit, and the constant 1 of
   uint32_t imm_sub = 0;     // the D0-D3 shifts (no immediate byte) with xor = 1, sub = 0
-  uint8_t shift[2] = {24, 24};  // where the slot's register number is in the packed numbers
-  int8_t mem_mask[2] = {};      // -1: the slot is the memory operand
+  uint8_t reg_byte[2] = {3, 3}; // which of the packed register numbers is the slot's (3: none)
   int8_t imm_mask_sel[2] = {};  // -1: word 2 is the immediate
+  uint8_t mem_at = 2 * sizeof(Operand);  // the memory operand's offset in `operands`; slot 2
+                                         // (past the operands) when there is none
   uint8_t imm_len = 0;
 };
 static_assert(sizeof(HotForm) == 64);
@@ -2132,12 +2146,12 @@ constexpr HotForm HotFormOf(const HotRec& r, bool mem, unsigned o) {
   for (unsigned i = 0; i < r.num_ops && i < 2; ++i) {
     const HotSlot& s = r.slot[i];
     if (s.from_rm && mem) {
-      f.word0[i] = s.mem_word[o];
-      f.mem_mask[i] = -1;
-      continue;  // shift stays 24: register number 0
+      f.mem_word0 = s.mem_word[o];
+      f.mem_at = static_cast<uint8_t>(i * sizeof(Operand));
+      continue;  // the memory operand's words replace what the slot's would be
     }
     f.word0[i] = s.reg_word[o] + (static_cast<uint64_t>(s.fixed) << 40);
-    f.shift[i] = static_cast<uint8_t>(s.reg_shift + (s.high[o] ? 32 : 0));
+    f.reg_byte[i] = static_cast<uint8_t>(s.reg_shift / 8 + (s.high[o] ? 4 : 0));
     if (s.from_imm || s.constant) f.imm_mask_sel[i] = -1;
     if (s.constant) f.imm_xor = s.constant;
   }
@@ -2161,9 +2175,9 @@ struct HotTables {
   uint64_t plain_w0[512];       // per REX.B and ModRM byte: a memory operand's word 0 without SIB
   uint64_t sib_base[32];        // kHotSibBase
   uint64_t sib_index[512];      // kHotSibIndex
-  uint32_t regs_of_modrm[256];  // kHotRegsOfModRm
-  uint32_t regs_of_rex[8];      // kHotRegsOfRex
-  uint32_t high_of_modrm[256];  // what turns ModRM's numbers 4-7 into 16-19 (AH..BH, see reg_add)
+  uint64_t regs_of_modrm[512];  // kHotRegsOfModRm
+  uint64_t regs_of_opcode[16];  // kHotRegsOfOpcode
+  uint64_t regs_of_rex[8];      // kHotRegsOfRex
   uint64_t reg_add[32];         // per packed register number: what it adds to an operand's word 0
   uint64_t header2[0x50];       // DecodedInsn bytes 16-23 per REX byte (0: none), no prefixes
 };
@@ -2178,11 +2192,11 @@ constexpr HotTables MakeHotTables() {
       const HotModRm& e = kHotModRmTable[m];
       t.plain_w0[b << 8 | m] = b ? e.w0 ^ e.rexb_flip : e.w0;
     }
-    t.regs_of_modrm[m] = kHotRegsOfModRm[m];
-    t.high_of_modrm[m] = ((m & 4) ? 12u : 0u) | ((m & 0x20) ? 12u << 8 : 0u);
   }
   for (size_t i = 0; i < 32; ++i) t.sib_base[i] = kHotSibBase[i];
   for (size_t i = 0; i < 512; ++i) t.sib_index[i] = kHotSibIndex[i];
+  for (size_t i = 0; i < 512; ++i) t.regs_of_modrm[i] = kHotRegsOfModRm[i];
+  for (size_t i = 0; i < 16; ++i) t.regs_of_opcode[i] = kHotRegsOfOpcode[i];
   for (size_t i = 0; i < 8; ++i) t.regs_of_rex[i] = kHotRegsOfRex[i];
   for (uint64_t i = 0; i < 16; ++i) t.reg_add[i] = i << 40;
   for (uint64_t i = 16; i < 20; ++i)  // AH..BH: class kGpr8High rather than kGpr8, index 0-3
@@ -2319,7 +2333,7 @@ template <bool kPrefixes>
 
   // The memory operand's words, computed whether or not there is one, with or without SIB, and
   // picked without branches: which it is varies from one instruction to the next, and branches
-  // on it mispredict. A slot takes them only where its mem_mask is set.
+  // on it mispredict. They are stored over the memory operand's slot, if any (below).
   const uint64_t plain_w0 = t.plain_w0[(rex & 1) << 8 | modrm];
   const uint64_t sib_w0 = Computed(t.sib_base[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)]);
   const uint64_t sib_w1 = t.sib_index[sib | (rex & 2) << 7];
@@ -2327,8 +2341,8 @@ template <bool kPrefixes>
   uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
   const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
   if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
-  // The displacement ends where the immediate starts.
-  const unsigned imm_at = start + is_rex + is0f + 1 + (modrm_bytes & 0xFF & (0u - has_modrm));
+  // The immediate is the instruction's last bytes, and the displacement ends where it starts.
+  const unsigned imm_at = length - f.imm_len;
   const unsigned disp_len = (modrm_bytes >> 8) & (0u - has_modrm);
   const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
   static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
@@ -2338,24 +2352,25 @@ template <bool kPrefixes>
 
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & f.imm_mask) ^ f.imm_xor) - f.imm_sub;
 
-  // The register numbers a slot may name, one per byte (byte 3 is 0, for none): ModRM.rm,
-  // ModRM.reg and the opcode's bits 2-0 with REX; in bytes 4-7 the same for byte registers,
-  // where without REX 4-7 become 16-19, AH..BH in reg_add.
-  const uint32_t regs_lo = t.regs_of_modrm[modrm] | (opcode & 7) << 16 | t.regs_of_rex[rex & 7];
-  const uint32_t high = (t.high_of_modrm[modrm] | ((opcode & 4) * 3) << 16) & (0u - (rex == 0));
-  const uint64_t regs = regs_lo | static_cast<uint64_t>(regs_lo + high) << 32;
-  Operand* ops = insn.operands.data();
+  // The register numbers a slot may name, one per byte (see kHotRegsOfModRm).
+  uint8_t regs[8];
+  const uint64_t packed = t.regs_of_modrm[is_rex << 8 | modrm] + t.regs_of_opcode[is_rex << 3 | (opcode & 7)] +
+                          t.regs_of_rex[rex & 7];
+  std::memcpy(regs, &packed, sizeof regs);
+  auto* ops = reinterpret_cast<unsigned char*>(insn.operands.data());
+  // Both slots as register or immediate operands (a slot the form does not use is written as a
+  // default Operand, with no branch on the count), then the memory operand over its slot: past
+  // the operands (slot 2, unspecified) when there is none. Stores rather than selects: the memory
+  // operand's words are computed for every instruction, but picked by no instruction.
   const auto build = [&](unsigned i) __attribute__((always_inline)) {
-    const uint64_t mem = static_cast<uint64_t>(static_cast<int64_t>(f.mem_mask[i]));
     const uint64_t imm_sel = static_cast<uint64_t>(static_cast<int64_t>(f.imm_mask_sel[i]));
-    const uint64_t w[3] = {(f.word0[i] + t.reg_add[(regs >> f.shift[i]) & 0x1F]) | (mem_w0 & mem), mem_w1 & mem,
-                           (disp & mem) | (imm & imm_sel)};
-    std::memcpy(static_cast<void*>(&ops[i]), w, sizeof w);
+    const uint64_t w[3] = {f.word0[i] + t.reg_add[regs[f.reg_byte[i]]], 0, imm & imm_sel};
+    std::memcpy(ops + i * sizeof(Operand), w, sizeof w);
   };
-  // Both slots, whatever the operand count: a slot the form does not use is written as a
-  // default Operand (its words make it so), with no branch on the count.
   build(0);
   build(1);
+  const uint64_t m[3] = {f.mem_word0 | mem_w0, mem_w1, disp};
+  std::memcpy(ops + f.mem_at, m, sizeof m);
   return HotResult::kDone;
 }
 
