@@ -2166,6 +2166,39 @@ constexpr auto kHotForms = [] {
   return t;
 }();
 
+// What a REX byte (0: none) means to DecodeHot64, each field ready to add to a table index or
+// shift by: a load per field costs less than taking the byte apart.
+struct HotRex {
+  uint64_t header2 = 0;     // DecodedInsn bytes 16-23, no prefixes
+  uint64_t regs = 0;        // kHotRegsOfRex: what REX.B and REX.R add to the packed numbers
+  uint16_t modrm_regs = 0;  // REX present << 8: the half of kHotRegsOfModRm
+  uint16_t plain = 0;       // REX.B << 8: the half of plain_w0
+  uint16_t sib_index = 0;   // REX.X << 8: the half of kHotSibIndex
+  uint8_t sib_base = 0;     // REX.B << 3
+  uint8_t sel = 0;          // REX.B << 4: the unit of kHotSel for cells selected by REX.B
+  uint8_t opcode_regs = 0;  // REX present << 3: the half of kHotRegsOfOpcode
+  uint8_t len_shift = 0;    // where the cell entry's length is: with REX.W, MOV r64, imm64's
+  uint8_t w = 0;            // REX.W
+  uint8_t is_rex = 0;
+};
+static_assert(sizeof(HotRex) == 32);
+constexpr HotRex HotRexOf(unsigned rex) {
+  HotRex r;
+  if (rex != 0 && (rex & 0xF0) != 0x40) return r;
+  r.header2 = kSegNoneBits | uint64_t{rex} << 16 | uint64_t{rex & 8} << 37;
+  r.regs = kHotRegsOfRex[rex & 7];
+  r.modrm_regs = static_cast<uint16_t>(rex ? 256 : 0);
+  r.plain = static_cast<uint16_t>((rex & 1) << 8);
+  r.sib_index = static_cast<uint16_t>((rex & 2) << 7);
+  r.sib_base = static_cast<uint8_t>((rex & 1) << 3);
+  r.sel = static_cast<uint8_t>((rex & 1) << 4);
+  r.opcode_regs = static_cast<uint8_t>(rex ? 8 : 0);
+  r.len_shift = static_cast<uint8_t>(kIdxLenShift + ((rex >> 1) & 4));
+  r.w = static_cast<uint8_t>((rex >> 3) & 1);
+  r.is_rex = rex != 0;
+  return r;
+}
+
 // The smaller tables of the hot path, in one object so that one base register reaches them all.
 struct HotTables {
   uint32_t cells[4 * 512];
@@ -2177,9 +2210,9 @@ struct HotTables {
   uint64_t sib_index[512];      // kHotSibIndex
   uint64_t regs_of_modrm[512];  // kHotRegsOfModRm
   uint64_t regs_of_opcode[16];  // kHotRegsOfOpcode
-  uint64_t regs_of_rex[8];      // kHotRegsOfRex
   uint64_t reg_add[32];         // per packed register number: what it adds to an operand's word 0
-  uint64_t header2[0x50];       // DecodedInsn bytes 16-23 per REX byte (0: none), no prefixes
+  HotRex rex[0x50];             // per REX byte (0: none)
+  uint64_t disp_ext[5];         // per displacement bytes: the mask of its bits, its sign bit << 32
 };
 constexpr HotTables MakeHotTables() {
   HotTables t{};
@@ -2197,13 +2230,13 @@ constexpr HotTables MakeHotTables() {
   for (size_t i = 0; i < 512; ++i) t.sib_index[i] = kHotSibIndex[i];
   for (size_t i = 0; i < 512; ++i) t.regs_of_modrm[i] = kHotRegsOfModRm[i];
   for (size_t i = 0; i < 16; ++i) t.regs_of_opcode[i] = kHotRegsOfOpcode[i];
-  for (size_t i = 0; i < 8; ++i) t.regs_of_rex[i] = kHotRegsOfRex[i];
+  t.disp_ext[1] = 0xFF | uint64_t{0x80} << 32;
+  t.disp_ext[4] = 0xFFFFFFFF | uint64_t{0x80000000} << 32;
   for (uint64_t i = 0; i < 16; ++i) t.reg_add[i] = i << 40;
   for (uint64_t i = 16; i < 20; ++i)  // AH..BH: class kGpr8High rather than kGpr8, index 0-3
     t.reg_add[i] = (i - 16) << 40 |
                    (static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32;
-  for (uint64_t rex = 0; rex < 0x50; ++rex)
-    t.header2[rex] = (rex != 0 && rex < 0x40) ? 0 : kSegNoneBits | rex << 16 | (rex & 8) << 37;
+  for (unsigned rex = 0; rex < 0x50; ++rex) t.rex[rex] = HotRexOf(rex);
   return t;
 }
 constexpr HotTables kHotTables = MakeHotTables();
@@ -2262,6 +2295,7 @@ template <bool kPrefixes>
   // before it can decode the next instruction, then waits for one load, not one per byte.
   const uint64_t head = LoadLe(bytes + start, 8);
   const unsigned rex = (head & 0xF0) == 0x40 ? head & 0xFF : 0;  // never 0 when there is one
+  const HotRex& rx = t.rex[rex];
   const unsigned is_rex = rex != 0;
   const uint64_t at_b = is_rex ? head >> 8 : head;
   const unsigned is0f = (at_b & 0xFF) == 0x0F;
@@ -2270,19 +2304,20 @@ template <bool kPrefixes>
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
-  const uint32_t cell = t.cells[pfx * 512 + is0f * 256 + opcode];
+  const unsigned cell_index = is0f * 256 + opcode;  // also the map and opcode bytes of the header
+  const uint32_t cell = t.cells[pfx * 512 + cell_index];
   // The length from the cell's entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
   // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
   const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
   const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
     const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((e >> 17) & 1));
-    return is_rex + modrm_end + ((e >> (kIdxLenShift + ((rex >> 1) & 4))) & 15);
+    return is_rex + modrm_end + ((e >> rx.len_shift) & 15);
   };
   unsigned length = length_of(cell);
   // Cells whose form depends on ModRM (or REX.B) take their entry from the second table.
   uint32_t entry = cell;
   if (cell & kIdxSel) {
-    entry = t.sel[(cell & 0xFFFF) + ((cell >> 26) & (rex << 4) & 16) + t.sel_of_modrm[modrm]];
+    entry = t.sel[(cell & 0xFFFF) + ((cell >> 26) & rx.sel) + t.sel_of_modrm[modrm]];
     if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
   }
   if (!(entry & kIdxHot)) {
@@ -2291,8 +2326,8 @@ template <bool kPrefixes>
     // the hot path does not take (CDQE, MOVQ xmm, r64) is declined: the prefixed attempt would
     // decline it too.
     if constexpr (!kPrefixes) {
-      const unsigned first = kPrefixClasses[head & 0xFF];
-      if (first != kNotPrefix && (first != kRexPrefix || kPrefixClasses[(head >> 8) & 0xFF] != kNotPrefix))
+      const unsigned first = kPrefixClasses[bytes[0]];
+      if (first != kNotPrefix && (first != kRexPrefix || kPrefixClasses[bytes[1]] != kNotPrefix))
         return HotResult::kPrefixed;
     }
     return HotResult::kDeclined;
@@ -2313,16 +2348,16 @@ template <bool kPrefixes>
     o = is64 ? 1 : osz16 ? 2 : (entry >> 28) & 1;  // kIdxOsz64 without kIdxForce64: d64
     length += start - ((o == 2 && (entry & kIdxImm16)) ? 2 : 0);
   } else {
-    o = ((rex >> 3) | (entry >> 28)) & 1;  // REX.W or kIdxOsz64
+    o = rx.w | ((entry >> 28) & 1);  // REX.W or kIdxOsz64
   }
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
   const HotForm& f = kHotForms[form * 4 + o];
 
-  uint64_t header2 = t.header2[rex];
+  uint64_t header2 = rx.header2;
   if constexpr (kPrefixes)
     header2 = (header2 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_last) << 8 |
               static_cast<uint64_t>(mandatory) << 24;
-  const uint64_t header[4] = {f.header0 | at_op << 56 | static_cast<uint64_t>(is0f) << 48,
+  const uint64_t header[4] = {f.header0 | static_cast<uint64_t>(cell_index) << 48,
                               (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
                               header2, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
@@ -2334,9 +2369,9 @@ template <bool kPrefixes>
   // The memory operand's words, computed whether or not there is one, with or without SIB, and
   // picked without branches: which it is varies from one instruction to the next, and branches
   // on it mispredict. They are stored over the memory operand's slot, if any (below).
-  const uint64_t plain_w0 = t.plain_w0[(rex & 1) << 8 | modrm];
-  const uint64_t sib_w0 = Computed(t.sib_base[(sib & 7) | (rex & 1) << 3 | (modrm < 0x40 ? 16 : 0)]);
-  const uint64_t sib_w1 = t.sib_index[sib | (rex & 2) << 7];
+  const uint64_t plain_w0 = t.plain_w0[rx.plain + modrm];
+  const uint64_t sib_w0 = Computed(t.sib_base[(sib & 7) + rx.sib_base + (modrm < 0x40 ? 16 : 0)]);
+  const uint64_t sib_w1 = t.sib_index[sib + rx.sib_index];
   const bool is_sib = (modrm & 7) == 4;
   uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
   const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
@@ -2345,17 +2380,17 @@ template <bool kPrefixes>
   const unsigned imm_at = length - f.imm_len;
   const unsigned disp_len = (modrm_bytes >> 8) & (0u - has_modrm);
   const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
-  static constexpr uint32_t kDispMask[5] = {0, 0xFF, 0, 0, 0xFFFFFFFF};
-  static constexpr uint32_t kDispSign[5] = {0, 0x80, 0, 0, 0x80000000};
-  const uint64_t disp = static_cast<uint64_t>(static_cast<int64_t>(
-      static_cast<int32_t>(((disp_raw & kDispMask[disp_len]) ^ kDispSign[disp_len]) - kDispSign[disp_len])));
+  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
+  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
+  const uint64_t disp =
+      static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign)));
 
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & f.imm_mask) ^ f.imm_xor) - f.imm_sub;
 
   // The register numbers a slot may name, one per byte (see kHotRegsOfModRm).
   uint8_t regs[8];
-  const uint64_t packed = t.regs_of_modrm[is_rex << 8 | modrm] + t.regs_of_opcode[is_rex << 3 | (opcode & 7)] +
-                          t.regs_of_rex[rex & 7];
+  const uint64_t packed =
+      t.regs_of_modrm[rx.modrm_regs + modrm] + t.regs_of_opcode[rx.opcode_regs + (opcode & 7)] + rx.regs;
   std::memcpy(regs, &packed, sizeof regs);
   auto* ops = reinterpret_cast<unsigned char*>(insn.operands.data());
   // Both slots as register or immediate operands (a slot the form does not use is written as a
