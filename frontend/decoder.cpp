@@ -2304,8 +2304,7 @@ template <bool kPrefixes>
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
-  const unsigned cell_index = is0f * 256 + opcode;  // also the map and opcode bytes of the header
-  const uint32_t cell = t.cells[pfx * 512 + cell_index];
+  const uint32_t cell = t.cells[pfx * 512 + is0f * 256 + opcode];
   // The length from the cell's entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
   // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
   const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
@@ -2357,7 +2356,7 @@ template <bool kPrefixes>
   if constexpr (kPrefixes)
     header2 = (header2 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_last) << 8 |
               static_cast<uint64_t>(mandatory) << 24;
-  const uint64_t header[4] = {f.header0 | static_cast<uint64_t>(cell_index) << 48,
+  const uint64_t header[4] = {f.header0 | at_op << 56 | static_cast<uint64_t>(is0f) << 48,
                               (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
                               header2, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
