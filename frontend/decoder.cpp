@@ -2114,7 +2114,7 @@ constexpr uint64_t kHeader1[3] = {4ull << 8 | 8ull << 16, 8ull << 8 | 8ull << 16
 // the immediate where `imm_mask_sel` is set. So an operand is built the same way whatever its
 // kind, without branches.
 struct alignas(64) HotForm {
-  uint64_t header0 = 0;     // DecodedInsn bytes 0-7 but the length, map and opcode
+  uint64_t header0 = 0;     // DecodedInsn bytes 0-7 but the length and opcode
   uint64_t header1 = 0;     // bytes 8-15; byte 8 (the ModRM byte) is 0xFF when there is one
   uint64_t word0[2] = {kSegNoneBits, kSegNoneBits};  // a default Operand's where unused
   uint64_t mem_word0 = 0;   // the memory operand's word 0 without base and segment
@@ -2158,11 +2158,41 @@ constexpr HotForm HotFormOf(const HotRec& r, bool mem, unsigned o) {
   return f;
 }
 // kHotForms[(form * 2 + memory) * 4 + o] (o = 3 unused).
+// The opcode map of each form's cells (2: cells of both maps name it), so that the header's map
+// byte comes with the form.
+constexpr auto kHotRecMaps = [] {
+  std::array<uint8_t, kNumHotRecs> maps{};
+  std::array<bool, kNumHotRecs> seen{};
+  const auto note = [&](uint32_t e, unsigned cell) {
+    if (!(e & kIdxHot)) return;
+    const size_t r = e & 0xFFFF;
+    const auto map = static_cast<uint8_t>(cell >> 8);
+    maps[r] = seen[r] && maps[r] != map ? 2 : map;
+    seen[r] = true;
+  };
+  for (unsigned i = 0; i < kHotCells.size(); ++i) {
+    const unsigned cell = i & 511;
+    if (!kHotSelUnits[i]) {
+      note(kHotCells[i], cell);
+      continue;
+    }
+    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
+    for (unsigned k = 0; k < units * 16; ++k) note(kHotSel[kHotSelUnits[i] * 16u + k], cell);
+  }
+  return maps;
+}();
+static_assert(std::none_of(kHotRecMaps.begin(), kHotRecMaps.end(), [](uint8_t m) { return m > 1; }));
+// kHotForms[(form * 2 + memory) * 4 + o] (o = 3 unused). A form without ModRM has the same
+// record twice, so that DecodeHot64 picks the memory one by the ModRM byte alone.
 constexpr auto kHotForms = [] {
   std::array<HotForm, kNumHotRecs * 8> t{};
   for (size_t i = 0; i < kNumHotRecs; ++i)
     for (unsigned m = 0; m < 2; ++m)
-      for (unsigned o = 0; o < 3; ++o) t[(i * 2 + m) * 4 + o] = HotFormOf(kHotRecs[i], m != 0, o);
+      for (unsigned o = 0; o < 3; ++o) {
+        HotForm& f = t[(i * 2 + m) * 4 + o];
+        f = HotFormOf(kHotRecs[i], m != 0 && (kHotRecs[i].flags & kHotModRm), o);
+        if (kHotRecs[i].flags & kHotOk) f.header0 |= uint64_t{kHotRecMaps[i]} << 48;
+      }
   return t;
 }();
 
@@ -2332,7 +2362,7 @@ template <bool kPrefixes>
     return HotResult::kDeclined;
   }
   const unsigned has_modrm = (entry >> 17) & 1;
-  const unsigned is_mem = has_modrm & (modrm < 0xC0);
+  const unsigned is_mem = modrm < 0xC0;  // a form without ModRM has the same record for both
   const unsigned form = (entry & 0xFFFF) * 2 + is_mem;
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
@@ -2356,7 +2386,7 @@ template <bool kPrefixes>
   if constexpr (kPrefixes)
     header2 = (header2 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_last) << 8 |
               static_cast<uint64_t>(mandatory) << 24;
-  const uint64_t header[4] = {f.header0 | at_op << 56 | static_cast<uint64_t>(is0f) << 48,
+  const uint64_t header[4] = {f.header0 | at_op << 56,
                               (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
                               header2, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
