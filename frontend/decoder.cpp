@@ -1835,8 +1835,10 @@ constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned 
   }
 }
 
-// An entry of the cell tables below (0: not decoded by the hot path): the kHotRecs index in
-// bits 0-15 and, so that the length is known after one table load, the bits below.
+// An entry of the cell tables below (0: not decoded by the hot path): the kHotRecs index times 8
+// in bits 0-15, plus 1 where the operand size is 64 without REX.W (as kIdxOsz64), which is
+// where the form's records start in kHotForms; and, so that the length is known after one table
+// load, the bits below.
 enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
@@ -1848,11 +1850,12 @@ enum : uint32_t {
   kIdxMandatory = 1u << 19, // selected by a 66/F3/F2 prefix
   kIdxImm16 = 1u << 31,     // the immediate is 2 bytes shorter with operand size 2 (Iz, Iv)
 };
+static_assert(kNumHotRecs * 8 <= 0x10000, "a cell entry holds the form's kHotForms index");
 // `opcode_bytes`: 1 for map 00, 2 for map 0F.
 constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes) {
   const HotRec& r = kAllHotRecs[def];
   if (!(r.flags & kHotOk)) return 0;
-  return static_cast<uint32_t>(kHotRecIndex[def]) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
+  return static_cast<uint32_t>(kHotRecIndex[def]) * 8 | ((r.flags & kHotOsz64) ? 1 : 0) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
          ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | ((r.flags & kHotForce64) ? kIdxForce64 : 0) |
          ((r.flags & kHotMandatory) ? kIdxMandatory : 0) | (r.imm_len[2] != r.imm_len[0] ? kIdxImm16 : 0) |
          (opcode_bytes + r.imm_len[0]) << kIdxLenShift | (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
@@ -2028,14 +2031,15 @@ constexpr auto kHotModRmTable = [] {
   return t;
 }();
 // Per ModRM byte and SIB.base (index modrm * 8 + (SIB & 7)): the bytes from the ModRM byte to
-// the end of the displacement (bits 0-7), so that the length takes one load, and the
-// displacement's bytes (bits 8-15).
+// the end of the displacement (bits 0-7), so that the length takes one load, the
+// displacement's bytes (bits 8-15) and the kHotSibBase index but REX.B (bits 16-23).
 constexpr auto kHotModRmEnd = [] {
-  std::array<uint16_t, 256 * 8> t{};
+  std::array<uint32_t, 256 * 8> t{};
   for (unsigned i = 0; i < t.size(); ++i) {
     const HotModRm& m = kHotModRmTable[i >> 3];
     const bool sib_base5 = (i & 7) == 5;
-    t[i] = static_cast<uint16_t>((sib_base5 ? m.end_sib5 : m.end) | (sib_base5 ? m.disp_sib5 : m.disp) << 8);
+    const unsigned sib_base = (i & 7) | ((i >> 3) < 0x40 ? 16 : 0);
+    t[i] = (sib_base5 ? m.end_sib5 : m.end) | (sib_base5 ? m.disp_sib5 : m.disp) << 8 | sib_base << 16;
   }
   return t;
 }();
@@ -2165,7 +2169,7 @@ constexpr auto kHotRecMaps = [] {
   std::array<bool, kNumHotRecs> seen{};
   const auto note = [&](uint32_t e, unsigned cell) {
     if (!(e & kIdxHot)) return;
-    const size_t r = e & 0xFFFF;
+    const size_t r = (e & 0xFFFF) >> 3;
     const auto map = static_cast<uint8_t>(cell >> 8);
     maps[r] = seen[r] && maps[r] != map ? 2 : map;
     seen[r] = true;
@@ -2233,7 +2237,7 @@ constexpr HotRex HotRexOf(unsigned rex) {
 struct HotTables {
   uint32_t cells[4 * 512];
   uint32_t sel[kNumHotSelUnits * 16];
-  uint16_t modrm_end[256 * 8];  // kHotModRmEnd
+  uint32_t modrm_end[256 * 8];  // kHotModRmEnd
   uint8_t sel_of_modrm[256];    // (ModRM.mod == 11b) * 8 + ModRM.reg: the kHotSel column
   uint64_t plain_w0[512];       // per REX.B and ModRM byte: a memory operand's word 0 without SIB
   uint64_t sib_base[32];        // kHotSibBase
@@ -2363,7 +2367,6 @@ template <bool kPrefixes>
   }
   const unsigned has_modrm = (entry >> 17) & 1;
   const unsigned is_mem = modrm < 0xC0;  // a form without ModRM has the same record for both
-  const unsigned form = (entry & 0xFFFF) * 2 + is_mem;
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
   unsigned o;
@@ -2380,7 +2383,9 @@ template <bool kPrefixes>
     o = rx.w | ((entry >> 28) & 1);  // REX.W or kIdxOsz64
   }
   if (length > available) return HotResult::kDeclined;  // the general decoder reports it
-  const HotForm& f = kHotForms[form * 4 + o];
+  // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8,
+  // plus 1 for d64/f64 (so that without prefixes o is REX.W or'd in).
+  const HotForm& f = kHotForms[kPrefixes ? (entry & 0xFFF8) + is_mem * 4 + o : (entry & 0xFFFF) | is_mem << 2 | rx.w];
 
   uint64_t header2 = rx.header2;
   if constexpr (kPrefixes)
@@ -2399,7 +2404,7 @@ template <bool kPrefixes>
   // picked without branches: which it is varies from one instruction to the next, and branches
   // on it mispredict. They are stored over the memory operand's slot, if any (below).
   const uint64_t plain_w0 = t.plain_w0[rx.plain + modrm];
-  const uint64_t sib_w0 = Computed(t.sib_base[(sib & 7) + rx.sib_base + (modrm < 0x40 ? 16 : 0)]);
+  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + rx.sib_base]);
   const uint64_t sib_w1 = t.sib_index[sib + rx.sib_index];
   const bool is_sib = (modrm & 7) == 4;
   uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
@@ -2407,7 +2412,7 @@ template <bool kPrefixes>
   if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
   // The immediate is the instruction's last bytes, and the displacement ends where it starts.
   const unsigned imm_at = length - f.imm_len;
-  const unsigned disp_len = (modrm_bytes >> 8) & (0u - has_modrm);
+  const unsigned disp_len = (modrm_bytes >> 8) & 0xFF & (0u - has_modrm);
   const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
   const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
   const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
