@@ -2233,6 +2233,21 @@ constexpr HotRex HotRexOf(unsigned rex) {
   return r;
 }
 
+// The longest instruction DecodeHot64<false> can take: REX, then a hot form of map 00 or 0F
+// (whose length bits count the opcode bytes and the immediate) with ModRM, SIB and disp32.
+constexpr unsigned kLongestUnprefixed = 13;
+constexpr unsigned kLongestHotForm = [] {
+  unsigned longest = 0;
+  const auto note = [&](uint32_t e) {
+    if (!(e & kIdxHot)) return;
+    const unsigned imm = std::max((e >> kIdxLenShift) & 15, (e >> (kIdxLenShift + 4)) & 15);
+    longest = std::max(longest, 1 + imm + ((e & kIdxModRm) ? 6 : 0));
+  };
+  for (unsigned i = 0; i < 512; ++i) note(kHotCells[i]);  // the cells without a prefix ...
+  for (uint32_t e : kHotSel) note(e);                      // ... and all selected by ModRM
+  return longest;
+}();
+
 // The smaller tables of the hot path, in one object so that one base register reaches them all.
 struct HotTables {
   uint32_t cells[4 * 512];
@@ -2382,7 +2397,11 @@ template <bool kPrefixes>
   } else {
     o = rx.w | ((entry >> 28) & 1);  // REX.W or kIdxOsz64
   }
-  if (length > available) return HotResult::kDeclined;  // the general decoder reports it
+  // Past the caller's bytes: the general decoder reports it. Without legacy prefixes the hot
+  // path's longest form (REX, 0F, opcode, ModRM, SIB, disp32, imm32) has 13 bytes, so that a
+  // full window needs no check.
+  static_assert(kLongestUnprefixed >= kLongestHotForm);
+  if ((kPrefixes || available < kLongestUnprefixed) && length > available) return HotResult::kDeclined;
   // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8,
   // plus 1 for d64/f64 (so that without prefixes o is REX.W or'd in).
   const HotForm& f = kHotForms[kPrefixes ? (entry & 0xFFF8) + is_mem * 4 + o : (entry & 0xFFFF) | is_mem << 2 | rx.w];
