@@ -2113,10 +2113,11 @@ constexpr uint64_t kHeader1[3] = {4ull << 8 | 8ull << 16, 8ull << 8 | 8ull << 16
 
 // One form, with a memory operand or not, at one operand size (index o: 0 for 4 bytes, 1 for 8,
 // 2 for 2): what the hot path needs once it has the length, in one cache line. Each operand slot
-// is its word 0 with the register number 0, plus what the instruction adds: the register number
-// (picked from the packed numbers by `shift`), the memory operand's words where `mem_mask` is set,
-// the immediate where `imm_mask_sel` is set. So an operand is built the same way whatever its
-// kind, without branches.
+// is first written as a register or immediate operand: its word 0 with register number 0 plus
+// the register's bits (the number picked from the packed numbers by `reg_byte`: none gives 0),
+// and the immediate in word 2 where `imm_mask_sel` is set; then the memory operand is written over
+// the slot at `mem_at`, which is past the operands when there is none. So an operand is built
+// the same way whatever its kind, without branches.
 struct alignas(64) HotForm {
   uint64_t header0 = 0;     // DecodedInsn bytes 0-7 but the length and opcode
   uint64_t header1 = 0;     // bytes 8-15; byte 8 (the ModRM byte) is 0xFF when there is one
