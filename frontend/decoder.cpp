@@ -2301,6 +2301,32 @@ template <class T>
   return v;
 }
 
+// What one legacy prefix byte means to DecodeHot64<true>, per byte.
+struct HotPrefix {
+  bool simple = false;  // 66, F2, F3 or a segment override (not LOCK, 67, REX or an opcode)
+  bool opsize = false;
+  uint8_t rep = 0;      // F2 or F3
+  Seg seg_last = Seg::kNone;
+  Seg seg_eff = Seg::kNone;  // FS and GS only: ES/CS/SS/DS overrides are null in 64-bit mode
+};
+constexpr auto kHotPrefixes = [] {
+  std::array<HotPrefix, 256> t{};
+  for (unsigned b = 0; b < 256; ++b) {
+    HotPrefix& p = t[b];
+    switch (kPrefixClasses[b]) {
+      case kRepPrefix: p.simple = true; p.rep = static_cast<uint8_t>(b); break;
+      case kOpsizePrefix: p.simple = true; p.opsize = true; break;
+      case kSegPrefix:
+        p.simple = true;
+        p.seg_last = SegOfPrefix(static_cast<uint8_t>(b));
+        if (p.seg_last == Seg::kFs || p.seg_last == Seg::kGs) p.seg_eff = p.seg_last;
+        break;
+      default: break;
+    }
+  }
+  return t;
+}();
+
 enum class HotResult : uint8_t {
   kDone,      // `insn` holds what the general decoder gives (status kOk)
   kDeclined,  // nothing was written
@@ -2319,26 +2345,38 @@ template <bool kPrefixes>
   unsigned last_rep = 0;
   Seg seg_last = Seg::kNone, seg_eff = Seg::kNone;
   if constexpr (kPrefixes) {
-    for (;;) {
-      const unsigned c = bytes[start];
-      const unsigned cls = kPrefixClasses[c];
-      if (cls == kNotPrefix) break;
-      if (cls == kRexPrefix) {
-        // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
-        // prefix is ignored.
-        if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
-      } else if (cls == kRepPrefix) {
-        last_rep = c;
-      } else if (cls == kOpsizePrefix) {
-        opsize = true;
-      } else if (cls == kSegPrefix) {
-        seg_last = SegOfPrefix(static_cast<uint8_t>(c));
-        // In 64-bit mode ES/CS/SS/DS overrides are null prefixes (see Decoder::SegmentPrefix).
-        if (seg_last == Seg::kFs || seg_last == Seg::kGs) seg_eff = seg_last;
-      } else {
-        return HotResult::kDeclined;  // LOCK, 67
+    // One prefix (most prefixed instructions: 66, F3, a segment override) is taken from a table
+    // row without branches on which it is: branches on the prefix's kind mispredict.
+    const unsigned next = kPrefixClasses[bytes[1]];
+    const HotPrefix p = kHotPrefixes[bytes[0]];
+    if (p.simple && (next == kNotPrefix || (next == kRexPrefix && kPrefixClasses[bytes[2]] == kNotPrefix))) {
+      start = 1;
+      last_rep = p.rep;
+      opsize = p.opsize;
+      seg_last = p.seg_last;
+      seg_eff = p.seg_eff;
+    } else {
+      for (;;) {
+        const unsigned c = bytes[start];
+        const unsigned cls = kPrefixClasses[c];
+        if (cls == kNotPrefix) break;
+        if (cls == kRexPrefix) {
+          // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
+          // prefix is ignored.
+          if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
+        } else if (cls == kRepPrefix) {
+          last_rep = c;
+        } else if (cls == kOpsizePrefix) {
+          opsize = true;
+        } else if (cls == kSegPrefix) {
+          seg_last = SegOfPrefix(static_cast<uint8_t>(c));
+          // In 64-bit mode ES/CS/SS/DS overrides are null prefixes (see Decoder::SegmentPrefix).
+          if (seg_last == Seg::kFs || seg_last == Seg::kGs) seg_eff = seg_last;
+        } else {
+          return HotResult::kDeclined;  // LOCK, 67
+        }
+        if (++start > 4) return HotResult::kDeclined;
       }
-      if (++start > 4) return HotResult::kDeclined;
     }
   }
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
