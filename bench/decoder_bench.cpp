@@ -131,13 +131,16 @@ BENCHMARK_CAPTURE(BM_CapstoneDisasmIter, detail_off, false)->Unit(benchmark::kMi
 
 // cs_disasm() itself, as the issue names it: one call per instruction (so that an undecodable byte
 // can be skipped, as in the other sweeps), which allocates and frees the result each time.
-void BM_CapstoneDisasm(benchmark::State& state) {
+// detail_off (Capstone's default): the text only; detail_on: with the operands, as Kiln's result
+// and Zydis's DecodeFull have them.
+void BM_CapstoneDisasm(benchmark::State& state, bool detail) {
   if (!NeedText(state)) return;
   csh h;
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
     state.SkipWithError("cs_open failed");
     return;
   }
+  cs_option(h, CS_OPT_DETAIL, detail ? CS_OPT_ON : CS_OPT_OFF);
   const auto& text = Text();
   uint64_t insns = 0;
   for (auto _ : state) {
@@ -153,7 +156,8 @@ void BM_CapstoneDisasm(benchmark::State& state) {
   cs_close(&h);
   Finish(state, insns);
 }
-BENCHMARK(BM_CapstoneDisasm)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CapstoneDisasm, detail_off, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CapstoneDisasm, detail_on, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_CapstoneDisasmIter, detail_on, true)->Unit(benchmark::kMillisecond);
 
 }  // namespace

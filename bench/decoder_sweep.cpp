@@ -113,7 +113,7 @@ uint64_t SweepCapstoneIter(csh h, std::span<const uint8_t> text) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-iter|cs-iter-detail PASSES\n"
+               "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-disasm-detail|cs-iter|cs-iter-detail PASSES\n"
                "       kiln_decoder_sweep kiln-starts[-hot|-hot-prefixed|-fast|-general] PASSES\n"
                "  (kiln-starts: Kiln at each instruction's start known in advance, all of them or those\n"
                "  that path decodes)\n");
@@ -134,7 +134,7 @@ int Main(int argc, char** argv) {
   csh h = 0;
   if (capstone) {
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) return 1;
-    cs_option(h, CS_OPT_DETAIL, decoder == "cs-iter-detail" ? CS_OPT_ON : CS_OPT_OFF);
+    cs_option(h, CS_OPT_DETAIL, decoder.ends_with("-detail") ? CS_OPT_ON : CS_OPT_OFF);
   }
   uint64_t per_pass = 0;
   std::vector<uint32_t> starts;
@@ -148,7 +148,7 @@ int Main(int argc, char** argv) {
     else if (decoder.starts_with("kiln-starts")) per_pass = DecodeAtStarts(text, starts);
     else if (decoder == "zydis") per_pass = SweepZydis(text, false);
     else if (decoder == "zydis-full") per_pass = SweepZydis(text, true);
-    else if (decoder == "cs-disasm") per_pass = SweepCapstoneDisasm(h, text);
+    else if (decoder == "cs-disasm" || decoder == "cs-disasm-detail") per_pass = SweepCapstoneDisasm(h, text);
     else if (decoder == "cs-iter" || decoder == "cs-iter-detail") per_pass = SweepCapstoneIter(h, text);
     else return Usage();
   }
