@@ -2402,11 +2402,13 @@ template <bool kPrefixes>
   };
   unsigned length = length_of(cell);
   // Cells whose form depends on ModRM (or REX.B) take their entry from the second table.
-  uint32_t entry = cell;
-  if (cell & kIdxSel) {
-    entry = t.sel[(cell & 0xFFFF) + ((cell >> 26) & rx.sel) + t.sel_of_modrm[modrm]];
-    if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
-  }
+  // Without a branch on whether it does: 15% of libc's instructions are in such cells (group
+  // opcodes such as 83, C7, FF), and a branch on it mispredicts. Other cells read kHotSel's
+  // entry 0 and ignore it.
+  const bool is_sel = (cell & kIdxSel) != 0;
+  const unsigned sel_index = (cell & 0xFFFF) + ((cell >> 26) & rx.sel) + t.sel_of_modrm[modrm];
+  const uint32_t entry = is_sel ? Computed(t.sel[is_sel ? sel_index : 0]) : cell;
+  if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
   if (!(entry & kIdxHot)) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
     // REX before another prefix, is told apart here, off the common path. A REX before a form
