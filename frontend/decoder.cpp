@@ -2212,7 +2212,8 @@ struct HotRex {
   uint8_t sib_base = 0;     // REX.B << 3
   uint8_t sel = 0;          // REX.B << 4: the unit of kHotSel for cells selected by REX.B
   uint8_t opcode_regs = 0;  // REX present << 3: the half of kHotRegsOfOpcode
-  uint8_t len_shift = 0;    // where the cell entry's length is: with REX.W, MOV r64, imm64's
+  uint8_t len_shift = 0;    // the shift to the cell entry's length bits for this REX.W (they
+                            // differ only for MOV r64, imm64)
   uint8_t w = 0;            // REX.W
   uint8_t is_rex = 0;
 };
@@ -2308,6 +2309,7 @@ struct HotPrefix {
   uint8_t rep = 0;      // F2 or F3
   Seg seg_last = Seg::kNone;
   Seg seg_eff = Seg::kNone;  // FS and GS only: ES/CS/SS/DS overrides are null in 64-bit mode
+                             // (see Decoder::SegmentPrefix)
 };
 constexpr auto kHotPrefixes = [] {
   std::array<HotPrefix, 256> t{};
@@ -2364,16 +2366,13 @@ template <bool kPrefixes>
           // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
           // prefix is ignored.
           if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
-        } else if (cls == kRepPrefix) {
-          last_rep = c;
-        } else if (cls == kOpsizePrefix) {
-          opsize = true;
-        } else if (cls == kSegPrefix) {
-          seg_last = SegOfPrefix(static_cast<uint8_t>(c));
-          // In 64-bit mode ES/CS/SS/DS overrides are null prefixes (see Decoder::SegmentPrefix).
-          if (seg_last == Seg::kFs || seg_last == Seg::kGs) seg_eff = seg_last;
         } else {
-          return HotResult::kDeclined;  // LOCK, 67
+          const HotPrefix& q = kHotPrefixes[c];
+          if (!q.simple) return HotResult::kDeclined;  // LOCK, 67
+          if (q.rep) last_rep = q.rep;
+          opsize = opsize || q.opsize;
+          if (q.seg_last != Seg::kNone) seg_last = q.seg_last;  // the last one counts ...
+          if (q.seg_eff != Seg::kNone) seg_eff = q.seg_eff;     // ... but ES/CS/SS/DS are null
         }
         if (++start > 4) return HotResult::kDeclined;
       }
