@@ -2406,7 +2406,8 @@ template <bool kPrefixes>
   // entry 0 and ignore it.
   const bool is_sel = (cell & kIdxSel) != 0;
   const unsigned sel_index = (cell & 0xFFFF) + ((cell >> 26) & rx.sel) + t.sel_of_modrm[modrm];
-  const uint32_t entry = is_sel ? Computed(t.sel[is_sel ? sel_index : 0]) : cell;
+  const uint32_t sel_entry = Computed(t.sel[is_sel ? sel_index : 0]);
+  const uint32_t entry = is_sel ? sel_entry : cell;
   if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
   if (!(entry & kIdxHot)) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
