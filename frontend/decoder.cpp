@@ -2425,27 +2425,28 @@ template <bool kPrefixes>
   const unsigned is_mem = modrm < 0xC0;  // a form without ModRM has the same record for both
   // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
   // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
-  unsigned o;
+  // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8,
+  // plus 1 for d64/f64.
+  unsigned record;
   uint8_t mandatory = 0;
   if constexpr (kPrefixes) {
     // From the entry's bits, without branches: the prefixes vary from one instruction to the next.
     const bool is_mandatory = (entry & kIdxMandatory) != 0;
     mandatory = static_cast<uint8_t>(is_mandatory ? (last_rep ? last_rep : 0x66) : 0);
     const bool osz16 = opsize && !(is_mandatory && !last_rep);
-    const bool is64 = (rex & 8) || (entry & kIdxForce64);
-    o = is64 ? 1 : osz16 ? 2 : (entry >> 28) & 1;  // kIdxOsz64 without kIdxForce64: d64
+    const bool is64 = rx.w || (entry & kIdxForce64);
+    const unsigned o = is64 ? 1 : osz16 ? 2 : entry & 1;  // d64 without kIdxForce64: bit 0
     length += start - ((o == 2 && (entry & kIdxImm16)) ? 2 : 0);
+    record = (entry & 0xFFF8) + is_mem * 4 + o;
   } else {
-    o = rx.w | ((entry >> 28) & 1);  // REX.W or kIdxOsz64
+    record = (entry & 0xFFFF) | is_mem << 2 | rx.w;  // o is REX.W or d64, or'd into bit 0
   }
   // Past the caller's bytes: the general decoder reports it. Without legacy prefixes the hot
   // path's longest form (REX, 0F, opcode, ModRM, SIB, disp32, imm32) has 13 bytes, so that a
   // full window needs no check.
   static_assert(kLongestUnprefixed >= kLongestHotForm);
   if ((kPrefixes || available < kLongestUnprefixed) && length > available) return HotResult::kDeclined;
-  // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8,
-  // plus 1 for d64/f64 (so that without prefixes o is REX.W or'd in).
-  const HotForm& f = kHotForms[kPrefixes ? (entry & 0xFFF8) + is_mem * 4 + o : (entry & 0xFFFF) | is_mem << 2 | rx.w];
+  const HotForm& f = kHotForms[record];
 
   uint64_t header2 = rx.header2;
   if constexpr (kPrefixes)
