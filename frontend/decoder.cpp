@@ -1835,30 +1835,37 @@ constexpr int ResolveHot(DecodeNode node, unsigned pfx, bool reg_form, unsigned 
   }
 }
 
-// An entry of the cell tables below (0: not decoded by the hot path): the kHotRecs index times 8
-// in bits 0-15, plus 1 where the operand size is 64 without REX.W (as kIdxOsz64), which is
-// where the form's records start in kHotForms; and, so that the length is known after one table
-// load, the bits below.
+// An entry of the cell tables below (0: not decoded by the hot path): in bits 0-15 the kHotRecs
+// index times 8 plus the operand-size index without REX.W (kHotForms: 0 for 4 bytes, 1 for 8, 2
+// for 2), so that or'ing REX.W into bit 0 gives the record (index 3, 2 with REX.W, is the same as
+// 1: REX.W wins over 66); and, so that the length is known after one table load, the bits below.
+// In the 66 column, a form whose operand size 66 makes 2 (not mandatory-prefixed, not f64) has
+// index 2 and its immediate length with operand size 2 in the operand-size-4 bits: a lone 66 then
+// needs no operand-size logic.
 enum : uint32_t {
   kIdxHot = 1u << 16,       // the hot path decodes it
   kIdxModRm = 1u << 17,     // it has a ModRM byte
   kIdxLenShift = 20,        // opcode and immediate bytes with operand size 4 (bits 20-23) and
                             // 8 (bits 24-27): the length but REX and ModRM/SIB/displacement
-  kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W
-  // For DecodeHot64<true>, which takes the operand size from prefixes too:
+  kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W (index 1)
+  // For DecodeHot64<kSeveral>, which takes the operand size from several prefixes too:
   kIdxForce64 = 1u << 18,   // f64: operand size 64 whatever 66 says (else d64 where kIdxOsz64)
   kIdxMandatory = 1u << 19, // selected by a 66/F3/F2 prefix
-  kIdxImm16 = 1u << 31,     // the immediate is 2 bytes shorter with operand size 2 (Iz, Iv)
+  kIdxImm16 = 1u << 31,     // the immediate is 2 bytes shorter with operand size 2 (Iz, Iv), and
+                            // the length bits do not already say so
 };
 static_assert(kNumHotRecs * 8 <= 0x10000, "a cell entry holds the form's kHotForms index");
-// `opcode_bytes`: 1 for map 00, 2 for map 0F.
-constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes) {
+// `opcode_bytes`: 1 for map 00, 2 for map 0F; `pfx`: the mandatory-prefix column (1: 66).
+constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes, unsigned pfx) {
   const HotRec& r = kAllHotRecs[def];
   if (!(r.flags & kHotOk)) return 0;
-  return static_cast<uint32_t>(kHotRecIndex[def]) * 8 | ((r.flags & kHotOsz64) ? 1 : 0) | kIdxHot | ((r.flags & kHotModRm) ? kIdxModRm : 0) |
-         ((r.flags & kHotOsz64) ? kIdxOsz64 : 0) | ((r.flags & kHotForce64) ? kIdxForce64 : 0) |
-         ((r.flags & kHotMandatory) ? kIdxMandatory : 0) | (r.imm_len[2] != r.imm_len[0] ? kIdxImm16 : 0) |
-         (opcode_bytes + r.imm_len[0]) << kIdxLenShift | (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
+  const bool osz16 = pfx == 1 && !(r.flags & (kHotMandatory | kHotForce64));
+  const bool osz64 = !osz16 && (r.flags & kHotOsz64);
+  return static_cast<uint32_t>(kHotRecIndex[def]) * 8 | (osz16 ? 2 : osz64 ? 1 : 0) | kIdxHot |
+         ((r.flags & kHotModRm) ? kIdxModRm : 0) | (osz64 ? kIdxOsz64 : 0) |
+         ((r.flags & kHotForce64) ? kIdxForce64 : 0) | ((r.flags & kHotMandatory) ? kIdxMandatory : 0) |
+         (!osz16 && r.imm_len[2] != r.imm_len[0] ? kIdxImm16 : 0) |
+         (opcode_bytes + r.imm_len[osz16 ? 2 : 0]) << kIdxLenShift | (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
 }
 // kIdxImm16 is enough to know the immediate with operand size 2.
 static_assert(std::all_of(kAllHotRecs.begin(), kAllHotRecs.end(), [](const HotRec& r) {
@@ -1941,7 +1948,7 @@ constexpr uint32_t HotEntry(unsigned pfx, unsigned cell, unsigned sel) {
                    (pfx == 0 ? !mandatory : pfx == 1 || mandatory) &&
                    !(reg_form && (r.flags & kHotNeedsMem)) &&   // M with a register: #UD
                    !(!reg_form && (r.flags & kHotNeedsReg));    // R, U with memory: #UD
-  return hot ? HotIdxEntry(static_cast<size_t>(def), cell >> 8 ? 2 : 1) : 0;
+  return hot ? HotIdxEntry(static_cast<size_t>(def), cell >> 8 ? 2 : 1, pfx) : 0;
 }
 
 // kHotCells[pfx * 512 + map * 256 + opcode]: the entry of a cell that does not need kHotSel,
@@ -1961,7 +1968,7 @@ constexpr uint32_t HotSelLengthBits(unsigned cell_index) {
   }
   return 0;
 }
-constexpr auto kHotCells = [] {
+constexpr auto kHotCellsAll = [] {
   std::array<uint32_t, 4 * 512> t{};
   for (unsigned i = 0; i < t.size(); ++i)
     t[i] = kHotSelUnits[i] ? kIdxSel | (kHotSelUse[i].rexb ? kIdxSelRexB : 0) | kHotSelUnits[i] * 16u |
@@ -1974,15 +1981,15 @@ constexpr auto kHotCells = [] {
 constexpr bool SameImmediateForOsz64(uint32_t e) {
   return !(e & kIdxHot) || !(e & kIdxOsz64) || ((e >> kIdxLenShift) & 15) == ((e >> (kIdxLenShift + 4)) & 15);
 }
-static_assert(std::all_of(kHotCells.begin(), kHotCells.end(), SameImmediateForOsz64));
+static_assert(std::all_of(kHotCellsAll.begin(), kHotCellsAll.end(), SameImmediateForOsz64));
 // DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
 static_assert([] {
   for (unsigned b = 0; b < 256; ++b)
     for (unsigned pfx = 0; pfx < 4; ++pfx)
-      if (kPrefixClasses[b] != kNotPrefix && kHotCells[pfx * 512 + b] != 0) return false;
+      if (kPrefixClasses[b] != kNotPrefix && kHotCellsAll[pfx * 512 + b] != 0) return false;
   return true;
 }());
-constexpr auto kHotSel = [] {
+constexpr auto kHotSelAll = [] {
   std::array<uint32_t, kNumHotSelUnits * 16> t{};
   for (unsigned i = 0; i < 4 * 512; ++i) {
     if (!kHotSelUnits[i]) continue;
@@ -1993,7 +2000,41 @@ constexpr auto kHotSel = [] {
   }
   return t;
 }();
-static_assert(std::all_of(kHotSel.begin(), kHotSel.end(), SameImmediateForOsz64));
+static_assert(std::all_of(kHotSelAll.begin(), kHotSelAll.end(), SameImmediateForOsz64));
+// The mandatory prefix of each form selected by one (0 for the others), from the column of its
+// cells: so that it comes with the form, like the map. 1 when columns disagree: such forms
+// (WBINVD, selected by 66 and by F2) are left to the general decoder.
+constexpr auto kHotRecMandatory = [] {
+  std::array<uint8_t, kNumHotRecs> mandatory{};
+  constexpr uint8_t kColumnPrefix[4] = {0, 0x66, 0xF3, 0xF2};
+  const auto note = [&](uint32_t e, unsigned column) {
+    if (!(e & kIdxHot) || !(e & kIdxMandatory)) return;
+    uint8_t& m = mandatory[(e & 0xFFFF) >> 3];
+    m = m && m != kColumnPrefix[column] ? 1 : kColumnPrefix[column];
+  };
+  for (unsigned i = 0; i < kHotCellsAll.size(); ++i) {
+    if (!kHotSelUnits[i]) {
+      note(kHotCellsAll[i], i >> 9);
+      continue;
+    }
+    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
+    for (unsigned k = 0; k < units * 16; ++k) note(kHotSelAll[kHotSelUnits[i] * 16u + k], i >> 9);
+  }
+  return mandatory;
+}();
+constexpr uint32_t WithoutAmbiguousMandatory(uint32_t e) {
+  return (e & kIdxHot) && kHotRecMandatory[(e & 0xFFFF) >> 3] == 1 ? 0 : e;
+}
+constexpr auto kHotCells = [] {
+  auto t = kHotCellsAll;
+  for (uint32_t& e : t) e = WithoutAmbiguousMandatory(e);
+  return t;
+}();
+constexpr auto kHotSel = [] {
+  auto t = kHotSelAll;
+  for (uint32_t& e : t) e = WithoutAmbiguousMandatory(e);
+  return t;
+}();
 
 // What a ModRM byte says about a memory operand with 64-bit addressing, without SIB (SDM Vol.2
 // Table 2-2): word 0 of the operand (base, default segment) without REX.B, what REX.B flips in
@@ -2131,6 +2172,7 @@ struct alignas(64) HotForm {
   uint8_t mem_at = 2 * sizeof(Operand);  // the memory operand's offset in `operands`; slot 2
                                          // (past the operands) when there is none
   uint8_t imm_len = 0;
+  uint8_t mandatory = 0;  // the mandatory prefix that selects the form (Prefixes::mandatory)
 };
 static_assert(sizeof(HotForm) == 64);
 
@@ -2162,7 +2204,6 @@ constexpr HotForm HotFormOf(const HotRec& r, bool mem, unsigned o) {
   }
   return f;
 }
-// kHotForms[(form * 2 + memory) * 4 + o] (o = 3 unused).
 // The opcode map of each form's cells (2: cells of both maps name it), so that the header's map
 // byte comes with the form.
 constexpr auto kHotRecMaps = [] {
@@ -2187,16 +2228,18 @@ constexpr auto kHotRecMaps = [] {
   return maps;
 }();
 static_assert(std::none_of(kHotRecMaps.begin(), kHotRecMaps.end(), [](uint8_t m) { return m > 1; }));
-// kHotForms[(form * 2 + memory) * 4 + o] (o = 3 unused). A form without ModRM has the same
-// record twice, so that DecodeHot64 picks the memory one by the ModRM byte alone.
+// kHotForms[(form * 2 + memory) * 4 + o], where o = 3 (2 with REX.W or'd in) is the same as 1. A
+// form without ModRM has the same record twice, so that DecodeHot64 picks the memory one by the
+// ModRM byte alone.
 constexpr auto kHotForms = [] {
   std::array<HotForm, kNumHotRecs * 8> t{};
   for (size_t i = 0; i < kNumHotRecs; ++i)
     for (unsigned m = 0; m < 2; ++m)
-      for (unsigned o = 0; o < 3; ++o) {
+      for (unsigned o = 0; o < 4; ++o) {
         HotForm& f = t[(i * 2 + m) * 4 + o];
-        f = HotFormOf(kHotRecs[i], m != 0 && (kHotRecs[i].flags & kHotModRm), o);
+        f = HotFormOf(kHotRecs[i], m != 0 && (kHotRecs[i].flags & kHotModRm), o == 3 ? 1 : o);
         if (kHotRecs[i].flags & kHotOk) f.header0 |= uint64_t{kHotRecMaps[i]} << 48;
+        f.mandatory = kHotRecMandatory[i];
       }
   return t;
 }();
@@ -2235,9 +2278,8 @@ constexpr HotRex HotRexOf(unsigned rex) {
   return r;
 }
 
-// The longest instruction DecodeHot64<false> can take: REX, then a hot form of map 00 or 0F
-// (whose length bits count the opcode bytes and the immediate) with ModRM, SIB and disp32.
-constexpr unsigned kLongestUnprefixed = 13;
+// The longest hot form with REX: the form's opcode bytes and immediate (its length bits), then
+// ModRM, SIB and disp32.
 constexpr unsigned kLongestHotForm = [] {
   unsigned longest = 0;
   const auto note = [&](uint32_t e) {
@@ -2245,10 +2287,60 @@ constexpr unsigned kLongestHotForm = [] {
     const unsigned imm = std::max((e >> kIdxLenShift) & 15, (e >> (kIdxLenShift + 4)) & 15);
     longest = std::max(longest, 1 + imm + ((e & kIdxModRm) ? 6 : 0));
   };
-  for (unsigned i = 0; i < 512; ++i) note(kHotCells[i]);  // the cells without a prefix ...
-  for (uint32_t e : kHotSel) note(e);                      // ... and all selected by ModRM
+  for (uint32_t e : kHotCells) note(e);
+  for (uint32_t e : kHotSel) note(e);
   return longest;
 }();
+// DecodeHot64<kNone> and <kOne> take at most one legacy prefix: with a full window, their
+// instruction is within the 15 bytes without a check.
+static_assert(1 + kLongestHotForm <= kMaxInsnLength);
+
+// What one byte means to DecodeHot64 as a legacy prefix (a row of zeros but for the segment
+// fields and the route when it is not one of 66, F2, F3 and the segment overrides, which
+// DecodeHot64<kOne> takes alone).
+struct alignas(16) HotPrefix {
+  uint8_t start = 0;      // 1 for those prefixes: where REX or the opcode is when it is alone
+  uint8_t opsize = 0;     // 66
+  uint16_t column = 0;    // the mandatory-prefix column times 512 (kHotCells) when it is alone
+  uint8_t rep = 0;        // F2 or F3
+  Seg seg_last = Seg::kNone;
+  Seg seg_eff = Seg::kNone;  // FS and GS only: ES/CS/SS/DS overrides are null in 64-bit mode
+                             // (see Decoder::SegmentPrefix)
+  uint8_t route = 0;      // as the first byte in 64-bit mode, where Decode() sends it (HotRoute)
+  uint16_t header2_flip = 0;  // what it flips in DecodedInsn bytes 16-23: Prefixes::segment
+  uint16_t mem_seg = 0;       // a memory operand's segment bits (word 0) ...
+  uint16_t mem_seg_mask = 0;  // ... where this is set
+};
+static_assert(sizeof(HotPrefix) == 16);
+// Where Decode() sends an instruction in 64-bit mode by its first byte.
+enum HotRoute : uint8_t {
+  kRouteHot,        // DecodeHot64<kNone>, the rest where it declines
+  kRouteOnePrefix,  // 66, F2, F3, a segment override: DecodeHot64<kOne>, then <kSeveral>
+  kRouteVex,        // C4, C5: the fast path (the hot path takes no VEX)
+  kRouteEvex,       // 62: the general decoder (the fast path takes no EVEX)
+};
+constexpr HotPrefix HotPrefixOf(unsigned b) {
+  HotPrefix p;
+  if (b == 0xC4 || b == 0xC5) p.route = kRouteVex;
+  if (b == 0x62) p.route = kRouteEvex;
+  switch (kPrefixClasses[b]) {
+    case kRepPrefix: p.rep = static_cast<uint8_t>(b); p.column = (b == 0xF3 ? 2 : 3) * 512; break;
+    case kOpsizePrefix: p.opsize = 1; p.column = 512; break;
+    case kSegPrefix:
+      p.seg_last = SegOfPrefix(static_cast<uint8_t>(b));
+      if (p.seg_last == Seg::kFs || p.seg_last == Seg::kGs) p.seg_eff = p.seg_last;
+      break;
+    default: return p;
+  }
+  p.start = 1;
+  p.route = kRouteOnePrefix;
+  p.header2_flip = static_cast<uint16_t>((static_cast<unsigned>(p.seg_last) ^ static_cast<unsigned>(Seg::kNone)) << 8);
+  if (p.seg_eff != Seg::kNone) {
+    p.mem_seg = static_cast<uint16_t>(static_cast<unsigned>(p.seg_eff) << 8);
+    p.mem_seg_mask = 0xFF00;
+  }
+  return p;
+}
 
 // The smaller tables of the hot path, in one object so that one base register reaches them all.
 struct HotTables {
@@ -2263,6 +2355,7 @@ struct HotTables {
   uint64_t regs_of_opcode[16];  // kHotRegsOfOpcode
   uint64_t reg_add[32];         // per packed register number: what it adds to an operand's word 0
   HotRex rex[0x50];             // per REX byte (0: none)
+  HotPrefix prefix[256];        // per first byte
   uint64_t disp_ext[5];         // per displacement bytes: the mask of its bits, its sign bit << 32
 };
 constexpr HotTables MakeHotTables() {
@@ -2288,6 +2381,7 @@ constexpr HotTables MakeHotTables() {
     t.reg_add[i] = (i - 16) << 40 |
                    (static_cast<uint64_t>(RegClass::kGpr8High) - static_cast<uint64_t>(RegClass::kGpr8)) << 32;
   for (unsigned rex = 0; rex < 0x50; ++rex) t.rex[rex] = HotRexOf(rex);
+  for (unsigned b = 0; b < 256; ++b) t.prefix[b] = HotPrefixOf(b);
   return t;
 }
 constexpr HotTables kHotTables = MakeHotTables();
@@ -2302,85 +2396,76 @@ template <class T>
   return v;
 }
 
-// What one legacy prefix byte means to DecodeHot64<true>, per byte.
-struct HotPrefix {
-  bool simple = false;  // 66, F2, F3 or a segment override (not LOCK, 67, REX or an opcode)
-  bool opsize = false;
-  uint8_t rep = 0;      // F2 or F3
-  Seg seg_last = Seg::kNone;
-  Seg seg_eff = Seg::kNone;  // FS and GS only: ES/CS/SS/DS overrides are null in 64-bit mode
-                             // (see Decoder::SegmentPrefix)
-};
-constexpr auto kHotPrefixes = [] {
-  std::array<HotPrefix, 256> t{};
-  for (unsigned b = 0; b < 256; ++b) {
-    HotPrefix& p = t[b];
-    switch (kPrefixClasses[b]) {
-      case kRepPrefix: p.simple = true; p.rep = static_cast<uint8_t>(b); break;
-      case kOpsizePrefix: p.simple = true; p.opsize = true; break;
-      case kSegPrefix:
-        p.simple = true;
-        p.seg_last = SegOfPrefix(static_cast<uint8_t>(b));
-        if (p.seg_last == Seg::kFs || p.seg_last == Seg::kGs) p.seg_eff = p.seg_last;
-        break;
-      default: break;
-    }
-  }
-  return t;
-}();
-
 enum class HotResult : uint8_t {
   kDone,      // `insn` holds what the general decoder gives (status kOk)
   kDeclined,  // nothing was written
-  kPrefixed,  // nothing was written: a legacy prefix, for DecodeHot64<true>
+  kPrefixed,  // nothing was written: more legacy prefixes, for DecodeHot64<kSeveral>
+};
+
+// The legacy prefixes (66, F2, F3 and the segment overrides; REX aside) a DecodeHot64 takes.
+enum class HotPrefixes : uint8_t {
+  kNone,     // none: the first byte is no legacy prefix (the caller checked)
+  kOne,      // exactly one, the first byte (the caller checked)
+  kSeveral,  // up to four
 };
 
 // Decodes one instruction in 64-bit mode from a window of kWindow readable bytes of which
-// `available` (at most 15) are the caller's. kPrefixes = false: no legacy prefix (REX aside);
-// true: up to four of 66, F2, F3 and segment overrides, where F2/F3 select a form.
-template <bool kPrefixes>
+// `available` (at most 15) are the caller's. F2/F3 are taken only where they select a form.
+template <HotPrefixes kPrefixes>
 [[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
   if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
   const HotTables& t = kHotTables;
-  unsigned start = 0;  // where REX or the opcode is
-  bool opsize = false;
-  unsigned last_rep = 0;
-  Seg seg_last = Seg::kNone, seg_eff = Seg::kNone;
-  if constexpr (kPrefixes) {
-    // One prefix (most prefixed instructions: 66, F3, a segment override) is taken from a table
-    // row without branches on which it is: branches on the prefix's kind mispredict.
-    const unsigned next = kPrefixClasses[bytes[1]];
-    const HotPrefix p = kHotPrefixes[bytes[0]];
-    if (p.simple && (next == kNotPrefix || (next == kRexPrefix && kPrefixClasses[bytes[2]] == kNotPrefix))) {
-      start = 1;
-      last_rep = p.rep;
-      opsize = p.opsize;
-      seg_last = p.seg_last;
-      seg_eff = p.seg_eff;
-    } else {
-      for (;;) {
-        const unsigned c = bytes[start];
-        const unsigned cls = kPrefixClasses[c];
-        if (cls == kNotPrefix) break;
-        if (cls == kRexPrefix) {
-          // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
-          // prefix is ignored.
-          if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
-        } else {
-          const HotPrefix& q = kHotPrefixes[c];
-          if (!q.simple) return HotResult::kDeclined;  // LOCK, 67
-          if (q.rep) last_rep = q.rep;
-          opsize = opsize || q.opsize;
-          if (q.seg_last != Seg::kNone) seg_last = q.seg_last;  // the last one counts ...
-          if (q.seg_eff != Seg::kNone) seg_eff = q.seg_eff;     // ... but ES/CS/SS/DS are null
-        }
-        if (++start > 4) return HotResult::kDeclined;
-      }
-    }
-  }
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
   // before it can decode the next instruction, then waits for one load, not one per byte.
-  const uint64_t head = LoadLe(bytes + start, 8);
+  uint64_t head;
+  unsigned start = 0;     // where REX or the opcode is
+  unsigned column = 0;    // kHotCells' mandatory-prefix column times 512
+  unsigned opsize = 0;    // 66 present
+  uint16_t header2_flip = 0, mem_seg = 0, mem_seg_mask = 0;
+  if constexpr (kPrefixes == HotPrefixes::kNone) {
+    head = LoadLe(bytes, 8);
+  } else if constexpr (kPrefixes == HotPrefixes::kOne) {
+    // The prefix's meaning from a table row, without branches on which it is. Where the byte
+    // after it is another prefix, its cell is no hot form.
+    const HotPrefix& p = t.prefix[bytes[0]];
+    start = 1;
+    head = LoadLe(bytes + 1, 8);
+    column = p.column;
+    opsize = p.opsize;
+    header2_flip = p.header2_flip;
+    mem_seg = p.mem_seg;
+    mem_seg_mask = p.mem_seg_mask;
+  } else {
+    start = 0;
+    bool has_opsize = false;
+    unsigned last_rep = 0;
+    Seg seg_last = Seg::kNone, seg_eff = Seg::kNone;
+    for (;;) {
+      const unsigned c = bytes[start];
+      const unsigned cls = kPrefixClasses[c];
+      if (cls == kNotPrefix) break;
+      if (cls == kRexPrefix) {
+        // REX counts only directly before the opcode (SDM Vol.2 2.2.1): one before another
+        // prefix is ignored.
+        if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
+      } else {
+        const HotPrefix& q = t.prefix[c];
+        if (!q.start) return HotResult::kDeclined;  // LOCK, 67
+        if (q.rep) last_rep = q.rep;
+        has_opsize = has_opsize || q.opsize;
+        if (q.seg_last != Seg::kNone) seg_last = q.seg_last;  // the last one counts ...
+        if (q.seg_eff != Seg::kNone) seg_eff = q.seg_eff;     // ... but ES/CS/SS/DS are null
+      }
+      if (++start > 4) return HotResult::kDeclined;
+    }
+    head = LoadLe(bytes + start, 8);
+    column = (last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : has_opsize ? 1 : 0) * 512;  // as kSel_pfx
+    opsize = has_opsize;
+    const HotPrefix& seg = t.prefix[seg_eff == Seg::kNone ? 0 : static_cast<unsigned>(seg_eff) == 4 ? 0x64 : 0x65];
+    header2_flip = static_cast<uint16_t>((static_cast<unsigned>(seg_last) ^ static_cast<unsigned>(Seg::kNone)) << 8);
+    mem_seg = seg.mem_seg;
+    mem_seg_mask = seg.mem_seg_mask;
+  }
   const unsigned rex = (head & 0xF0) == 0x40 ? head & 0xFF : 0;  // never 0 when there is one
   const HotRex& rx = t.rex[rex];
   const unsigned is_rex = rex != 0;
@@ -2390,14 +2475,13 @@ template <bool kPrefixes>
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
-  const unsigned pfx = last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : opsize ? 1 : 0;  // as kSel_pfx
-  const uint32_t cell = t.cells[pfx * 512 + is0f * 256 + opcode];
+  const uint32_t cell = t.cells[column + is0f * 256 + opcode];
   // The length from the cell's entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
   // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
   const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
   const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
     const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((e >> 17) & 1));
-    return is_rex + modrm_end + ((e >> rx.len_shift) & 15);
+    return start + is_rex + modrm_end + ((e >> rx.len_shift) & 15);
   };
   unsigned length = length_of(cell);
   // Cells whose form depends on ModRM (or REX.B) take their entry from the second table.
@@ -2410,56 +2494,45 @@ template <bool kPrefixes>
   const uint32_t entry = is_sel ? sel_entry : cell;
   if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
   if (!(entry & kIdxHot)) {
-    // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix, or a
-    // REX before another prefix, is told apart here, off the common path. A REX before a form
-    // the hot path does not take (CDQE, MOVQ xmm, r64) is declined: the prefixed attempt would
-    // decline it too.
-    if constexpr (!kPrefixes) {
-      const unsigned first = kPrefixClasses[bytes[0]];
-      if (first != kNotPrefix && (first != kRexPrefix || kPrefixClasses[bytes[1]] != kNotPrefix))
+    // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix the
+    // hot path did not take alone (LOCK, 67, a second one), or a REX before another prefix, is
+    // told apart here, off the common path. A REX before a form the hot path does not take
+    // (CDQE, MOVQ xmm, r64) is declined: the prefixed attempt would decline it too.
+    if constexpr (kPrefixes != HotPrefixes::kSeveral) {
+      const unsigned next = kPrefixClasses[bytes[start]];
+      if (next != kNotPrefix && (next != kRexPrefix || kPrefixClasses[bytes[start + 1]] != kNotPrefix))
         return HotResult::kPrefixed;
     }
     return HotResult::kDeclined;
   }
   const unsigned has_modrm = (entry >> 17) & 1;
   const unsigned is_mem = modrm < 0xC0;  // a form without ModRM has the same record for both
-  // The operand size (SDM Vol.1 3.6.1): index 0 for 4 bytes, 1 for 8, 2 for 2. A mandatory
-  // prefix that selected the form loses its legacy meaning (SDM Vol.2 2.1.2).
-  // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8,
-  // plus 1 for d64/f64.
-  unsigned record;
-  uint8_t mandatory = 0;
-  if constexpr (kPrefixes) {
-    // From the entry's bits, without branches: the prefixes vary from one instruction to the next.
-    const bool is_mandatory = (entry & kIdxMandatory) != 0;
-    mandatory = static_cast<uint8_t>(is_mandatory ? (last_rep ? last_rep : 0x66) : 0);
-    const bool osz16 = opsize && !(is_mandatory && !last_rep);
-    const bool is64 = rx.w || (entry & kIdxForce64);
-    const unsigned o = is64 ? 1 : osz16 ? 2 : entry & 1;  // d64 without kIdxForce64: bit 0
-    length += start - ((o == 2 && (entry & kIdxImm16)) ? 2 : 0);
-    record = (entry & 0xFFF8) + is_mem * 4 + o;
-  } else {
-    record = (entry & 0xFFFF) | is_mem << 2 | rx.w;  // o is REX.W or d64, or'd into bit 0
+  // The record: kHotForms[(form * 2 + memory) * 4 + o], where the entry's bits 0-15 are form * 8
+  // plus o without REX.W (see kIdxHot), and o | 1 = 3 is the same as 1.
+  unsigned record = (entry & 0xFFFF) | is_mem << 2 | rx.w;
+  if constexpr (kPrefixes == HotPrefixes::kSeveral) {
+    // The operand size (SDM Vol.1 3.6.1) where the entry's column does not say it: 66 with F2
+    // or F3, which select the form (SDM Vol.2 2.1.2), so that 66 keeps its meaning.
+    if (opsize && column != 512 && !rx.w && !(entry & kIdxForce64)) {
+      record = (record & ~3u) | 2;
+      if (entry & kIdxImm16) length -= 2;
+    }
   }
-  // Past the caller's bytes: the general decoder reports it. Without legacy prefixes the hot
-  // path's longest form (REX, 0F, opcode, ModRM, SIB, disp32, imm32) has 13 bytes, so that a
-  // full window needs no check.
-  static_assert(kLongestUnprefixed >= kLongestHotForm);
-  if ((kPrefixes || available < kLongestUnprefixed) && length > available) return HotResult::kDeclined;
+  // Past the caller's bytes: the general decoder reports it. A full window needs no check (see
+  // kLongestHotForm).
+  if ((kPrefixes == HotPrefixes::kSeveral || available < kMaxInsnLength) && length > available)
+    return HotResult::kDeclined;
   const HotForm& f = kHotForms[record];
 
-  uint64_t header2 = rx.header2;
-  if constexpr (kPrefixes)
-    header2 = (header2 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_last) << 8 |
-              static_cast<uint64_t>(mandatory) << 24;
   const uint64_t header[4] = {f.header0 | at_op << 56,
                               (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
-                              header2, 0};
+                              rx.header2 ^ header2_flip, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
   // The length in a store of its own, after the header's: the caller's next decode waits for
   // it, and a load of it is then forwarded from a store whose value is ready as soon as the
   // length is, not when the whole first header word is (a record load later).
   insn.length = static_cast<uint8_t>(length);
+  if constexpr (kPrefixes != HotPrefixes::kNone) insn.prefixes.mandatory = f.mandatory;
 
   // The memory operand's words, computed whether or not there is one, with or without SIB, and
   // picked without branches: which it is varies from one instruction to the next, and branches
@@ -2470,7 +2543,7 @@ template <bool kPrefixes>
   const bool is_sib = (modrm & 7) == 4;
   uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
   const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
-  if (kPrefixes && seg_eff != Seg::kNone) mem_w0 = (mem_w0 & ~uint64_t{0xFF00}) | static_cast<uint64_t>(seg_eff) << 8;
+  mem_w0 ^= (mem_w0 ^ mem_seg) & mem_seg_mask;  // FS or GS
   // The immediate is the instruction's last bytes, and the displacement ends where it starts.
   const unsigned imm_at = length - f.imm_len;
   const unsigned disp_len = (modrm_bytes >> 8) & 0xFF & (0u - has_modrm);
@@ -2550,9 +2623,12 @@ template <bool kTryHot>
                                                               CpuMode mode, DecodedInsn& insn) {
   using detail::DecodePath;
   if (kTryHot && mode == CpuMode::k64) {
-    const HotResult h = DecodeHot64<false>(window, available, insn);
-    if (h == HotResult::kDone) return {DecodeStatus::kOk, DecodePath::kHot};
-    if (h == HotResult::kPrefixed && DecodeHot64<true>(window, available, insn) == HotResult::kDone)
+    const bool one_prefix = kHotTables.prefix[window[0]].route == kRouteOnePrefix;
+    const HotResult h = one_prefix ? DecodeHot64<HotPrefixes::kOne>(window, available, insn)
+                                   : DecodeHot64<HotPrefixes::kNone>(window, available, insn);
+    if (h == HotResult::kDone) return {DecodeStatus::kOk, one_prefix ? DecodePath::kHotPrefixed : DecodePath::kHot};
+    if (h == HotResult::kPrefixed &&
+        DecodeHot64<HotPrefixes::kSeveral>(window, available, insn) == HotResult::kDone)
       return {DecodeStatus::kOk, DecodePath::kHotPrefixed};
   }
   const FastResult r = mode == CpuMode::k64 ? RunFast<true>(window, available, mode, insn)
@@ -2585,11 +2661,23 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
 // `prefixed`: the hot path stopped at a legacy prefix.
 [[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
-  if (prefixed && DecodeHot64<true>(window, kMaxInsnLength, insn) == HotResult::kDone) return DecodeStatus::kOk;
+  if (prefixed && DecodeHot64<HotPrefixes::kSeveral>(window, kMaxInsnLength, insn) == HotResult::kDone)
+    return DecodeStatus::kOk;
   // EVEX without a prefix before it (0.7% of libc's instructions): the fast path would give up
   // on it, so the general decoder decodes it at once. (The fast path takes VEX.)
   if (mode == CpuMode::k64 && !prefixed && window[0] == 0x62) return DecodeGeneral(window, size, mode, insn);
   return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
+}
+
+// A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
+// Decode() stays a small function around the hot path).
+[[gnu::noinline]] DecodeStatus DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
+                                                      DecodedInsn& insn) {
+  if (route == kRouteVex) return DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn);
+  if (route == kRouteEvex) return DecodeGeneral(window, size, CpuMode::k64, insn);
+  const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn);
+  if (h == HotResult::kDone) return DecodeStatus::kOk;
+  return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);
 }
 
 }  // namespace
@@ -2613,7 +2701,12 @@ DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& i
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
   bool prefixed = false;
   if (mode == CpuMode::k64) {
-    const HotResult h = DecodeHot64<false>(bytes.data(), kMaxInsnLength, insn);
+    // A legacy prefix, VEX or EVEX first (10% of libc's instructions) is told apart before the
+    // hot path rather than by it: a branch here, which the predictor learns, costs less than the
+    // hot path's work done for nothing and the branches after it.
+    if (const unsigned route = kHotTables.prefix[bytes[0]].route) [[unlikely]]
+      return DecodeFullWindowRouted(bytes.data(), bytes.size(), route, insn);
+    const HotResult h = DecodeHot64<HotPrefixes::kNone>(bytes.data(), kMaxInsnLength, insn);
     if (h == HotResult::kDone) return DecodeStatus::kOk;
     prefixed = h == HotResult::kPrefixed;
   }
