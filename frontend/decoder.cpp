@@ -2035,6 +2035,29 @@ constexpr auto kHotSel = [] {
   for (uint32_t& e : t) e = WithoutAmbiguousMandatory(e);
   return t;
 }();
+// The entry of every cell per ModRM selector, in one table so that the hot path finds it with one
+// load: kHotEntries[(pfx * 512 + map * 256 + opcode) * 16 + (ModRM.mod == 11b) * 8 + ModRM.reg],
+// 16 entries (one cache line) per cell, the same 16 for a cell whose form does not depend on
+// ModRM. The one cell whose form depends on REX.B (90: NOP or XCHG r8, rAX) has the entries
+// without REX.B, with kIdxRexBDeclines set where REX.B makes the form another.
+constexpr uint32_t kIdxRexBDeclines = kIdxSelRexB;
+constexpr auto kHotEntries = [] {
+  std::array<uint32_t, 4 * 512 * 16> t{};
+  for (unsigned i = 0; i < 4 * 512; ++i)
+    for (unsigned sel = 0; sel < 16; ++sel) {
+      uint32_t& e = t[i * 16 + sel];
+      if (!kHotSelUnits[i]) {
+        e = kHotCells[i];
+        continue;
+      }
+      e = kHotSel[kHotSelUnits[i] * 16u + sel];
+      if (kHotSelUse[i].rexb && (e & kIdxHot) && kHotSel[(kHotSelUnits[i] + 1) * 16u + sel] != e)
+        e |= kIdxRexBDeclines;
+    }
+  return t;
+}();
+static_assert(std::none_of(kHotCells.begin(), kHotCells.end(), [](uint32_t e) { return (e & kIdxHot) && (e & kIdxSelRexB); }),
+              "kIdxRexBDeclines is set only by kHotEntries");
 
 // What a ModRM byte says about a memory operand with 64-bit addressing, without SIB (SDM Vol.2
 // Table 2-2): word 0 of the operand (base, default segment) without REX.B, what REX.B flips in
@@ -2253,12 +2276,13 @@ struct HotRex {
   uint16_t plain = 0;       // REX.B << 8: the half of plain_w0
   uint16_t sib_index = 0;   // REX.X << 8: the half of kHotSibIndex
   uint8_t sib_base = 0;     // REX.B << 3
-  uint8_t sel = 0;          // REX.B << 4: the unit of kHotSel for cells selected by REX.B
   uint8_t opcode_regs = 0;  // REX present << 3: the half of kHotRegsOfOpcode
   uint8_t len_shift = 0;    // the shift to the cell entry's length bits for this REX.W (they
                             // differ only for MOV r64, imm64)
   uint8_t w = 0;            // REX.W
   uint8_t is_rex = 0;
+  uint32_t hot_mask = 0;    // the entry bits that must be kIdxHot alone for the hot path to take
+                            // it: kIdxHot, and kIdxRexBDeclines with REX.B
 };
 static_assert(sizeof(HotRex) == 32);
 constexpr HotRex HotRexOf(unsigned rex) {
@@ -2270,7 +2294,7 @@ constexpr HotRex HotRexOf(unsigned rex) {
   r.plain = static_cast<uint16_t>((rex & 1) << 8);
   r.sib_index = static_cast<uint16_t>((rex & 2) << 7);
   r.sib_base = static_cast<uint8_t>((rex & 1) << 3);
-  r.sel = static_cast<uint8_t>((rex & 1) << 4);
+  r.hot_mask = kIdxHot | ((rex & 1) ? kIdxRexBDeclines : 0);
   r.opcode_regs = static_cast<uint8_t>(rex ? 8 : 0);
   r.len_shift = static_cast<uint8_t>(kIdxLenShift + ((rex >> 1) & 4));
   r.w = static_cast<uint8_t>((rex >> 3) & 1);
@@ -2344,10 +2368,10 @@ constexpr HotPrefix HotPrefixOf(unsigned b) {
 
 // The smaller tables of the hot path, in one object so that one base register reaches them all.
 struct HotTables {
-  uint32_t cells[4 * 512];
-  uint32_t sel[kNumHotSelUnits * 16];
+  uint32_t entries[4 * 512 * 16];  // kHotEntries
+  uint32_t cell_length[4 * 512];   // per cell, the kIdxLengthBits of its first hot form
   uint32_t modrm_end[256 * 8];  // kHotModRmEnd
-  uint8_t sel_of_modrm[256];    // (ModRM.mod == 11b) * 8 + ModRM.reg: the kHotSel column
+  uint8_t sel_of_modrm[256];    // (ModRM.mod == 11b) * 8 + ModRM.reg: the kHotEntries column
   uint64_t plain_w0[512];       // per REX.B and ModRM byte: a memory operand's word 0 without SIB
   uint64_t sib_base[32];        // kHotSibBase
   uint64_t sib_index[512];      // kHotSibIndex
@@ -2360,8 +2384,8 @@ struct HotTables {
 };
 constexpr HotTables MakeHotTables() {
   HotTables t{};
-  for (size_t i = 0; i < std::size(t.cells); ++i) t.cells[i] = kHotCells[i];
-  for (size_t i = 0; i < std::size(t.sel); ++i) t.sel[i] = kHotSel[i];
+  for (size_t i = 0; i < std::size(t.entries); ++i) t.entries[i] = kHotEntries[i];
+  for (size_t i = 0; i < std::size(t.cell_length); ++i) t.cell_length[i] = kHotCells[i] & kIdxLengthBits;
   for (size_t i = 0; i < std::size(t.modrm_end); ++i) t.modrm_end[i] = kHotModRmEnd[i];
   for (unsigned m = 0; m < 256; ++m) {
     t.sel_of_modrm[m] = static_cast<uint8_t>((m >= 0xC0 ? 8 : 0) | ((m >> 3) & 7));
@@ -2475,25 +2499,24 @@ template <HotPrefixes kPrefixes>
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
   const unsigned sib = (at_op >> 16) & 0xFF;
-  const uint32_t cell = t.cells[column + is0f * 256 + opcode];
-  // The length from the cell's entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
+  // The form's entry, by the cell and the ModRM byte (which a cell whose form does not depend on
+  // it ignores): no branch on whether it does, which would mispredict (15% of libc's instructions
+  // are in cells such as 83, C7 and FF whose form does).
+  const unsigned cell_index = column + is0f * 256 + opcode;
+  const uint32_t entry = t.entries[cell_index * 16 + t.sel_of_modrm[modrm]];
+  // The length bits of the cell's first form, in a load beside the entry's rather than after the
+  // one of ModRM's column: the caller's next decode waits for the length.
+  const uint32_t cell_length = t.cell_length[cell_index];
+  // The length from the entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
   // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
   const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
   const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
     const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((e >> 17) & 1));
     return start + is_rex + modrm_end + ((e >> rx.len_shift) & 15);
   };
-  unsigned length = length_of(cell);
-  // Cells whose form depends on ModRM (or REX.B) take their entry from the second table.
-  // Without a branch on whether it does: 15% of libc's instructions are in such cells (group
-  // opcodes such as 83, C7, FF), and a branch on it mispredicts. Other cells read kHotSel's
-  // entry 0 and ignore it.
-  const bool is_sel = (cell & kIdxSel) != 0;
-  const unsigned sel_index = (cell & 0xFFFF) + ((cell >> 26) & rx.sel) + t.sel_of_modrm[modrm];
-  const uint32_t sel_entry = Computed(t.sel[is_sel ? sel_index : 0]);
-  const uint32_t entry = is_sel ? sel_entry : cell;
-  if ((entry ^ cell) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
-  if (!(entry & kIdxHot)) {
+  unsigned length = length_of(cell_length);
+  if ((entry ^ cell_length) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
+  if ((entry & rx.hot_mask) != kIdxHot) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix the
     // hot path did not take alone (LOCK, 67, a second one), or a REX before another prefix, is
     // told apart here, off the common path. A REX before a form the hot path does not take
