@@ -2485,10 +2485,11 @@ template <HotPrefixes kPrefixes>
     head = LoadLe(bytes + start, 8);
     column = (last_rep == 0xF3 ? 2 : last_rep == 0xF2 ? 3 : has_opsize ? 1 : 0) * 512;  // as kSel_pfx
     opsize = has_opsize;
-    const HotPrefix& seg = t.prefix[seg_eff == Seg::kNone ? 0 : static_cast<unsigned>(seg_eff) == 4 ? 0x64 : 0x65];
     header2_flip = static_cast<uint16_t>((static_cast<unsigned>(seg_last) ^ static_cast<unsigned>(Seg::kNone)) << 8);
-    mem_seg = seg.mem_seg;
-    mem_seg_mask = seg.mem_seg_mask;
+    if (seg_eff != Seg::kNone) {
+      mem_seg = static_cast<uint16_t>(static_cast<unsigned>(seg_eff) << 8);
+      mem_seg_mask = 0xFF00;
+    }
   }
   const unsigned rex = (head & 0xF0) == 0x40 ? head & 0xFF : 0;  // never 0 when there is one
   const HotRex& rx = t.rex[rex];
@@ -2507,7 +2508,7 @@ template <HotPrefixes kPrefixes>
   // The length bits of the cell's first form, in a load beside the entry's rather than after the
   // one of ModRM's column: the caller's next decode waits for the length.
   const uint32_t cell_length = t.cell_length[cell_index];
-  // The length from the entry: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
+  // The length from those bits: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
   // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
   const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
   const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
