@@ -2001,6 +2001,19 @@ constexpr auto kHotSelAll = [] {
   return t;
 }();
 static_assert(std::all_of(kHotSelAll.begin(), kHotSelAll.end(), SameImmediateForOsz64));
+// Calls note(entry, i) for each entry of cell i (pfx * 512 + map * 256 + opcode): the cell's own,
+// or those of its units in the selection table.
+template <class Cells, class Sel, class F>
+constexpr void ForEachCellEntry(const Cells& cells, const Sel& sel, F note) {
+  for (unsigned i = 0; i < cells.size(); ++i) {
+    if (!kHotSelUnits[i]) {
+      note(cells[i], i);
+      continue;
+    }
+    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
+    for (unsigned k = 0; k < units * 16; ++k) note(sel[kHotSelUnits[i] * 16u + k], i);
+  }
+}
 // The mandatory prefix of each form selected by one (0 for the others), from the column of its
 // cells: so that it comes with the form, like the map. 1 when columns disagree: such forms
 // (WBINVD, selected by 66 and by F2) are left to the general decoder.
@@ -2012,14 +2025,7 @@ constexpr auto kHotRecMandatory = [] {
     uint8_t& m = mandatory[(e & 0xFFFF) >> 3];
     m = m && m != kColumnPrefix[column] ? 1 : kColumnPrefix[column];
   };
-  for (unsigned i = 0; i < kHotCellsAll.size(); ++i) {
-    if (!kHotSelUnits[i]) {
-      note(kHotCellsAll[i], i >> 9);
-      continue;
-    }
-    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
-    for (unsigned k = 0; k < units * 16; ++k) note(kHotSelAll[kHotSelUnits[i] * 16u + k], i >> 9);
-  }
+  ForEachCellEntry(kHotCellsAll, kHotSelAll, [&](uint32_t e, unsigned i) { note(e, i >> 9); });
   return mandatory;
 }();
 constexpr uint32_t WithoutAmbiguousMandatory(uint32_t e) {
@@ -2239,15 +2245,7 @@ constexpr auto kHotRecMaps = [] {
     maps[r] = seen[r] && maps[r] != map ? 2 : map;
     seen[r] = true;
   };
-  for (unsigned i = 0; i < kHotCells.size(); ++i) {
-    const unsigned cell = i & 511;
-    if (!kHotSelUnits[i]) {
-      note(kHotCells[i], cell);
-      continue;
-    }
-    const unsigned units = kHotSelUse[i].rexb ? 2 : 1;
-    for (unsigned k = 0; k < units * 16; ++k) note(kHotSel[kHotSelUnits[i] * 16u + k], cell);
-  }
+  ForEachCellEntry(kHotCells, kHotSel, [&](uint32_t e, unsigned i) { note(e, i & 511); });
   return maps;
 }();
 static_assert(std::none_of(kHotRecMaps.begin(), kHotRecMaps.end(), [](uint8_t m) { return m > 1; }));
