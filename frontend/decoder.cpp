@@ -2321,7 +2321,6 @@ static_assert(1 + kLongestHotForm <= kMaxInsnLength);
 // fields and the route when it is not one of 66, F2, F3 and the segment overrides, which
 // DecodeHot64<kOne> takes alone).
 struct alignas(16) HotPrefix {
-  uint8_t start = 0;      // 1 for those prefixes: where REX or the opcode is when it is alone
   uint8_t opsize = 0;     // 66
   uint16_t column = 0;    // the mandatory-prefix column times 512 (kHotCells) when it is alone
   uint8_t rep = 0;        // F2 or F3
@@ -2354,7 +2353,6 @@ constexpr HotPrefix HotPrefixOf(unsigned b) {
       break;
     default: return p;
   }
-  p.start = 1;
   p.route = kRouteOnePrefix;
   p.header2_flip = static_cast<uint16_t>((static_cast<unsigned>(p.seg_last) ^ static_cast<unsigned>(Seg::kNone)) << 8);
   if (p.seg_eff != Seg::kNone) {
@@ -2472,7 +2470,7 @@ template <HotPrefixes kPrefixes>
         if (kPrefixClasses[bytes[start + 1]] == kNotPrefix) break;
       } else {
         const HotPrefix& q = t.prefix[c];
-        if (!q.start) return HotResult::kDeclined;  // LOCK, 67
+        if (q.route != kRouteOnePrefix) return HotResult::kDeclined;  // LOCK, 67
         if (q.rep) last_rep = q.rep;
         has_opsize = has_opsize || q.opsize;
         if (q.seg_last != Seg::kNone) seg_last = q.seg_last;  // the last one counts ...
