@@ -63,6 +63,20 @@ uint64_t DecodeAtStarts(std::span<const uint8_t> text, const std::vector<uint32_
   return starts.size();
 }
 
+// The instructions at `starts`, one after the other in a buffer of their own, so that a sweep of it
+// decodes only those (a path's instructions: its cost with each decode waiting for the previous
+// length, against DecodeAtStarts).
+std::vector<uint8_t> Concatenated(std::span<const uint8_t> text, const std::vector<uint32_t>& starts) {
+  std::vector<uint8_t> out;
+  frontend::DecodedInsn insn;
+  for (uint32_t pos : starts) {
+    const auto bytes = text.subspan(pos);
+    const size_t length = frontend::Decode(bytes, frontend::CpuMode::k64, insn) == frontend::DecodeStatus::kOk ? insn.length : 1;
+    out.insert(out.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(length));
+  }
+  return out;
+}
+
 uint64_t SweepZydis(std::span<const uint8_t> text, bool operands) {
   ZydisDecoder d;
   ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
@@ -115,8 +129,10 @@ int Usage() {
   std::fprintf(stderr,
                "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-disasm-detail|cs-iter|cs-iter-detail PASSES\n"
                "       kiln_decoder_sweep kiln-starts[-hot|-hot-prefixed|-fast|-general] PASSES\n"
+               "       kiln_decoder_sweep kiln-only-hot|-hot-prefixed|-fast|-general PASSES\n"
                "  (kiln-starts: Kiln at each instruction's start known in advance, all of them or those\n"
-               "  that path decodes)\n");
+               "  that path decodes; kiln-only: a sweep of that path's instructions alone, copied one\n"
+               "  after the other)\n");
   return 2;
 }
 
@@ -143,9 +159,16 @@ int Main(int argc, char** argv) {
     starts = StartsOnPath(text, path);
     if (starts.empty()) return Usage();
   }
+  std::vector<uint8_t> only;  // kiln-only-PATH
+  if (decoder.starts_with("kiln-only-")) {
+    const std::vector<uint32_t> path_starts = StartsOnPath(text, decoder.substr(10));
+    if (path_starts.empty()) return Usage();
+    only = Concatenated(text, path_starts);
+  }
   for (long i = 0; i < passes; ++i) {
     if (decoder == "kiln") per_pass = SweepKiln(text);
     else if (decoder.starts_with("kiln-starts")) per_pass = DecodeAtStarts(text, starts);
+    else if (decoder.starts_with("kiln-only-")) per_pass = SweepKiln(only);
     else if (decoder == "zydis") per_pass = SweepZydis(text, false);
     else if (decoder == "zydis-full") per_pass = SweepZydis(text, true);
     else if (decoder == "cs-disasm" || decoder == "cs-disasm-detail") per_pass = SweepCapstoneDisasm(h, text);
