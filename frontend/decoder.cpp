@@ -1847,9 +1847,8 @@ enum : uint32_t {
   kIdxModRm = 1u << 17,     // it has a ModRM byte
   kIdxLenShift = 20,        // opcode and immediate bytes with operand size 4 (bits 20-23) and
                             // 8 (bits 24-27): the length but REX and ModRM/SIB/displacement
-  kIdxOsz64 = 1u << 28,     // operand size 64 without REX.W (index 1)
   // For DecodeHot64<kSeveral>, which takes the operand size from several prefixes too:
-  kIdxForce64 = 1u << 18,   // f64: operand size 64 whatever 66 says (else d64 where kIdxOsz64)
+  kIdxForce64 = 1u << 18,   // f64: operand size 64 whatever 66 says (else d64 where the index is 1)
   kIdxMandatory = 1u << 19, // selected by a 66/F3/F2 prefix
   kIdxImm16 = 1u << 31,     // the immediate is 2 bytes shorter with operand size 2 (Iz, Iv), and
                             // the length bits do not already say so
@@ -1862,7 +1861,7 @@ constexpr uint32_t HotIdxEntry(size_t def, unsigned opcode_bytes, unsigned pfx) 
   const bool osz16 = pfx == 1 && !(r.flags & (kHotMandatory | kHotForce64));
   const bool osz64 = !osz16 && (r.flags & kHotOsz64);
   return static_cast<uint32_t>(kHotRecIndex[def]) * 8 | (osz16 ? 2 : osz64 ? 1 : 0) | kIdxHot |
-         ((r.flags & kHotModRm) ? kIdxModRm : 0) | (osz64 ? kIdxOsz64 : 0) |
+         ((r.flags & kHotModRm) ? kIdxModRm : 0) |
          ((r.flags & kHotForce64) ? kIdxForce64 : 0) | ((r.flags & kHotMandatory) ? kIdxMandatory : 0) |
          (!osz16 && r.imm_len[2] != r.imm_len[0] ? kIdxImm16 : 0) |
          (opcode_bytes + r.imm_len[osz16 ? 2 : 0]) << kIdxLenShift | (opcode_bytes + r.imm_len[1]) << (kIdxLenShift + 4);
@@ -1979,7 +1978,7 @@ constexpr auto kHotCellsAll = [] {
 // The hot path without prefixes takes the immediate's length by REX.W alone; that holds because
 // the forms whose operand size is 64 without REX.W (d64, f64) have the same immediate either way.
 constexpr bool SameImmediateForOsz64(uint32_t e) {
-  return !(e & kIdxHot) || !(e & kIdxOsz64) || ((e >> kIdxLenShift) & 15) == ((e >> (kIdxLenShift + 4)) & 15);
+  return !(e & kIdxHot) || (e & 3) != 1 || ((e >> kIdxLenShift) & 15) == ((e >> (kIdxLenShift + 4)) & 15);
 }
 static_assert(std::all_of(kHotCellsAll.begin(), kHotCellsAll.end(), SameImmediateForOsz64));
 // DecodeHot64 relies on this to tell prefixes from opcodes only when a cell is not hot.
