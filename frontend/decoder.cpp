@@ -2716,7 +2716,11 @@ detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) 
       .path;
 }
 
-DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+namespace {
+
+// Decode(), inlined into one function per host instruction set (below).
+[[gnu::always_inline]] inline DecodeStatus DecodeOnAnyHost(std::span<const uint8_t> bytes, CpuMode mode,
+                                                           DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
   bool prefixed = false;
   if (mode == CpuMode::k64) {
@@ -2730,6 +2734,32 @@ DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& i
     prefixed = h == HotResult::kPrefixed;
   }
   return DecodeFullWindow(bytes.data(), bytes.size(), mode, prefixed, insn);
+}
+
+}  // namespace
+
+DecodeStatus detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+  return DecodeOnAnyHost(bytes, mode, insn);
+}
+
+#if KILN_DECODE_FOR_X86_64_V3
+// The same code for hosts with x86-64-v3 (Haswell and Zen or later): BMI2's shifts by a register
+// and three-operand logic take fewer instructions on the hot path, which is 5% faster for it
+// (docs/performance.md, tenth session). Only Decode() is compiled twice: its paths out of line are
+// rare.
+[[gnu::target("arch=x86-64-v3")]] DecodeStatus detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes,
+                                                                          CpuMode mode, DecodedInsn& insn) {
+  return DecodeOnAnyHost(bytes, mode, insn);
+}
+#endif
+
+DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+#if KILN_DECODE_FOR_X86_64_V3
+  // One load and a branch the predictor always gets right: cheaper than the call through a PLT
+  // that an ifunc would take, and it keeps sanitizers and static builds working.
+  if (__builtin_cpu_supports("x86-64-v3")) return detail::DecodeOnX86_64V3Host(bytes, mode, insn);
+#endif
+  return detail::DecodeOnBaselineHost(bytes, mode, insn);
 }
 
 }  // namespace kiln::frontend

@@ -7,6 +7,14 @@
 
 #include "frontend/decoded_insn.h"
 
+// Whether the decoder is also compiled for x86-64-v3 hosts (see detail::DecodeOnX86_64V3Host):
+// on x86-64 hosts with GCC or clang.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define KILN_DECODE_FOR_X86_64_V3 1
+#else
+#define KILN_DECODE_FOR_X86_64_V3 0
+#endif
+
 namespace kiln::frontend {
 
 enum class DecodeStatus : uint8_t {
@@ -35,6 +43,14 @@ DecodeStatus DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode,
 /// benchmarks that measure each path; Decode() itself does not call it.
 enum class DecodePath : uint8_t { kHot, kHotPrefixed, kFast, kGeneral };
 DecodePath PathOf(std::span<const uint8_t> bytes, CpuMode mode);
+
+/// Decode() as compiled for every x86-64 host, and (where KILN_DECODE_FOR_X86_64_V3 is 1) for
+/// hosts with x86-64-v3, which Decode() calls when the host has it. The same source and the same
+/// results: the tests check both, whichever one this host runs.
+DecodeStatus DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+#if KILN_DECODE_FOR_X86_64_V3
+DecodeStatus DecodeOnX86_64V3Host(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+#endif
 }  // namespace detail
 
 }  // namespace kiln::frontend

@@ -198,6 +198,57 @@ TEST(DecoderFastPath, Libc_SameResultAsTheGeneralDecoder) {
   EXPECT_EQ(mismatches, 0);
 }
 
+// Decode() is compiled twice (frontend/decoder.h): once for every x86-64 host and once for hosts
+// with x86-64-v3, and calls the one the host can run, so the tests above check only that one.
+// Both must give the same results: the other is compared with it here, on libc's code and on random
+// bytes after random prefixes, from full windows and short buffers, in each mode.
+TEST(DecoderHostBuilds, BaselineBuildGivesWhatDecodeGives) {
+  const auto compare = [](std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& a, DecodedInsn& b) {
+    const DecodeStatus s1 = frontend::Decode(bytes, mode, a);
+    const DecodeStatus s2 = frontend::detail::DecodeOnBaselineHost(bytes, mode, b);
+#if KILN_DECODE_FOR_X86_64_V3
+    if (__builtin_cpu_supports("x86-64-v3")) {
+      DecodedInsn c = a;
+      EXPECT_EQ(frontend::detail::DecodeOnX86_64V3Host(bytes, mode, c), s1);
+      EXPECT_TRUE(SameInsn(a, c));
+    }
+#endif
+    return s1 == s2 && (s1 != DecodeStatus::kOk || SameInsn(a, b));
+  };
+  int mismatches = 0;
+  size_t compared = 0;
+  DecodedInsn a[3], b[3];
+  std::string why;
+  if (const auto sections = ReadX86_64CodeSections("/usr/lib/x86_64-linux-gnu/libc.so.6", &why)) {
+    for (const CodeSection& section : *sections) {
+      const std::span<const uint8_t> code(section.bytes);
+      for (size_t pos = 0; pos < code.size(); ++compared) {
+        const std::span<const uint8_t> bytes = code.subspan(pos);
+        const std::span<const uint8_t> head = bytes.first(std::min<size_t>(bytes.size(), 15));
+        if (!compare(bytes, CpuMode::k64, a[2], b[2]) || !compare(head, CpuMode::k64, a[2], b[2]))
+          if (++mismatches <= 10) ADD_FAILURE() << section.name << "+" << pos << ": " << HexOf(head);
+        pos += a[2].length ? a[2].length : 1;
+      }
+    }
+  }
+  static constexpr uint8_t kLeadBytes[] = {0x66, 0x67, 0xF2, 0xF3, 0xF0, 0x2E, 0x64, 0x65, 0x40,
+                                           0x41, 0x48, 0x4C, 0x4F, 0x0F, 0x0F, 0xC4, 0xC5, 0x62};
+  std::mt19937_64 rng(20261126);
+  for (int i = 0; i < 200000; ++i, ++compared) {
+    uint8_t buf[80];
+    for (uint8_t& byte : buf) byte = static_cast<uint8_t>(rng());
+    const uint64_t r = rng();
+    for (int k = 0; k < static_cast<int>((r >> 8) % 4); ++k) buf[k] = kLeadBytes[rng() % sizeof kLeadBytes];
+    const int m = (r >> 4) % 3 == 0 ? static_cast<int>((r >> 6) % 2) : 2;
+    const std::span<const uint8_t> bytes(buf, (r & 3) == 0 ? (r >> 16) % 17 : 64 + (r >> 16) % 17);
+    if (!compare(bytes, static_cast<CpuMode>(m), a[m], b[m]))
+      if (++mismatches <= 10) ADD_FAILURE() << "mode " << m << ": " << HexOf(bytes.first(std::min<size_t>(bytes.size(), 16)));
+  }
+  std::printf("compared %zu decodes (libc: %s)\n", compared, why.empty() ? "read" : why.c_str());
+  EXPECT_GT(compared, 200000u);
+  EXPECT_EQ(mismatches, 0);
+}
+
 // Where libc's instructions are decoded: the decoder is fast because the common instructions
 // take its cheap paths, so a table or path change that sends them elsewhere is a regression even
 // when every result stays right. Debian 12's libc (336,865 instructions in its code sections):
