@@ -2046,6 +2046,9 @@ constexpr auto kHotSel = [] {
 // ModRM. The one cell whose form depends on REX.B (90: NOP or XCHG r8, rAX) has the entries
 // without REX.B, with kIdxRexBDeclines set where REX.B makes the form another.
 constexpr uint32_t kIdxRexBDeclines = kIdxSelRexB;
+// In kHotEntries: the form's length bits are not its cell's first form's (kHotCells), which
+// DecodeHot64 takes the length from.
+constexpr uint32_t kIdxLengthDiffers = 1u << 28;
 constexpr auto kHotEntries = [] {
   std::array<uint32_t, 4 * 512 * 16> t{};
   for (unsigned i = 0; i < 4 * 512; ++i)
@@ -2058,6 +2061,7 @@ constexpr auto kHotEntries = [] {
       e = kHotSel[kHotSelUnits[i] * 16u + sel];
       if (kHotSelUse[i].rexb && (e & kIdxHot) && kHotSel[(kHotSelUnits[i] + 1) * 16u + sel] != e)
         e |= kIdxRexBDeclines;
+      if ((e ^ kHotCells[i]) & kIdxLengthBits) e |= kIdxLengthDiffers;
     }
   return t;
 }();
@@ -2364,8 +2368,9 @@ constexpr HotPrefix HotPrefixOf(unsigned b) {
 // The smaller tables of the hot path, in one object so that one base register reaches them all.
 struct HotTables {
   uint32_t entries[4 * 512 * 16];  // kHotEntries
-  uint32_t cell_length[4 * 512];   // per cell, the kIdxLengthBits of its first hot form
-  uint32_t modrm_end[256 * 8];  // kHotModRmEnd
+  uint16_t cell_length[2][4 * 512];  // per REX.W and cell, of its first hot form: the opcode
+                                     // and immediate bytes, and 0xFF << 8 if it has ModRM
+  uint32_t modrm_end[8 * 256];  // kHotModRmEnd, indexed by SIB.base * 256 + ModRM
   uint8_t sel_of_modrm[256];    // (ModRM.mod == 11b) * 8 + ModRM.reg: the kHotEntries column
   uint64_t plain_w0[512];       // per REX.B and ModRM byte: a memory operand's word 0 without SIB
   uint64_t sib_base[32];        // kHotSibBase
@@ -2380,8 +2385,12 @@ struct HotTables {
 constexpr HotTables MakeHotTables() {
   HotTables t{};
   for (size_t i = 0; i < std::size(t.entries); ++i) t.entries[i] = kHotEntries[i];
-  for (size_t i = 0; i < std::size(t.cell_length); ++i) t.cell_length[i] = kHotCells[i] & kIdxLengthBits;
-  for (size_t i = 0; i < std::size(t.modrm_end); ++i) t.modrm_end[i] = kHotModRmEnd[i];
+  for (unsigned w = 0; w < 2; ++w)
+    for (size_t i = 0; i < std::size(t.cell_length[w]); ++i) {
+      const uint32_t bits = kHotCells[i] & kIdxLengthBits;
+      t.cell_length[w][i] = static_cast<uint16_t>(((bits >> (kIdxLenShift + 4 * w)) & 15) | ((bits & kIdxModRm) ? 0xFF00 : 0));
+    }
+  for (size_t i = 0; i < std::size(t.modrm_end); ++i) t.modrm_end[(i & 7) << 8 | i >> 3] = kHotModRmEnd[i];
   for (unsigned m = 0; m < 256; ++m) {
     t.sel_of_modrm[m] = static_cast<uint8_t>((m >= 0xC0 ? 8 : 0) | ((m >> 3) & 7));
     for (unsigned b = 0; b < 2; ++b) {
@@ -2486,11 +2495,13 @@ template <HotPrefixes kPrefixes>
       mem_seg_mask = 0xFF00;
     }
   }
-  const unsigned rex = (head & 0xF0) == 0x40 ? head & 0xFF : 0;  // never 0 when there is one
+  // The next decode waits for the length, and so for these: REX and 0F are each told apart by
+  // one compare, whose flags select both what depends on them.
+  const bool is_rex = (head & 0xF0) == 0x40;
+  const unsigned rex = is_rex ? head & 0xFF : 0;  // never 0 when there is one
   const HotRex& rx = t.rex[rex];
-  const unsigned is_rex = rex != 0;
   const uint64_t at_b = is_rex ? head >> 8 : head;
-  const unsigned is0f = (at_b & 0xFF) == 0x0F;
+  const bool is0f = (at_b & 0xFF) == 0x0F;
   const uint64_t at_op = is0f ? at_b >> 8 : at_b;
   const unsigned opcode = at_op & 0xFF;
   const unsigned modrm = (at_op >> 8) & 0xFF;
@@ -2498,20 +2509,20 @@ template <HotPrefixes kPrefixes>
   // The form's entry, by the cell and the ModRM byte (which a cell whose form does not depend on
   // it ignores): no branch on whether it does, which would mispredict (15% of libc's instructions
   // are in cells such as 83, C7 and FF whose form does).
-  const unsigned cell_index = column + is0f * 256 + opcode;
+  const unsigned cell_index = column + unsigned{is0f} * 256 + opcode;
   const uint32_t entry = t.entries[cell_index * 16 + t.sel_of_modrm[modrm]];
-  // The length bits of the cell's first form, in a load beside the entry's rather than after the
-  // one of ModRM's column: the caller's next decode waits for the length.
-  const uint32_t cell_length = t.cell_length[cell_index];
-  // The length from those bits: opcode bytes, ModRM, SIB and displacement (SDM Vol.2
-  // Tables 2-2, 2-3), then the immediate, whose size depends on REX.W only for MOV r64, imm64.
-  const unsigned modrm_bytes = t.modrm_end[modrm * 8 + (sib & 7)];
-  const auto length_of = [&](uint32_t e) __attribute__((always_inline)) {
-    const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((e >> 17) & 1));
-    return start + is_rex + modrm_end + ((e >> rx.len_shift) & 15);
-  };
-  unsigned length = length_of(cell_length);
-  if ((entry ^ cell_length) & kIdxLengthBits) [[unlikely]] length = length_of(entry);
+  // The length: opcode bytes, ModRM, SIB and displacement (SDM Vol.2 Tables 2-2, 2-3), then the
+  // immediate, whose size depends on REX.W only for MOV r64, imm64. From the cell's first form,
+  // in a load beside the entry's rather than after the one of ModRM's column, and from a row
+  // per REX.W, so that it takes two loads and three additions.
+  const unsigned rex_w = (head & 0xF8) == 0x48;
+  const uint16_t cell_length = t.cell_length[rex_w][cell_index];
+  const uint32_t modrm_bytes = t.modrm_end[(at_op >> 8) & 0x7FF];  // ModRM, SIB.base
+  unsigned length = start + unsigned{is_rex} + (cell_length & 0xFF) + (modrm_bytes & (cell_length >> 8));
+  if (entry & kIdxLengthDiffers) [[unlikely]] {
+    const unsigned modrm_end = modrm_bytes & 0xFF & (0u - ((entry >> 17) & 1));
+    length = start + unsigned{is_rex} + modrm_end + ((entry >> rx.len_shift) & 15);
+  }
   if ((entry & rx.hot_mask) != kIdxHot) {
     // Prefix bytes are no cell's opcode (their map 00 cells are invalid): a legacy prefix the
     // hot path did not take alone (LOCK, 67, a second one), or a REX before another prefix, is
