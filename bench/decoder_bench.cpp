@@ -40,9 +40,9 @@ void BM_KilnDecode(benchmark::State& state) {
     frontend::DecodedInsn insn;
     size_t pos = 0;
     while (pos < text.size()) {
-      auto status = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
+      const frontend::DecodeResult r = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
       benchmark::DoNotOptimize(insn);
-      pos += status == frontend::DecodeStatus::kOk ? insn.length : 1;
+      pos += r.status == frontend::DecodeStatus::kOk ? r.length : 1;
       ++insns;
     }
   }

@@ -29,9 +29,9 @@ uint64_t SweepKiln(std::span<const uint8_t> text) {
   uint64_t insns = 0;
   frontend::DecodedInsn insn;
   for (size_t pos = 0; pos < text.size(); ++insns) {
-    const auto status = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
+    const frontend::DecodeResult r = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
     Keep(insn);
-    pos += status == frontend::DecodeStatus::kOk ? insn.length : 1;
+    pos += r.status == frontend::DecodeStatus::kOk ? r.length : 1;
   }
   return insns;
 }

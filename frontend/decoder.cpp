@@ -2440,7 +2440,8 @@ enum class HotPrefixes : uint8_t {
 // Decodes one instruction in 64-bit mode from a window of kWindow readable bytes of which
 // `available` (at most 15) are the caller's. F2/F3 are taken only where they select a form.
 template <HotPrefixes kPrefixes>
-[[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn) {
+[[gnu::always_inline]] inline HotResult DecodeHot64(const uint8_t* bytes, size_t available, DecodedInsn& insn,
+                                                 unsigned* length_out = nullptr) {
   if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
   const HotTables& t = kHotTables;
   // The first bytes in one load, taken apart with shifts: the length, which the caller needs
@@ -2562,6 +2563,7 @@ template <HotPrefixes kPrefixes>
   // it, and a load of it is then forwarded from a store whose value is ready as soon as the
   // length is, not when the whole first header word is (a record load later).
   insn.length = static_cast<uint8_t>(length);
+  if (length_out) *length_out = length;  // in a register, for Decode()'s result
   if constexpr (kPrefixes != HotPrefixes::kNone) insn.prefixes.mandatory = f.mandatory;
 
   // The memory operand's words, computed whether or not there is one, with or without SIB, and
@@ -2679,34 +2681,49 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
   return padded;
 }
 
+// Decode()'s result for kOk (0) and `length`, made as the 16-bit value it is returned as.
+[[gnu::always_inline]] inline DecodeResult OkResult(unsigned length) {
+  static_assert(static_cast<int>(DecodeStatus::kOk) == 0 && sizeof(DecodeResult) == 2);
+  return std::bit_cast<DecodeResult>(static_cast<uint16_t>(length << 8));
+}
+
+// Decode()'s result from a status and what the decode wrote.
+[[gnu::always_inline]] inline DecodeResult ResultOf(DecodeStatus status, const DecodedInsn& insn) {
+  return {status, status == DecodeStatus::kNeedMoreBytes ? uint8_t{0} : insn.length};
+}
+
 // Fewer than kWindow bytes: decode from a zero-padded copy (out of line: the copy is rare).
-[[gnu::noinline]] DecodeStatus DecodeShort(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+[[gnu::noinline]] DecodeResult DecodeShort(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   alignas(16) uint8_t padded[kWindow] = {};
-  return DecodeWindow<true>(ReadableWindow(bytes, padded), bytes.size(),
-                            std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn);
+  return ResultOf(DecodeWindow<true>(ReadableWindow(bytes, padded), bytes.size(),
+                                     std::min<size_t>(bytes.size(), kMaxInsnLength), mode, insn),
+                  insn);
 }
 
 // A full window that the hot path did not decode (out of line: Decode() stays a small function
 // around the hot path).
 // `prefixed`: the hot path stopped at a legacy prefix.
-[[gnu::noinline]] DecodeStatus DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
+[[gnu::noinline]] DecodeResult DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
-  if (prefixed && DecodeHot64<HotPrefixes::kSeveral>(window, kMaxInsnLength, insn) == HotResult::kDone)
-    return DecodeStatus::kOk;
+  unsigned length;
+  if (prefixed && DecodeHot64<HotPrefixes::kSeveral>(window, kMaxInsnLength, insn, &length) == HotResult::kDone)
+    return OkResult(length);
   // EVEX without a prefix before it (0.7% of libc's instructions): the fast path would give up
   // on it, so the general decoder decodes it at once. (The fast path takes VEX.)
-  if (mode == CpuMode::k64 && !prefixed && window[0] == 0x62) return DecodeGeneral(window, size, mode, insn);
-  return DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn);
+  if (mode == CpuMode::k64 && !prefixed && window[0] == 0x62)
+    return ResultOf(DecodeGeneral(window, size, mode, insn), insn);
+  return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn), insn);
 }
 
 // A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
 // Decode() stays a small function around the hot path).
-[[gnu::noinline]] DecodeStatus DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
+[[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
                                                       DecodedInsn& insn) {
-  if (route == kRouteVex) return DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn);
-  if (route == kRouteEvex) return DecodeGeneral(window, size, CpuMode::k64, insn);
-  const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn);
-  if (h == HotResult::kDone) return DecodeStatus::kOk;
+  if (route == kRouteVex) return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn), insn);
+  if (route == kRouteEvex) return ResultOf(DecodeGeneral(window, size, CpuMode::k64, insn), insn);
+  unsigned length;
+  const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn, &length);
+  if (h == HotResult::kDone) return OkResult(length);
   return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);
 }
 
@@ -2730,7 +2747,7 @@ detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) 
 namespace {
 
 // Decode(), inlined into one function per host instruction set (below).
-[[gnu::always_inline]] inline DecodeStatus DecodeOnAnyHost(std::span<const uint8_t> bytes, CpuMode mode,
+[[gnu::always_inline]] inline DecodeResult DecodeOnAnyHost(std::span<const uint8_t> bytes, CpuMode mode,
                                                            DecodedInsn& insn) {
   if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
   bool prefixed = false;
@@ -2740,8 +2757,9 @@ namespace {
     // hot path's work done for nothing and the branches after it.
     if (const unsigned route = kHotTables.prefix[bytes[0]].route) [[unlikely]]
       return DecodeFullWindowRouted(bytes.data(), bytes.size(), route, insn);
-    const HotResult h = DecodeHot64<HotPrefixes::kNone>(bytes.data(), kMaxInsnLength, insn);
-    if (h == HotResult::kDone) return DecodeStatus::kOk;
+    unsigned length;
+    const HotResult h = DecodeHot64<HotPrefixes::kNone>(bytes.data(), kMaxInsnLength, insn, &length);
+    if (h == HotResult::kDone) return OkResult(length);
     prefixed = h == HotResult::kPrefixed;
   }
   return DecodeFullWindow(bytes.data(), bytes.size(), mode, prefixed, insn);
@@ -2749,7 +2767,7 @@ namespace {
 
 }  // namespace
 
-DecodeStatus detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+DecodeResult detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   return DecodeOnAnyHost(bytes, mode, insn);
 }
 
@@ -2758,13 +2776,13 @@ DecodeStatus detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMod
 // and three-operand logic take fewer instructions on the hot path, which is 5% faster for it
 // (docs/performance.md, tenth session). Only Decode() is compiled twice: its paths out of line are
 // rare.
-[[gnu::target("arch=x86-64-v3")]] DecodeStatus detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes,
+[[gnu::target("arch=x86-64-v3")]] DecodeResult detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes,
                                                                           CpuMode mode, DecodedInsn& insn) {
   return DecodeOnAnyHost(bytes, mode, insn);
 }
 #endif
 
-DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+DecodeResult Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
 #if KILN_DECODE_FOR_X86_64_V3
   // One load and a branch the predictor always gets right: cheaper than the call through a PLT
   // that an ifunc would take, and it keeps sanitizers and static builds working.

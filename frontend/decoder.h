@@ -27,10 +27,20 @@ enum class DecodeStatus : uint8_t {
 /// Maximum architectural instruction length (SDM Vol.2 2.3.11).
 inline constexpr int kMaxInsnLength = 15;
 
+/// What Decode() returns: its status, and `insn.length` once more, so that a caller that decodes
+/// one instruction after another (a disassembler, a block translator) has the next one's start
+/// without reading it back from `insn`. That read would wait for the decoder's store of it, and
+/// the next decode waits for the read: it is on the path from one decode to the next.
+struct DecodeResult {
+  DecodeStatus status;
+  uint8_t length;  ///< `insn.length`; 0 on kNeedMoreBytes
+  constexpr operator DecodeStatus() const { return status; }  // NOLINT: a status where one is expected
+};
+
 /// Decodes one instruction from the start of `bytes` in `mode`.
 /// On kOk, `insn` is fully filled in. On kInvalid and kTooLong, `insn.length` is the number of
 /// bytes examined; other fields are unspecified. On kNeedMoreBytes, nothing useful is in `insn`.
-DecodeStatus Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+DecodeResult Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 
 namespace detail {
 /// Decode() without its fast path for legacy encodings: the general decoder alone. Only for the
@@ -47,9 +57,9 @@ DecodePath PathOf(std::span<const uint8_t> bytes, CpuMode mode);
 /// Decode() as compiled for every x86-64 host, and (where KILN_DECODE_FOR_X86_64_V3 is 1) for
 /// hosts with x86-64-v3, which Decode() calls when the host has it. The same source and the same
 /// results: the tests check both, whichever one this host runs.
-DecodeStatus DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+DecodeResult DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 #if KILN_DECODE_FOR_X86_64_V3
-DecodeStatus DecodeOnX86_64V3Host(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
+DecodeResult DecodeOnX86_64V3Host(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 #endif
 }  // namespace detail
 

@@ -201,11 +201,16 @@ TEST(DecoderFastPath, Libc_SameResultAsTheGeneralDecoder) {
 // Decode() is compiled twice (frontend/decoder.h): once for every x86-64 host and once for hosts
 // with x86-64-v3, and calls the one the host can run, so the tests above check only that one.
 // Both must give the same results: the other is compared with it here, on libc's code and on random
-// bytes after random prefixes, from full windows and short buffers, in each mode.
+// bytes after random prefixes, from full windows and short buffers, in each mode. Each result's
+// length is checked against the instruction's too.
 TEST(DecoderHostBuilds, BaselineBuildGivesWhatDecodeGives) {
   const auto compare = [](std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& a, DecodedInsn& b) {
-    const DecodeStatus s1 = frontend::Decode(bytes, mode, a);
-    const DecodeStatus s2 = frontend::detail::DecodeOnBaselineHost(bytes, mode, b);
+    const frontend::DecodeResult r1 = frontend::Decode(bytes, mode, a);
+    const frontend::DecodeResult r2 = frontend::detail::DecodeOnBaselineHost(bytes, mode, b);
+    const DecodeStatus s1 = r1.status, s2 = r2.status;
+    // The result's length is the instruction's (0 when more bytes are needed).
+    EXPECT_EQ(r1.length, s1 == DecodeStatus::kNeedMoreBytes ? 0 : a.length);
+    EXPECT_EQ(r2.length, s2 == DecodeStatus::kNeedMoreBytes ? 0 : b.length);
 #if KILN_DECODE_FOR_X86_64_V3
     if (__builtin_cpu_supports("x86-64-v3")) {
       DecodedInsn c = a;
