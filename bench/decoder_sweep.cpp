@@ -31,7 +31,7 @@ uint64_t SweepKiln(std::span<const uint8_t> text) {
   for (size_t pos = 0; pos < text.size(); ++insns) {
     const frontend::DecodeResult r = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
     Keep(insn);
-    pos += r.status == frontend::DecodeStatus::kOk ? r.length : 1;
+    pos += r.length ? r.length : 1;  // 0: not decoded, skip a byte
   }
   return insns;
 }

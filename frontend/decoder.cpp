@@ -2681,15 +2681,15 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
   return padded;
 }
 
-// Decode()'s result for kOk (0) and `length`, made as the 16-bit value it is returned as.
+// Decode()'s result for kOk (0) and `length`, made as the 16-bit value it is returned in.
 [[gnu::always_inline]] inline DecodeResult OkResult(unsigned length) {
   static_assert(static_cast<int>(DecodeStatus::kOk) == 0 && sizeof(DecodeResult) == 2);
-  return std::bit_cast<DecodeResult>(static_cast<uint16_t>(length << 8));
+  return std::bit_cast<DecodeResult>(static_cast<uint16_t>(length));
 }
 
 // Decode()'s result from a status and what the decode wrote.
 [[gnu::always_inline]] inline DecodeResult ResultOf(DecodeStatus status, const DecodedInsn& insn) {
-  return {status, status == DecodeStatus::kNeedMoreBytes ? uint8_t{0} : insn.length};
+  return {status == DecodeStatus::kOk ? insn.length : uint8_t{0}, status};
 }
 
 // Fewer than kWindow bytes: decode from a zero-padded copy (out of line: the copy is rare).

@@ -32,8 +32,9 @@ inline constexpr int kMaxInsnLength = 15;
 /// without reading it back from `insn`. That read would wait for the decoder's store of it, and
 /// the next decode waits for the read: it is on the path from one decode to the next.
 struct DecodeResult {
+  uint8_t length;  ///< on kOk, `insn.length`; else 0. First: the low byte of the register it
+                   ///< is returned in, so that it is used as it comes
   DecodeStatus status;
-  uint8_t length;  ///< `insn.length`; 0 on kNeedMoreBytes
   constexpr operator DecodeStatus() const { return status; }  // NOLINT: a status where one is expected
 };
 

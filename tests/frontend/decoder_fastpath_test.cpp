@@ -208,9 +208,9 @@ TEST(DecoderHostBuilds, BaselineBuildGivesWhatDecodeGives) {
     const frontend::DecodeResult r1 = frontend::Decode(bytes, mode, a);
     const frontend::DecodeResult r2 = frontend::detail::DecodeOnBaselineHost(bytes, mode, b);
     const DecodeStatus s1 = r1.status, s2 = r2.status;
-    // The result's length is the instruction's (0 when more bytes are needed).
-    EXPECT_EQ(r1.length, s1 == DecodeStatus::kNeedMoreBytes ? 0 : a.length);
-    EXPECT_EQ(r2.length, s2 == DecodeStatus::kNeedMoreBytes ? 0 : b.length);
+    // The result's length is the instruction's, 0 when it did not decode.
+    EXPECT_EQ(r1.length, s1 == DecodeStatus::kOk ? a.length : 0);
+    EXPECT_EQ(r2.length, s2 == DecodeStatus::kOk ? b.length : 0);
 #if KILN_DECODE_FOR_X86_64_V3
     if (__builtin_cpu_supports("x86-64-v3")) {
       DecodedInsn c = a;
