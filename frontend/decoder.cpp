@@ -2717,10 +2717,19 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
 
 // A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
 // Decode() stays a small function around the hot path).
+// VEX and EVEX in 64-bit mode, each in a function of its own so that the path for one legacy
+// prefix (below) keeps a small frame.
+[[gnu::noinline]] DecodeResult DecodeVexWindow64(const uint8_t* window, size_t size, DecodedInsn& insn) {
+  return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn), insn);
+}
+[[gnu::noinline]] DecodeResult DecodeEvexWindow64(const uint8_t* window, size_t size, DecodedInsn& insn) {
+  return ResultOf(DecodeGeneral(window, size, CpuMode::k64, insn), insn);
+}
+
 [[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
                                                       DecodedInsn& insn) {
-  if (route == kRouteVex) return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn), insn);
-  if (route == kRouteEvex) return ResultOf(DecodeGeneral(window, size, CpuMode::k64, insn), insn);
+  if (route == kRouteVex) return DecodeVexWindow64(window, size, insn);
+  if (route == kRouteEvex) return DecodeEvexWindow64(window, size, insn);
   unsigned length;
   const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn, &length);
   if (h == HotResult::kDone) return OkResult(length);
