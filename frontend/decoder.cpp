@@ -2559,11 +2559,11 @@ template <HotPrefixes kPrefixes>
                               (f.header1 & (modrm | ~uint64_t{0xFF})) | static_cast<uint64_t>(opsize) << 56,
                               rx.header2 ^ header2_flip, 0};
   std::memcpy(static_cast<void*>(&insn), header, sizeof header);
-  // The length in a store of its own, after the header's: the caller's next decode waits for
-  // it, and a load of it is then forwarded from a store whose value is ready as soon as the
-  // length is, not when the whole first header word is (a record load later).
+  // The length in a store of its own, after the header's, so that a caller that reads it back
+  // waits for the length and not for the whole first header word (a record load later); and in
+  // a register for Decode()'s result, which a sweep's next decode waits for.
   insn.length = static_cast<uint8_t>(length);
-  if (length_out) *length_out = length;  // in a register, for Decode()'s result
+  if (length_out) *length_out = length;
   if constexpr (kPrefixes != HotPrefixes::kNone) insn.prefixes.mandatory = f.mandatory;
 
   // The memory operand's words, computed whether or not there is one, with or without SIB, and
@@ -2715,8 +2715,6 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
   return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn), insn);
 }
 
-// A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
-// Decode() stays a small function around the hot path).
 // VEX and EVEX in 64-bit mode, each in a function of its own so that the path for one legacy
 // prefix (below) keeps a small frame.
 [[gnu::noinline]] DecodeResult DecodeVexWindow64(const uint8_t* window, size_t size, DecodedInsn& insn) {
@@ -2726,6 +2724,8 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
   return ResultOf(DecodeGeneral(window, size, CpuMode::k64, insn), insn);
 }
 
+// A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
+// Decode() stays a small function around the hot path).
 [[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
                                                       DecodedInsn& insn) {
   if (route == kRouteVex) return DecodeVexWindow64(window, size, insn);
@@ -2784,7 +2784,7 @@ DecodeResult detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMod
 // The same code for hosts with x86-64-v3 (Haswell and Zen or later): BMI2's shifts by a register
 // and three-operand logic take fewer instructions on the hot path, which is 5% faster for it
 // (docs/performance.md, tenth session). Only Decode() is compiled twice: its paths out of line are
-// rare.
+// rare, and compiling them twice too did not measure faster.
 [[gnu::target("arch=x86-64-v3")]] DecodeResult detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes,
                                                                           CpuMode mode, DecodedInsn& insn) {
   return DecodeOnAnyHost(bytes, mode, insn);
@@ -2793,8 +2793,8 @@ DecodeResult detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMod
 
 DecodeResult Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
 #if KILN_DECODE_FOR_X86_64_V3
-  // One load and a branch the predictor always gets right: cheaper than the call through a PLT
-  // that an ifunc would take, and it keeps sanitizers and static builds working.
+  // One load and a branch the predictor always gets right: as fast as an ifunc (measured), and
+  // sanitizers and static builds need nothing special for it.
   if (__builtin_cpu_supports("x86-64-v3")) return detail::DecodeOnX86_64V3Host(bytes, mode, insn);
 #endif
   return detail::DecodeOnBaselineHost(bytes, mode, insn);
