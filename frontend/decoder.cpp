@@ -2312,8 +2312,7 @@ constexpr unsigned kLongestHotForm = [] {
     const unsigned imm = std::max((e >> kIdxLenShift) & 15, (e >> (kIdxLenShift + 4)) & 15);
     longest = std::max(longest, 1 + imm + ((e & kIdxModRm) ? 6 : 0));
   };
-  for (uint32_t e : kHotCells) note(e);
-  for (uint32_t e : kHotSel) note(e);
+  ForEachCellEntry(kHotCells, kHotSel, [&](uint32_t e, unsigned) { note(e); });
   return longest;
 }();
 // DecodeHot64<kNone> and <kOne> take at most one legacy prefix: with a full window, their
