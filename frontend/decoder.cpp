@@ -2608,6 +2608,307 @@ template <HotPrefixes kPrefixes>
   return HotResult::kDone;
 }
 
+// --- the hot path for VEX ------------------------------------------------------------------
+//
+// VEX in 64-bit mode with no prefix before it (2.1% of libc's instructions, from its AVX2 string
+// functions), decoded as DecodeHot64 decodes legacy forms: the form from one entry per opcode
+// cell, VEX.W, VEX.L and ModRM.mod == 11b, the length from that entry and the ModRM byte, the
+// header and up to three operands from one record per form, vector length, VEX.W and memory
+// form, built the same way whatever their kind, the memory operand from the hot path's tables.
+// It declines forms with four operands, with a selector on ModRM.reg or .rm, VSIB and the like,
+// and every invalid encoding: the fast path and the general decoder take those, as before.
+
+// A VEX form's record: the DecodedInsn header and the operands as DecodeHot64's HotForm has them,
+// with a third slot (the vvvv register of most AVX forms).
+struct alignas(64) HotVexForm {
+  uint64_t header0 = 0;  // DecodedInsn bytes 0-7 but the length and opcode
+  uint64_t header1 = 0;  // bytes 8-15; byte 8 (the ModRM byte) is 0xFF when there is one
+  uint64_t header2 = 0;  // bytes 16-23 but VEX.vvvv
+  uint64_t word0[3] = {kSegNoneBits, kSegNoneBits, kSegNoneBits};  // a default Operand's where unused
+  uint32_t mem_word0 = 0;          // the memory operand's kind and size bits
+  uint8_t reg_byte[3] = {3, 3, 3};  // which of DecodeHotVex64's packed register numbers (3: none)
+  int8_t imm_sel[3] = {};          // -1: word 2 is the immediate (imm8)
+  uint8_t mem_at = 3 * sizeof(Operand);  // the memory operand's offset in `operands`; past the
+                                         // operands (slot 3) when there is none
+  bool ok = false;
+};
+static_assert(sizeof(HotVexForm) == 64);
+
+// What an entry of kVexEntries holds besides the kVexForms index (bits 0-15).
+enum : uint32_t {
+  kVexModRm = 1u << 16,        // the form has a ModRM byte
+  kVexImm8 = 1u << 17,         // and an imm8 after it
+  kVexNeedsR0 = 1u << 28,      // an opmask register in ModRM.reg: VEX.R set is #UD
+  kVexNeedsVvvv8 = 1u << 29,   // an opmask register in vvvv: vvvv must name 0-7
+  kVexNeedsNoVvvv = 1u << 30,  // no vvvv operand: vvvv must be 1111b (0 un-inverted)
+  kVexHot = 1u << 31,          // DecodeHotVex64 decodes it
+};
+
+// The form (a kInsnDefs row) of a VEX cell for pp, L, W and a register-form ModRM byte, as
+// Decoder::WalkTree selects it in 64-bit mode; -1 when there is none (#UD) or the tree selects on
+// ModRM.reg, ModRM.rm or VEX.B too.
+constexpr int ResolveVex(DecodeNode node, unsigned pp, unsigned l, unsigned w, bool reg_form) {
+  for (;;) {
+    unsigned idx = 0;
+    switch (node.kind) {
+      case NodeKind::kLeaf: return node.arg;
+      case NodeKind::kSel_mode: idx = 1; break;
+      case NodeKind::kSel_pfx: idx = pp; break;
+      case NodeKind::kSel_w: case NodeKind::kSel_wg: idx = w; break;
+      case NodeKind::kSel_l: idx = l; break;
+      case NodeKind::kSel_osz: idx = w ? 2 : 1; break;  // no 66 with VEX
+      case NodeKind::kSel_asz: idx = 2; break;           // nor 67
+      case NodeKind::kSel_mod: idx = reg_form; break;
+      default: return -1;  // kInvalid, kSel_reg, kSel_rm, kSel_rexb
+    }
+    node = detail::kNodes[node.arg + idx];
+  }
+}
+
+// The record of form `def` for VEX.pp, VEX.L, VEX.W and a memory operand or not, as Decoder::Run
+// and Decoder::BuildOperand build it (ok = false: DecodeHotVex64 declines it). `map` is the
+// mmmmm field (OpcodeMap's value).
+constexpr HotVexForm HotVexFormOf(const InsnDef& def, unsigned map, unsigned pp, unsigned l, unsigned w, bool mem) {
+  HotVexForm f;
+  constexpr uint32_t kNotHot = attr::kEvex | attr::kVsibOperand | attr::kSibMem | attr::kDistinct |
+                               attr::kDistinctDst | attr::kForceReg;
+  if (!(def.attrs & attr::kVex) || (def.attrs & kNotHot) || def.num_ops > 3) return f;
+  const bool modrm = (def.attrs & attr::kHasModRm) != 0;
+  mem = mem && modrm;
+  const unsigned osz = w || (def.attrs & (attr::kForce64 | attr::kDefault64)) ? 8 : 4;
+  const auto vector = [](unsigned bytes) {
+    return bytes > 32 ? RegClass::kZmm : bytes > 16 ? RegClass::kYmm : RegClass::kXmm;
+  };
+  for (unsigned i = 0; i < def.num_ops; ++i) {
+    const OperandSpec& spec = def.ops[i];
+    if (spec.size == OperandSize::k_adr) return HotVexForm{};
+    const unsigned bytes = ComputeSize(spec.size, true, osz, 16u << l);
+    // The register operand's class and size, and where its number comes from (reg_byte).
+    RegClass cls = RegClass::kNone;
+    unsigned reg_bytes = bytes, from = 3;
+    bool memory = false, imm = false;
+    switch (spec.method) {
+      case OperandMethod::kV: cls = vector(bytes); from = 1; break;
+      case OperandMethod::kH: cls = vector(bytes); from = 2; break;
+      case OperandMethod::kW: memory = mem; cls = vector(bytes); from = 0; break;
+      case OperandMethod::kU: if (mem) return HotVexForm{}; cls = vector(bytes); from = 0; break;
+      case OperandMethod::kM: if (!mem) return HotVexForm{}; memory = true; break;
+      case OperandMethod::kG: cls = kGprClassBySize[bytes & 15]; from = 1; break;
+      case OperandMethod::kE: memory = mem; cls = kGprClassBySize[bytes & 15]; from = 0; break;
+      case OperandMethod::kR: if (mem) return HotVexForm{}; cls = kGprClassBySize[bytes & 15]; from = 0; break;
+      case OperandMethod::kB: cls = kGprClassBySize[bytes & 15]; from = 2; break;
+      case OperandMethod::kK: cls = RegClass::kMask; reg_bytes = 8; from = 1; break;
+      case OperandMethod::kKH: cls = RegClass::kMask; reg_bytes = 8; from = 2; break;
+      case OperandMethod::kKR: if (mem) return HotVexForm{}; cls = RegClass::kMask; reg_bytes = 8; from = 4; break;
+      case OperandMethod::kKE: memory = mem; cls = RegClass::kMask; reg_bytes = 8; from = 4; break;
+      case OperandMethod::kI: if (bytes != 1) return HotVexForm{}; imm = true; break;
+      default: return HotVexForm{};
+    }
+    if (bytes > 0xFFFF) return HotVexForm{};
+    if (memory) {
+      f.mem_word0 = static_cast<uint32_t>(OperandKind::kMem) | bytes << 16;
+      f.mem_at = static_cast<uint8_t>(i * sizeof(Operand));
+    } else if (imm) {
+      f.word0[i] = RegWord(OperandKind::kImm, 1, RegClass::kNone);
+      f.imm_sel[i] = -1;
+    } else {
+      f.word0[i] = RegWord(OperandKind::kReg, reg_bytes, cls);
+      f.reg_byte[i] = static_cast<uint8_t>(from);
+    }
+  }
+  constexpr uint8_t kPp[4] = {0, 0x66, 0xF3, 0xF2};
+  f.header0 = static_cast<uint64_t>(def.mnemonic) | static_cast<uint64_t>(def.num_ops) << 24 |
+              static_cast<uint64_t>(CpuMode::k64) << 32 | static_cast<uint64_t>(Encoding::kVex) << 40 |
+              static_cast<uint64_t>(map) << 48;
+  f.header1 = (modrm ? 0x10000FFull : 0) | uint64_t{osz} << 8 | uint64_t{8} << 16;
+  f.header2 = kSegNoneBits | uint64_t{kPp[pp]} << 24 | uint64_t{l} << 32 | uint64_t{w} << 40;
+  f.ok = true;
+  return f;
+}
+
+// The VEX cells: by map (mmmmm 1-3 as 0-2), pp and opcode; and per cell 8 selectors,
+// W << 2 | L << 1 | (ModRM.mod == 11b).
+constexpr unsigned kNumVexCells = 3 * 4 * 256;
+// The kInsnDefs row per cell of one map and selector, or -1; one constant per map, each within
+// the compiler's budget for evaluating one.
+constexpr auto VexCellDefsOf(int map_index) {
+  std::array<int16_t, 4 * 256 * 8> t{};
+  for (unsigned cell = 0; cell < 4 * 256; ++cell) {
+    const DecodeNode root = detail::kNodes[static_cast<unsigned>(map_index) * 256 + (cell & 255)];
+    for (unsigned sel = 0; sel < 8; ++sel)
+      t[cell * 8 + sel] = static_cast<int16_t>(ResolveVex(root, cell >> 8, (sel >> 1) & 1, sel >> 2, (sel & 1) != 0));
+  }
+  return t;
+}
+constexpr auto kVex0FCellDefs = VexCellDefsOf(detail::kMapV0F);
+constexpr auto kVex0F38CellDefs = VexCellDefsOf(detail::kMapV0F38);
+constexpr auto kVex0F3ACellDefs = VexCellDefsOf(detail::kMapV0F3A);
+constexpr int VexCellDef(unsigned cell, unsigned sel) {
+  const unsigned i = (cell & 1023) * 8 + sel;
+  return cell < 1024 ? kVex0FCellDefs[i] : cell < 2048 ? kVex0F38CellDefs[i] : kVex0F3ACellDefs[i];
+}
+// The mmmmm field of each form a VEX cell names.
+constexpr auto kVexDefMap = [] {
+  std::array<uint8_t, kNumInsnDefs> t{};
+  for (unsigned cell = 0; cell < kNumVexCells; ++cell)
+    for (unsigned sel = 0; sel < 8; ++sel)
+      if (const int def = VexCellDef(cell, sel); def >= 0) t[static_cast<size_t>(def)] = static_cast<uint8_t>((cell >> 10) + 1);
+  return t;
+}();
+// A form's key: its kInsnDefs row, pp and the selector (whose ModRM.mod bit says memory or not).
+constexpr size_t VexKey(size_t def, unsigned pp, unsigned sel) { return (def * 4 + pp) * 8 + sel; }
+constexpr HotVexForm HotVexFormOfKey(size_t key) {
+  const size_t def = key / 32;
+  const unsigned pp = (key / 8) & 3, sel = key & 7;
+  return HotVexFormOf(detail::kInsnDefs[def], kVexDefMap[def], pp, (sel >> 1) & 1, sel >> 2, (sel & 1) == 0);
+}
+// The kVexForms index of each key (0: none; kVexForms[0] is not a form).
+constexpr auto kVexFormIndex = [] {
+  std::array<uint16_t, kNumInsnDefs * 32> t{};
+  uint16_t n = 0;
+  for (unsigned cell = 0; cell < kNumVexCells; ++cell)
+    for (unsigned sel = 0; sel < 8; ++sel) {
+      const int def = VexCellDef(cell, sel);
+      if (def < 0) continue;
+      const size_t key = VexKey(static_cast<size_t>(def), (cell >> 8) & 3, sel);
+      if (t[key] == 0 && HotVexFormOfKey(key).ok) t[key] = ++n;
+    }
+  return t;
+}();
+constexpr size_t kNumVexForms = 1 + *std::max_element(kVexFormIndex.begin(), kVexFormIndex.end());
+constexpr auto kVexForms = [] {
+  std::array<HotVexForm, kNumVexForms> t{};
+  for (size_t key = 0; key < kVexFormIndex.size(); ++key)
+    if (kVexFormIndex[key] != 0) t[kVexFormIndex[key]] = HotVexFormOfKey(key);
+  return t;
+}();
+static_assert(kNumVexForms <= 0x10000);
+
+// A cell entry: the form's index, and what the length and the checks on VEX's fields need.
+constexpr uint32_t VexEntry(unsigned cell, unsigned sel) {
+  const int def = VexCellDef(cell, sel);
+  if (def < 0) return 0;
+  const uint16_t form = kVexFormIndex[VexKey(static_cast<size_t>(def), (cell >> 8) & 3, sel)];
+  if (form == 0) return 0;
+  const InsnDef& d = detail::kInsnDefs[def];
+  uint32_t e = form | kVexHot;
+  if (d.attrs & attr::kHasModRm) e |= kVexModRm;
+  if (d.attrs & attr::kNoVvvv) e |= kVexNeedsNoVvvv;
+  for (unsigned i = 0; i < d.num_ops; ++i) {
+    if (d.ops[i].method == OperandMethod::kI) e |= kVexImm8;
+    if (d.ops[i].method == OperandMethod::kK) e |= kVexNeedsR0;
+    if (d.ops[i].method == OperandMethod::kKH) e |= kVexNeedsVvvv8;
+  }
+  return e;
+}
+// Cells with a hot form get a row of entries; the others share row 0, which declines.
+constexpr size_t kNumVexRows = [] {
+  size_t n = 1;
+  for (unsigned cell = 0; cell < kNumVexCells; ++cell) {
+    bool any = false;
+    for (unsigned sel = 0; sel < 8; ++sel) any = any || VexEntry(cell, sel) != 0;
+    n += any;
+  }
+  return n;
+}();
+struct VexTables {
+  uint8_t map_of_mmmmm[32];  // the map's cell block (1-3 as 0-2), 3 (a block of row 0) for the rest
+  uint16_t cell_row[4 * 4 * 256];
+  uint32_t entries[kNumVexRows * 8];
+};
+constexpr VexTables kVexTables = [] {
+  VexTables t{};
+  for (unsigned m = 0; m < 32; ++m) t.map_of_mmmmm[m] = static_cast<uint8_t>(m >= 1 && m <= 3 ? m - 1 : 3);
+  uint16_t rows = 1;
+  for (unsigned cell = 0; cell < kNumVexCells; ++cell) {
+    uint32_t row[8];
+    bool any = false;
+    for (unsigned sel = 0; sel < 8; ++sel) any = (row[sel] = VexEntry(cell, sel)) != 0 || any;
+    if (!any) continue;
+    t.cell_row[cell] = rows;
+    for (unsigned sel = 0; sel < 8; ++sel) t.entries[rows * 8 + sel] = row[sel];
+    ++rows;
+  }
+  return t;
+}();
+// The longest hot VEX form, 11 bytes (C4, two VEX bytes, opcode, ModRM, SIB, disp32, imm8), is
+// within 15: with a full window no length check is needed.
+
+// Decodes VEX (C4 or C5 first) in 64-bit mode from a window of kWindow readable bytes of which
+// `available` (at most 15) are the caller's.
+[[gnu::always_inline]] inline HotResult DecodeHotVex64(const uint8_t* bytes, size_t available, DecodedInsn& insn,
+                                                    unsigned* length_out = nullptr) {
+  if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
+  const HotTables& t = kHotTables;
+  const VexTables& v = kVexTables;
+  const uint64_t head = LoadLe(bytes, 8);
+  // The fields as the 3-byte form has them (SDM Vol.2 2.3.5): R X B (inverted) and mmmmm, then
+  // W vvvv (inverted) L pp. The 2-byte form is the 3-byte one with X = B = 0, map 0F and W = 0.
+  const bool three = (head & 0xFF) == 0xC4;
+  const unsigned b1 = (head >> 8) & 0xFF;
+  const unsigned rxbm = three ? b1 : (b1 & 0x80) | 0x61;
+  const unsigned wvlp = three ? (head >> 16) & 0xFF : b1 & 0x7F;
+  const uint64_t at_op = three ? head >> 24 : head >> 16;
+  const unsigned start = three ? 3 : 2;
+  const unsigned opcode = at_op & 0xFF;
+  const unsigned modrm = (at_op >> 8) & 0xFF;
+  const unsigned sib = (at_op >> 16) & 0xFF;
+  const unsigned r = (~rxbm >> 7) & 1, x = (~rxbm >> 6) & 1, b = (~rxbm >> 5) & 1;
+  const unsigned w = wvlp >> 7, vvvv = (~wvlp >> 3) & 15, l = (wvlp >> 2) & 1, pp = wvlp & 3;
+  const unsigned cell = (v.map_of_mmmmm[rxbm & 0x1F] * 4u + pp) * 256 + opcode;
+  const unsigned sel = w << 2 | l << 1 | unsigned{modrm >= 0xC0};
+  const uint32_t entry = v.entries[v.cell_row[cell] * 8u + sel];
+  const uint32_t fails = (vvvv != 0 ? kVexNeedsNoVvvv : 0) | (vvvv > 7 ? kVexNeedsVvvv8 : 0) | (r ? kVexNeedsR0 : 0);
+  if ((entry & (kVexHot | fails)) != kVexHot) return HotResult::kDeclined;
+  const uint32_t modrm_bytes = t.modrm_end[(at_op >> 8) & 0x7FF];  // ModRM, SIB.base
+  const unsigned has_modrm = (entry >> 16) & 1;
+  const unsigned imm_len = (entry >> 17) & 1;
+  const unsigned length = start + 1 + (modrm_bytes & 0xFF & (0u - has_modrm)) + imm_len;
+  if (available < kMaxInsnLength && length > available) return HotResult::kDeclined;
+  const HotVexForm& f = kVexForms[entry & 0xFFFF];
+
+  const uint64_t header[4] = {f.header0 | at_op << 56, f.header1 & (modrm | ~uint64_t{0xFF}),
+                              f.header2 | uint64_t{vvvv} << 48, 0};
+  std::memcpy(static_cast<void*>(&insn), header, sizeof header);
+  insn.length = static_cast<uint8_t>(length);
+  if (length_out) *length_out = length;
+
+  // The memory operand's words, as DecodeHot64 computes them (VEX.B and VEX.X for REX's).
+  const uint64_t plain_w0 = t.plain_w0[(b << 8) + modrm];
+  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + (b << 3)]);
+  const uint64_t sib_w1 = t.sib_index[sib + (x << 8)];
+  const bool is_sib = (modrm & 7) == 4;
+  const uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
+  const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
+  const unsigned imm_at = length - imm_len;
+  const unsigned disp_len = (modrm_bytes >> 8) & 0xFF & (0u - has_modrm);
+  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
+  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
+  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
+  const uint64_t disp =
+      static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign)));
+  const uint64_t imm = bytes[length - 1];
+
+  // The register numbers a slot may name, one per byte (HotVexForm::reg_byte): 0 ModRM.rm with
+  // VEX.B, 1 ModRM.reg with VEX.R, 2 vvvv, 3 none, 4 ModRM.rm alone (an opmask register).
+  uint8_t regs[8];
+  const uint64_t packed = ((modrm & 7) | b << 3) | (((modrm >> 3) & 7) | r << 3) << 8 | vvvv << 16 |
+                          static_cast<uint64_t>(modrm & 7) << 32;
+  std::memcpy(regs, &packed, sizeof regs);
+  auto* ops = reinterpret_cast<unsigned char*>(insn.operands.data());
+  const auto build = [&](unsigned i) __attribute__((always_inline)) {
+    const uint64_t imm_sel = static_cast<uint64_t>(static_cast<int64_t>(f.imm_sel[i]));
+    const uint64_t words[3] = {f.word0[i] + (uint64_t{regs[f.reg_byte[i]]} << 40), 0, imm & imm_sel};
+    std::memcpy(ops + i * sizeof(Operand), words, sizeof words);
+  };
+  build(0);
+  build(1);
+  build(2);
+  const uint64_t m[3] = {f.mem_word0 | mem_w0, mem_w1, disp};
+  std::memcpy(ops + f.mem_at, m, sizeof m);
+  return HotResult::kDone;
+}
+
 // The general decoder, from a window of kWindow readable bytes. Out of line, so that the fast
 // path's caller keeps a small frame.
 [[gnu::noinline]] DecodeStatus DecodeGeneral(const uint8_t* window, size_t size, CpuMode mode,
@@ -2653,7 +2954,9 @@ template <bool kTryHot>
 [[gnu::always_inline]] inline WindowResult DecodeWindowOnPath(const uint8_t* window, size_t size, size_t available,
                                                               CpuMode mode, DecodedInsn& insn) {
   using detail::DecodePath;
-  if (kTryHot && mode == CpuMode::k64) {
+  if (kTryHot && mode == CpuMode::k64 && (window[0] == 0xC4 || window[0] == 0xC5)) {
+    if (DecodeHotVex64(window, available, insn) == HotResult::kDone) return {DecodeStatus::kOk, DecodePath::kHotVex};
+  } else if (kTryHot && mode == CpuMode::k64) {
     const bool one_prefix = kHotTables.prefix[window[0]].route == kRouteOnePrefix;
     const HotResult h = one_prefix ? DecodeHot64<HotPrefixes::kOne>(window, available, insn)
                                    : DecodeHot64<HotPrefixes::kNone>(window, available, insn);
@@ -2727,9 +3030,12 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
 // Decode() stays a small function around the hot path).
 [[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
                                                       DecodedInsn& insn) {
-  if (route == kRouteVex) return DecodeVexWindow64(window, size, insn);
-  if (route == kRouteEvex) return DecodeEvexWindow64(window, size, insn);
   unsigned length;
+  if (route == kRouteVex) {
+    if (DecodeHotVex64(window, kMaxInsnLength, insn, &length) == HotResult::kDone) return OkResult(length);
+    return DecodeVexWindow64(window, size, insn);
+  }
+  if (route == kRouteEvex) return DecodeEvexWindow64(window, size, insn);
   const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn, &length);
   if (h == HotResult::kDone) return OkResult(length);
   return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);

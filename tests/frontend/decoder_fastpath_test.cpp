@@ -257,13 +257,14 @@ TEST(DecoderHostBuilds, BaselineBuildGivesWhatDecodeGives) {
 // Where libc's instructions are decoded: the decoder is fast because the common instructions
 // take its cheap paths, so a table or path change that sends them elsewhere is a regression even
 // when every result stays right. Debian 12's libc (336,865 instructions in its code sections):
-// 89.7% hot, 6.7% hot with prefixes, 2.8% fast (all of VEX), 0.7% general (EVEX).
+// 89.7% hot, 6.7% hot with prefixes, 2.1% hot VEX (6,960 of its 7,010 VEX instructions), 0.8%
+// fast, 0.7% general (EVEX).
 TEST(DecoderPaths, Libc_CommonInstructionsTakeTheCheapPaths) {
   std::string why;
   const auto sections = ReadX86_64CodeSections("/usr/lib/x86_64-linux-gnu/libc.so.6", &why);
   if (!sections) GTEST_SKIP() << "no libc.so.6: " << why;
   using frontend::detail::DecodePath;
-  size_t count[4] = {}, vex = 0, vex_fast = 0, total = 0;
+  size_t count[5] = {}, vex = 0, vex_hot = 0, total = 0;
   DecodedInsn insn;
   for (const CodeSection& section : *sections) {
     const std::span<const uint8_t> code(section.bytes);
@@ -273,20 +274,22 @@ TEST(DecoderPaths, Libc_CommonInstructionsTakeTheCheapPaths) {
       ++count[static_cast<int>(path)];
       if (bytes[0] == 0xC4 || bytes[0] == 0xC5) {
         ++vex;
-        vex_fast += path == DecodePath::kFast;
+        vex_hot += path == DecodePath::kHotVex;
       }
       pos += frontend::Decode(bytes, CpuMode::k64, insn) == DecodeStatus::kOk ? insn.length : 1;
     }
   }
   const auto share = [&](size_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(total); };
-  std::printf("libc: %zu instructions: hot %.1f%%, hot with prefixes %.1f%%, fast %.1f%%, general %.1f%%; "
-              "VEX on the fast path: %zu of %zu\n",
-              total, share(count[0]), share(count[1]), share(count[2]), share(count[3]), vex_fast, vex);
+  std::printf("libc: %zu instructions: hot %.1f%%, hot with prefixes %.1f%%, hot VEX %.1f%%, fast %.1f%%, "
+              "general %.1f%%; VEX on the hot path: %zu of %zu\n",
+              total, share(count[0]), share(count[1]), share(count[2]), share(count[3]), share(count[4]), vex_hot,
+              vex);
   ASSERT_GT(total, 100000u);
   EXPECT_GT(share(count[0]), 88.0);
   EXPECT_GT(share(count[0] + count[1]), 95.0);
   EXPECT_LT(share(count[3]), 1.5);
-  EXPECT_GT(static_cast<double>(vex_fast), 0.95 * static_cast<double>(vex));
+  EXPECT_LT(share(count[4]), 1.5);
+  EXPECT_GT(static_cast<double>(vex_hot), 0.95 * static_cast<double>(vex));
 }
 
 }  // namespace
