@@ -44,7 +44,7 @@ uint64_t SweepKiln(std::span<const uint8_t> text) {
 // empty): computed before the passes (and in the loading-only run too, so that it is subtracted).
 std::vector<uint32_t> StartsOnPath(std::span<const uint8_t> text, std::string_view path) {
   using frontend::detail::DecodePath;
-  static constexpr std::string_view kNames[] = {"hot", "hot-prefixed", "hot-vex", "fast", "general"};
+  static constexpr std::string_view kNames[] = {"hot", "hot-prefixed", "hot-vex", "hot-evex", "fast", "general"};
   std::vector<uint32_t> starts;
   frontend::DecodedInsn insn;
   for (size_t pos = 0; pos < text.size();) {
@@ -134,8 +134,8 @@ uint64_t SweepCapstoneIter(csh h, std::span<const uint8_t> text) {
 int Usage() {
   std::fprintf(stderr,
                "usage: kiln_decoder_sweep kiln|zydis|zydis-full|cs-disasm|cs-disasm-detail|cs-iter|cs-iter-detail PASSES\n"
-               "       kiln_decoder_sweep kiln-starts[-hot|-hot-prefixed|-hot-vex|-fast|-general] PASSES\n"
-               "       kiln_decoder_sweep kiln-only-hot|-hot-prefixed|-hot-vex|-fast|-general PASSES\n"
+               "       kiln_decoder_sweep kiln-starts[-hot|-hot-prefixed|-hot-vex|-hot-evex|-fast|-general] PASSES\n"
+               "       kiln_decoder_sweep kiln-only-hot|-hot-prefixed|-hot-vex|-hot-evex|-fast|-general PASSES\n"
                "  (kiln-starts: Kiln at each instruction's start known in advance, all of them or those\n"
                "  that path decodes; kiln-only: a sweep of that path's instructions alone, copied one\n"
                "  after the other)\n");

@@ -49,10 +49,10 @@ namespace detail {
 DecodeStatus DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 
 /// Which of Decode()'s paths decodes the instruction at the start of `bytes`: the hot path (64-bit
-/// mode, no legacy prefix), the hot path for legacy prefixes, the hot path for VEX, the fast path
-/// or the general decoder. For the tests that keep the common instructions on the cheap paths and
+/// mode, no legacy prefix), the hot path for legacy prefixes, the hot paths for VEX and EVEX, the
+/// fast path or the general decoder. For the tests that keep the common instructions on the cheap paths and
 /// for the benchmarks that measure each path; Decode() itself does not call it.
-enum class DecodePath : uint8_t { kHot, kHotPrefixed, kHotVex, kFast, kGeneral };
+enum class DecodePath : uint8_t { kHot, kHotPrefixed, kHotVex, kHotEvex, kFast, kGeneral };
 DecodePath PathOf(std::span<const uint8_t> bytes, CpuMode mode);
 
 /// Decode() as compiled for every x86-64 host, and (where KILN_DECODE_FOR_X86_64_V3 is 1) for
