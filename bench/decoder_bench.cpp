@@ -1,7 +1,6 @@
 // Decoder throughput on libc's code: Kiln against Zydis and Capstone, linear sweep, instructions/s.
 // Every sweep moves on by the decoded length, or by one byte where nothing decodes, with a
-// branch (predicted: failures are rare) rather than a select: the next decode waits for the new
-// position, and a select would add to that wait. All decoders are swept the same way.
+// branch rather than a select (see SkipUndecodedByte). All decoders are swept the same way.
 #include <Zydis/Zydis.h>
 #include <benchmark/benchmark.h>
 #include <capstone/capstone.h>
@@ -45,8 +44,8 @@ void BM_KilnDecode(benchmark::State& state) {
     while (pos < text.size()) {
       const frontend::DecodeResult r = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
       benchmark::DoNotOptimize(insn);
-      if (r.length != 0) [[likely]] pos += r.length;
-      else ++pos;  // not decoded: skip a byte
+      if (r.status == frontend::DecodeStatus::kOk) [[likely]] pos += r.length;
+      else pos = SkipUndecodedByte(pos);
       ++insns;
     }
   }
@@ -73,7 +72,7 @@ void BM_ZydisDecodeInstruction(benchmark::State& state) {  // no operands
       ZyanStatus s = ZydisDecoderDecodeInstruction(&d, &ctx, &text[pos], text.size() - pos, &insn);
       benchmark::DoNotOptimize(insn);
       if (ZYAN_SUCCESS(s)) [[likely]] pos += insn.length;
-      else ++pos;
+      else pos = SkipUndecodedByte(pos);
       ++insns;
     }
   }
@@ -96,7 +95,7 @@ void BM_ZydisDecodeFull(benchmark::State& state) {  // with operands
       benchmark::DoNotOptimize(insn);
       benchmark::DoNotOptimize(ops);
       if (ZYAN_SUCCESS(s)) [[likely]] pos += insn.length;
-      else ++pos;
+      else pos = SkipUndecodedByte(pos);
       ++insns;
     }
   }
@@ -155,7 +154,7 @@ void BM_CapstoneDisasm(benchmark::State& state, bool detail) {
       cs_insn* insn = nullptr;
       const size_t n = cs_disasm(h, text.data() + pos, text.size() - pos, pos, 1, &insn);
       if (n) [[likely]] pos += insn->size;
-      else ++pos;
+      else pos = SkipUndecodedByte(pos);
       if (n) cs_free(insn, n);
       ++insns;
     }

@@ -26,16 +26,15 @@ void Keep(const T& value) {
 }
 
 // Each sweep moves on by the decoded length, or by one byte where nothing decodes, with a branch
-// (predicted: failures are rare) rather than a select, which would add to the wait of the next
-// decode for its position. All decoders are swept the same way.
+// rather than a select (see SkipUndecodedByte). All decoders are swept the same way.
 uint64_t SweepKiln(std::span<const uint8_t> text) {
   uint64_t insns = 0;
   frontend::DecodedInsn insn;
   for (size_t pos = 0; pos < text.size(); ++insns) {
     const frontend::DecodeResult r = frontend::Decode(text.subspan(pos), frontend::CpuMode::k64, insn);
     Keep(insn);
-    if (r.length != 0) [[likely]] pos += r.length;
-    else ++pos;  // not decoded: skip a byte
+    if (r.status == frontend::DecodeStatus::kOk) [[likely]] pos += r.length;
+    else pos = SkipUndecodedByte(pos);
   }
   return insns;
 }
@@ -95,7 +94,7 @@ uint64_t SweepZydis(std::span<const uint8_t> text, bool operands) {
     Keep(insn);
     Keep(ops);
     if (ZYAN_SUCCESS(s)) [[likely]] pos += insn.length;
-    else ++pos;
+    else pos = SkipUndecodedByte(pos);
   }
   return insns;
 }
@@ -107,7 +106,7 @@ uint64_t SweepCapstoneDisasm(csh h, std::span<const uint8_t> text) {
     cs_insn* insn = nullptr;
     const size_t n = cs_disasm(h, text.data() + pos, text.size() - pos, pos, 1, &insn);
     if (n) [[likely]] pos += insn->size;
-    else ++pos;
+    else pos = SkipUndecodedByte(pos);
     if (n) cs_free(insn, n);
   }
   return insns;
