@@ -3376,49 +3376,67 @@ detail::DecodePath detail::PathOf(std::span<const uint8_t> bytes, CpuMode mode) 
 
 namespace {
 
-// Decode(), inlined into one function per host instruction set (below).
-[[gnu::always_inline]] inline DecodeResult DecodeOnAnyHost(std::span<const uint8_t> bytes, CpuMode mode,
-                                                           DecodedInsn& insn) {
-  if (bytes.size() < kWindow) return DecodeShort(bytes, mode, insn);
-  bool prefixed = false;
-  if (mode == CpuMode::k64) {
-    // A legacy prefix, VEX or EVEX first (10% of libc's instructions) is told apart before the
-    // hot path rather than by it: a branch here, which the predictor learns, costs less than the
-    // hot path's work done for nothing and the branches after it.
-    if (const unsigned route = kHotTables.prefix[bytes[0]].route) [[unlikely]]
-      return DecodeFullWindowRouted(bytes.data(), bytes.size(), route, insn);
-    unsigned length;
-    const HotResult h = DecodeHot64<HotPrefixes::kNone>(bytes.data(), kMaxInsnLength, insn, &length);
-    if (h == HotResult::kDone) return OkResult(length);
-    prefixed = h == HotResult::kPrefixed;
-  }
-  return DecodeFullWindow(bytes.data(), bytes.size(), mode, prefixed, insn);
+// A full window in 64-bit mode whose first byte routes it to DecodeHot64<kNone> (90% of libc's
+// instructions): that, and the rest where it declines. Compiled once per host instruction set
+// (below): BMI2's shifts by a register and three-operand logic take fewer instructions on the hot
+// path, which is 5% faster for it in the x86-64-v3 build (docs/performance.md, tenth session).
+// The paths out of line are rare, and compiling them twice too did not measure faster.
+[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64(const uint8_t* window, size_t size, DecodedInsn& insn) {
+  unsigned length;
+  const HotResult h = DecodeHot64<HotPrefixes::kNone>(window, kMaxInsnLength, insn, &length);
+  if (h == HotResult::kDone) return OkResult(length);
+  return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);
+}
+[[gnu::noinline]] DecodeResult DecodeUnprefixed64OnBaselineHost(const uint8_t* window, size_t size,
+                                                               DecodedInsn& insn) {
+  return DecodeUnprefixed64(window, size, insn);
+}
+#if KILN_DECODE_FOR_X86_64_V3
+[[gnu::noinline, gnu::target("arch=x86-64-v3")]] DecodeResult DecodeUnprefixed64OnX86_64V3Host(
+    const uint8_t* window, size_t size, DecodedInsn& insn) {
+  return DecodeUnprefixed64(window, size, insn);
+}
+#endif
+
+// Decode() through the hot path `kUnprefixed64` (one per host instruction set) or, each by a tail
+// call, the other routes: so Decode() saves no registers, and only the hot path pays for the
+// registers it saves (the one-prefix path is 5-10% faster than when both shared one function). A
+// legacy prefix, VEX or EVEX first (10% of libc's instructions) is told apart before the hot path
+// rather than by it: a branch here, which the predictor learns, costs less than the hot path's
+// work done for nothing and the branches after it.
+template <DecodeResult (*kUnprefixed64)(const uint8_t*, size_t, DecodedInsn&)>
+[[gnu::always_inline]] inline DecodeResult DecodeVia(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+  if (bytes.size() < kWindow) [[unlikely]] return DecodeShort(bytes, mode, insn);
+  if (mode != CpuMode::k64) [[unlikely]] return DecodeFullWindow(bytes.data(), bytes.size(), mode, false, insn);
+  if (const unsigned route = kHotTables.prefix[bytes[0]].route) [[unlikely]]
+    return DecodeFullWindowRouted(bytes.data(), bytes.size(), route, insn);
+  return kUnprefixed64(bytes.data(), bytes.size(), insn);
+}
+
+// The hot path's build for this host. One load and a branch the predictor always gets right: as
+// fast as an ifunc (measured), and sanitizers and static builds need nothing special for it.
+[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64OnThisHost(const uint8_t* window, size_t size,
+                                                                     DecodedInsn& insn) {
+#if KILN_DECODE_FOR_X86_64_V3
+  if (__builtin_cpu_supports("x86-64-v3")) [[likely]] return DecodeUnprefixed64OnX86_64V3Host(window, size, insn);
+#endif
+  return DecodeUnprefixed64OnBaselineHost(window, size, insn);
 }
 
 }  // namespace
 
 DecodeResult detail::DecodeOnBaselineHost(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
-  return DecodeOnAnyHost(bytes, mode, insn);
+  return DecodeVia<DecodeUnprefixed64OnBaselineHost>(bytes, mode, insn);
 }
 
 #if KILN_DECODE_FOR_X86_64_V3
-// The same code for hosts with x86-64-v3 (Haswell and Zen or later): BMI2's shifts by a register
-// and three-operand logic take fewer instructions on the hot path, which is 5% faster for it
-// (docs/performance.md, tenth session). Only Decode() is compiled twice: its paths out of line are
-// rare, and compiling them twice too did not measure faster.
-[[gnu::target("arch=x86-64-v3")]] DecodeResult detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes,
-                                                                          CpuMode mode, DecodedInsn& insn) {
-  return DecodeOnAnyHost(bytes, mode, insn);
+DecodeResult detail::DecodeOnX86_64V3Host(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
+  return DecodeVia<DecodeUnprefixed64OnX86_64V3Host>(bytes, mode, insn);
 }
 #endif
 
 DecodeResult Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
-#if KILN_DECODE_FOR_X86_64_V3
-  // One load and a branch the predictor always gets right: as fast as an ifunc (measured), and
-  // sanitizers and static builds need nothing special for it.
-  if (__builtin_cpu_supports("x86-64-v3")) return detail::DecodeOnX86_64V3Host(bytes, mode, insn);
-#endif
-  return detail::DecodeOnBaselineHost(bytes, mode, insn);
+  return DecodeVia<DecodeUnprefixed64OnThisHost>(bytes, mode, insn);
 }
 
 }  // namespace kiln::frontend
