@@ -3315,46 +3315,45 @@ const uint8_t* ReadableWindow(std::span<const uint8_t> bytes, uint8_t (&padded)[
                   insn);
 }
 
+// The functions below take full windows: the caller's bytes reach kWindow or further, which is all
+// that their size says to the general decoder (at least 15: never "need more bytes"), so that
+// they do not take it.
+
 // A full window that the hot path did not decode (out of line: Decode() stays a small function
-// around the hot path).
-// `prefixed`: the hot path stopped at a legacy prefix.
-[[gnu::noinline]] DecodeResult DecodeFullWindow(const uint8_t* window, size_t size, CpuMode mode, bool prefixed,
+// around the hot path). `prefixed`: the hot path stopped at a legacy prefix.
+[[gnu::noinline]] DecodeResult DecodeFullWindow(const uint8_t* window, CpuMode mode, bool prefixed,
                                                 DecodedInsn& insn) {
   unsigned length;
   if (prefixed && DecodeHot64<HotPrefixes::kSeveral>(window, kMaxInsnLength, insn, &length) == HotResult::kDone)
     return OkResult(length);
-  // EVEX without a prefix before it (0.7% of libc's instructions): the fast path would give up
-  // on it, so the general decoder decodes it at once. (The fast path takes VEX.)
-  if (mode == CpuMode::k64 && !prefixed && window[0] == 0x62)
-    return ResultOf(DecodeGeneral(window, size, mode, insn), insn);
-  return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, mode, insn), insn);
+  return ResultOf(DecodeWindow<false>(window, kWindow, kMaxInsnLength, mode, insn), insn);
 }
 
-// VEX and EVEX in 64-bit mode, each in a function of its own so that the path for one legacy
-// prefix (below) keeps a small frame.
-[[gnu::noinline]] DecodeResult DecodeVexWindow64(const uint8_t* window, size_t size, DecodedInsn& insn) {
-  return ResultOf(DecodeWindow<false>(window, size, kMaxInsnLength, CpuMode::k64, insn), insn);
+// VEX and EVEX in 64-bit mode that their hot paths declined, each in a function of its own so
+// that the path for one legacy prefix (below) keeps a small frame. The fast path gives up on
+// EVEX, so the general decoder decodes it at once.
+[[gnu::noinline]] DecodeResult DecodeVexWindow64(const uint8_t* window, DecodedInsn& insn) {
+  return ResultOf(DecodeWindow<false>(window, kWindow, kMaxInsnLength, CpuMode::k64, insn), insn);
 }
-[[gnu::noinline]] DecodeResult DecodeEvexWindow64(const uint8_t* window, size_t size, DecodedInsn& insn) {
-  return ResultOf(DecodeGeneral(window, size, CpuMode::k64, insn), insn);
+[[gnu::noinline]] DecodeResult DecodeEvexWindow64(const uint8_t* window, DecodedInsn& insn) {
+  return ResultOf(DecodeGeneral(window, kWindow, CpuMode::k64, insn), insn);
 }
 
 // A full window in 64-bit mode whose first byte routes it past DecodeHot64<kNone> (out of line:
 // Decode() stays a small function around the hot path).
-[[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, size_t size, unsigned route,
-                                                      DecodedInsn& insn) {
+[[gnu::noinline]] DecodeResult DecodeFullWindowRouted(const uint8_t* window, unsigned route, DecodedInsn& insn) {
   unsigned length;
   if (route == kRouteVex) {
     if (DecodeHotVex64(window, kMaxInsnLength, insn, &length) == HotResult::kDone) return OkResult(length);
-    return DecodeVexWindow64(window, size, insn);
+    return DecodeVexWindow64(window, insn);
   }
   if (route == kRouteEvex) {
     if (DecodeHotEvex64(window, kMaxInsnLength, insn, &length) == HotResult::kDone) return OkResult(length);
-    return DecodeEvexWindow64(window, size, insn);
+    return DecodeEvexWindow64(window, insn);
   }
   const HotResult h = DecodeHot64<HotPrefixes::kOne>(window, kMaxInsnLength, insn, &length);
   if (h == HotResult::kDone) return OkResult(length);
-  return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);
+  return DecodeFullWindow(window, CpuMode::k64, h == HotResult::kPrefixed, insn);
 }
 
 }  // namespace
@@ -3381,20 +3380,19 @@ namespace {
 // (below): BMI2's shifts by a register and three-operand logic take fewer instructions on the hot
 // path, which is 5% faster for it in the x86-64-v3 build (docs/performance.md, tenth session).
 // The paths out of line are rare, and compiling them twice too did not measure faster.
-[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64(const uint8_t* window, size_t size, DecodedInsn& insn) {
+[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64(const uint8_t* window, DecodedInsn& insn) {
   unsigned length;
   const HotResult h = DecodeHot64<HotPrefixes::kNone>(window, kMaxInsnLength, insn, &length);
   if (h == HotResult::kDone) return OkResult(length);
-  return DecodeFullWindow(window, size, CpuMode::k64, h == HotResult::kPrefixed, insn);
+  return DecodeFullWindow(window, CpuMode::k64, h == HotResult::kPrefixed, insn);
 }
-[[gnu::noinline]] DecodeResult DecodeUnprefixed64OnBaselineHost(const uint8_t* window, size_t size,
-                                                               DecodedInsn& insn) {
-  return DecodeUnprefixed64(window, size, insn);
+[[gnu::noinline]] DecodeResult DecodeUnprefixed64OnBaselineHost(const uint8_t* window, DecodedInsn& insn) {
+  return DecodeUnprefixed64(window, insn);
 }
 #if KILN_DECODE_FOR_X86_64_V3
-[[gnu::noinline, gnu::target("arch=x86-64-v3")]] DecodeResult DecodeUnprefixed64OnX86_64V3Host(
-    const uint8_t* window, size_t size, DecodedInsn& insn) {
-  return DecodeUnprefixed64(window, size, insn);
+[[gnu::noinline, gnu::target("arch=x86-64-v3")]] DecodeResult DecodeUnprefixed64OnX86_64V3Host(const uint8_t* window,
+                                                                                            DecodedInsn& insn) {
+  return DecodeUnprefixed64(window, insn);
 }
 #endif
 
@@ -3404,23 +3402,22 @@ namespace {
 // legacy prefix, VEX or EVEX first (10% of libc's instructions) is told apart before the hot path
 // rather than by it: a branch here, which the predictor learns, costs less than the hot path's
 // work done for nothing and the branches after it.
-template <DecodeResult (*kUnprefixed64)(const uint8_t*, size_t, DecodedInsn&)>
+template <DecodeResult (*kUnprefixed64)(const uint8_t*, DecodedInsn&)>
 [[gnu::always_inline]] inline DecodeResult DecodeVia(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn) {
   if (bytes.size() < kWindow) [[unlikely]] return DecodeShort(bytes, mode, insn);
-  if (mode != CpuMode::k64) [[unlikely]] return DecodeFullWindow(bytes.data(), bytes.size(), mode, false, insn);
+  if (mode != CpuMode::k64) [[unlikely]] return DecodeFullWindow(bytes.data(), mode, false, insn);
   if (const unsigned route = kHotTables.prefix[bytes[0]].route) [[unlikely]]
-    return DecodeFullWindowRouted(bytes.data(), bytes.size(), route, insn);
-  return kUnprefixed64(bytes.data(), bytes.size(), insn);
+    return DecodeFullWindowRouted(bytes.data(), route, insn);
+  return kUnprefixed64(bytes.data(), insn);
 }
 
 // The hot path's build for this host. One load and a branch the predictor always gets right: as
 // fast as an ifunc (measured), and sanitizers and static builds need nothing special for it.
-[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64OnThisHost(const uint8_t* window, size_t size,
-                                                                     DecodedInsn& insn) {
+[[gnu::always_inline]] inline DecodeResult DecodeUnprefixed64OnThisHost(const uint8_t* window, DecodedInsn& insn) {
 #if KILN_DECODE_FOR_X86_64_V3
-  if (__builtin_cpu_supports("x86-64-v3")) [[likely]] return DecodeUnprefixed64OnX86_64V3Host(window, size, insn);
+  if (__builtin_cpu_supports("x86-64-v3")) [[likely]] return DecodeUnprefixed64OnX86_64V3Host(window, insn);
 #endif
-  return DecodeUnprefixed64OnBaselineHost(window, size, insn);
+  return DecodeUnprefixed64OnBaselineHost(window, insn);
 }
 
 }  // namespace
