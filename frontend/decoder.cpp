@@ -2423,6 +2423,34 @@ template <class T>
   return v;
 }
 
+// A memory operand's words as the hot paths compute them: for every instruction, whether or not it
+// has one, with or without SIB, picked without branches (which it is varies from one instruction
+// to the next, and branches on it mispredict); they are stored over the memory operand's slot, if
+// any. Words 0 (base, default segment) and 1 (index, scale) come from the tables per ModRM byte
+// and per SIB byte, `plain`, `sib_base` and `sib_index` being what REX.B and REX.X (or VEX's,
+// EVEX's) add to their indexes.
+struct HotMemWords {
+  uint64_t w0, w1;
+};
+[[gnu::always_inline]] inline HotMemWords HotMemoryWords(const HotTables& t, unsigned modrm, unsigned sib,
+                                                        uint32_t modrm_bytes, unsigned plain, unsigned sib_base,
+                                                        unsigned sib_index) {
+  const uint64_t plain_w0 = t.plain_w0[plain + modrm];
+  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + sib_base]);
+  const uint64_t sib_w1 = t.sib_index[sib + sib_index];
+  const bool is_sib = (modrm & 7) == 4;
+  return {is_sib ? sib_w0 : plain_w0, sib_w1 & (0 - static_cast<uint64_t>(is_sib))};
+}
+// The displacement, `disp_len` bytes (0, 1 or 4) that end at `disp_end`, sign-extended with a mask.
+[[gnu::always_inline]] inline uint64_t HotDisplacement(const HotTables& t, const uint8_t* bytes, unsigned disp_end,
+                                                      unsigned disp_len) {
+  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + disp_end - disp_len, 4));
+  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
+  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
+  return static_cast<uint64_t>(
+      static_cast<int64_t>(static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign)));
+}
+
 enum class HotResult : uint8_t {
   kDone,      // `insn` holds what the general decoder gives (status kOk)
   kDeclined,  // nothing was written
@@ -2565,24 +2593,12 @@ template <HotPrefixes kPrefixes>
   if (length_out) *length_out = length;
   if constexpr (kPrefixes != HotPrefixes::kNone) insn.prefixes.mandatory = f.mandatory;
 
-  // The memory operand's words, computed whether or not there is one, with or without SIB, and
-  // picked without branches: which it is varies from one instruction to the next, and branches
-  // on it mispredict. They are stored over the memory operand's slot, if any (below).
-  const uint64_t plain_w0 = t.plain_w0[rx.plain + modrm];
-  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + rx.sib_base]);
-  const uint64_t sib_w1 = t.sib_index[sib + rx.sib_index];
-  const bool is_sib = (modrm & 7) == 4;
-  uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
-  const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
-  mem_w0 ^= (mem_w0 ^ mem_seg) & mem_seg_mask;  // FS or GS
-  // The immediate is the instruction's last bytes, and the displacement ends where it starts.
+  // The memory operand's words (HotMemoryWords), with an FS or GS override. The immediate is the
+  // instruction's last bytes, and the displacement ends where it starts.
+  HotMemWords mem = HotMemoryWords(t, modrm, sib, modrm_bytes, rx.plain, rx.sib_base, rx.sib_index);
+  mem.w0 ^= (mem.w0 ^ mem_seg) & mem_seg_mask;
   const unsigned imm_at = length - f.imm_len;
-  const unsigned disp_len = (modrm_bytes >> 8) & 0xFF & (0u - has_modrm);
-  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
-  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
-  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
-  const uint64_t disp =
-      static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign)));
+  const uint64_t disp = HotDisplacement(t, bytes, imm_at, (modrm_bytes >> 8) & 0xFF & (0u - has_modrm));
 
   const uint64_t imm = ((LoadLe(bytes + imm_at, 8) & f.imm_mask) ^ f.imm_xor) - f.imm_sub;
 
@@ -2603,7 +2619,7 @@ template <HotPrefixes kPrefixes>
   };
   build(0);
   build(1);
-  const uint64_t m[3] = {f.mem_word0 | mem_w0, mem_w1, disp};
+  const uint64_t m[3] = {f.mem_word0 | mem.w0, mem.w1, disp};
   std::memcpy(ops + f.mem_at, m, sizeof m);
   return HotResult::kDone;
 }
@@ -2663,6 +2679,72 @@ constexpr int ResolveVex(DecodeNode node, unsigned pp, unsigned l, unsigned w, b
     }
     node = detail::kNodes[node.arg + idx];
   }
+}
+
+// The cells of the VEX and EVEX hot paths: by map (1-3 as 0-2), pp and opcode, with kSels
+// selectors per cell: W, L (VEX: one bit; EVEX: L'L, two, 11b reserved) and ModRM.mod == 11b, as
+// W << (1 + L's bits) | L << 1 | (ModRM.mod == 11b).
+constexpr unsigned kNumVectorCells = 3 * 4 * 256;
+template <unsigned kSels>
+struct VectorSel {
+  static constexpr unsigned kLBits = kSels == 8 ? 1 : 2;
+  static constexpr unsigned L(unsigned sel) { return (sel >> 1) & ((1u << kLBits) - 1); }
+  static constexpr unsigned W(unsigned sel) { return sel >> (1 + kLBits); }
+  static constexpr bool RegForm(unsigned sel) { return (sel & 1) != 0; }
+};
+// The kInsnDefs row per cell of one map and selector, or -1: one constant per map, each within
+// the compiler's budget for evaluating one, then the three in one object.
+template <unsigned kSels>
+constexpr auto VectorCellDefsOf(int map_index) {
+  using S = VectorSel<kSels>;
+  std::array<int16_t, 4 * 256 * kSels> t{};
+  for (unsigned cell = 0; cell < 4 * 256; ++cell) {
+    const DecodeNode root = detail::kNodes[static_cast<unsigned>(map_index) * 256 + (cell & 255)];
+    for (unsigned sel = 0; sel < kSels; ++sel)
+      t[cell * kSels + sel] = static_cast<int16_t>(
+          S::L(sel) == 3 ? -1 : ResolveVex(root, cell >> 8, S::L(sel), S::W(sel), S::RegForm(sel)));
+  }
+  return t;
+}
+template <unsigned kSels>
+struct VectorCellDefs {
+  std::array<int16_t, 4 * 256 * kSels> map[3];
+  constexpr int Def(unsigned cell, unsigned sel) const { return map[cell >> 10][(cell & 1023) * kSels + sel]; }
+};
+
+// Per encoding, kSels entries per cell with a hot form, found through a row number per cell; the
+// other cells share row 0, which declines.
+template <unsigned kSels, size_t kRows>
+struct VectorTables {
+  uint8_t map_of_field[32];  // the map field's cell block (1-3 as 0-2); 3, a block of row 0, else
+  uint16_t cell_row[4 * 4 * 256];
+  uint32_t entries[kRows * kSels];
+};
+template <unsigned kSels>
+constexpr size_t VectorRowsOf(uint32_t (*entry)(unsigned cell, unsigned sel)) {
+  size_t n = 1;
+  for (unsigned cell = 0; cell < kNumVectorCells; ++cell) {
+    bool any = false;
+    for (unsigned sel = 0; sel < kSels; ++sel) any = any || entry(cell, sel) != 0;
+    n += any;
+  }
+  return n;
+}
+template <unsigned kSels, size_t kRows>
+constexpr VectorTables<kSels, kRows> VectorTablesOf(uint32_t (*entry)(unsigned cell, unsigned sel)) {
+  VectorTables<kSels, kRows> t{};
+  for (unsigned m = 0; m < 32; ++m) t.map_of_field[m] = static_cast<uint8_t>(m >= 1 && m <= 3 ? m - 1 : 3);
+  uint16_t rows = 1;
+  for (unsigned cell = 0; cell < kNumVectorCells; ++cell) {
+    uint32_t row[kSels];
+    bool any = false;
+    for (unsigned sel = 0; sel < kSels; ++sel) any = (row[sel] = entry(cell, sel)) != 0 || any;
+    if (!any) continue;
+    t.cell_row[cell] = rows;
+    for (unsigned sel = 0; sel < kSels; ++sel) t.entries[rows * kSels + sel] = row[sel];
+    ++rows;
+  }
+  return t;
 }
 
 // The record of form `def` for VEX.pp, VEX.L, VEX.W and a memory operand or not, as Decoder::Run
@@ -2726,31 +2808,16 @@ constexpr HotVexForm HotVexFormOf(const InsnDef& def, unsigned map, unsigned pp,
   return f;
 }
 
-// The VEX cells: by map (mmmmm 1-3 as 0-2), pp and opcode; and per cell 8 selectors,
-// W << 2 | L << 1 | (ModRM.mod == 11b).
-constexpr unsigned kNumVexCells = 3 * 4 * 256;
-// The kInsnDefs row per cell of one map and selector, or -1; one constant per map, each within
-// the compiler's budget for evaluating one.
-constexpr auto VexCellDefsOf(int map_index) {
-  std::array<int16_t, 4 * 256 * 8> t{};
-  for (unsigned cell = 0; cell < 4 * 256; ++cell) {
-    const DecodeNode root = detail::kNodes[static_cast<unsigned>(map_index) * 256 + (cell & 255)];
-    for (unsigned sel = 0; sel < 8; ++sel)
-      t[cell * 8 + sel] = static_cast<int16_t>(ResolveVex(root, cell >> 8, (sel >> 1) & 1, sel >> 2, (sel & 1) != 0));
-  }
-  return t;
-}
-constexpr auto kVex0FCellDefs = VexCellDefsOf(detail::kMapV0F);
-constexpr auto kVex0F38CellDefs = VexCellDefsOf(detail::kMapV0F38);
-constexpr auto kVex0F3ACellDefs = VexCellDefsOf(detail::kMapV0F3A);
-constexpr int VexCellDef(unsigned cell, unsigned sel) {
-  const unsigned i = (cell & 1023) * 8 + sel;
-  return cell < 1024 ? kVex0FCellDefs[i] : cell < 2048 ? kVex0F38CellDefs[i] : kVex0F3ACellDefs[i];
-}
+// The VEX cells, 8 selectors each (W << 2 | L << 1 | (ModRM.mod == 11b)).
+constexpr auto kVex0FCellDefs = VectorCellDefsOf<8>(detail::kMapV0F);
+constexpr auto kVex0F38CellDefs = VectorCellDefsOf<8>(detail::kMapV0F38);
+constexpr auto kVex0F3ACellDefs = VectorCellDefsOf<8>(detail::kMapV0F3A);
+constexpr VectorCellDefs<8> kVexCellDefs{{kVex0FCellDefs, kVex0F38CellDefs, kVex0F3ACellDefs}};
+constexpr int VexCellDef(unsigned cell, unsigned sel) { return kVexCellDefs.Def(cell, sel); }
 // The mmmmm field of each form a VEX cell names.
 constexpr auto kVexDefMap = [] {
   std::array<uint8_t, kNumInsnDefs> t{};
-  for (unsigned cell = 0; cell < kNumVexCells; ++cell)
+  for (unsigned cell = 0; cell < kNumVectorCells; ++cell)
     for (unsigned sel = 0; sel < 8; ++sel)
       if (const int def = VexCellDef(cell, sel); def >= 0) t[static_cast<size_t>(def)] = static_cast<uint8_t>((cell >> 10) + 1);
   return t;
@@ -2766,7 +2833,7 @@ constexpr HotVexForm HotVexFormOfKey(size_t key) {
 constexpr auto kVexFormIndex = [] {
   std::array<uint16_t, kNumInsnDefs * 32> t{};
   uint16_t n = 0;
-  for (unsigned cell = 0; cell < kNumVexCells; ++cell)
+  for (unsigned cell = 0; cell < kNumVectorCells; ++cell)
     for (unsigned sel = 0; sel < 8; ++sel) {
       const int def = VexCellDef(cell, sel);
       if (def < 0) continue;
@@ -2801,36 +2868,8 @@ constexpr uint32_t VexEntry(unsigned cell, unsigned sel) {
   }
   return e;
 }
-// Cells with a hot form get a row of entries; the others share row 0, which declines.
-constexpr size_t kNumVexRows = [] {
-  size_t n = 1;
-  for (unsigned cell = 0; cell < kNumVexCells; ++cell) {
-    bool any = false;
-    for (unsigned sel = 0; sel < 8; ++sel) any = any || VexEntry(cell, sel) != 0;
-    n += any;
-  }
-  return n;
-}();
-struct VexTables {
-  uint8_t map_of_mmmmm[32];  // the map's cell block (1-3 as 0-2), 3 (a block of row 0) for the rest
-  uint16_t cell_row[4 * 4 * 256];
-  uint32_t entries[kNumVexRows * 8];
-};
-constexpr VexTables kVexTables = [] {
-  VexTables t{};
-  for (unsigned m = 0; m < 32; ++m) t.map_of_mmmmm[m] = static_cast<uint8_t>(m >= 1 && m <= 3 ? m - 1 : 3);
-  uint16_t rows = 1;
-  for (unsigned cell = 0; cell < kNumVexCells; ++cell) {
-    uint32_t row[8];
-    bool any = false;
-    for (unsigned sel = 0; sel < 8; ++sel) any = (row[sel] = VexEntry(cell, sel)) != 0 || any;
-    if (!any) continue;
-    t.cell_row[cell] = rows;
-    for (unsigned sel = 0; sel < 8; ++sel) t.entries[rows * 8 + sel] = row[sel];
-    ++rows;
-  }
-  return t;
-}();
+constexpr size_t kNumVexRows = VectorRowsOf<8>(VexEntry);
+constexpr auto kVexTables = VectorTablesOf<8, kNumVexRows>(VexEntry);
 // The longest hot VEX form, 11 bytes (C4, two VEX bytes, opcode, ModRM, SIB, disp32, imm8), is
 // within 15: with a full window no length check is needed.
 
@@ -2840,7 +2879,7 @@ constexpr VexTables kVexTables = [] {
                                                     unsigned* length_out = nullptr) {
   if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
   const HotTables& t = kHotTables;
-  const VexTables& v = kVexTables;
+  const auto& v = kVexTables;
   const uint64_t head = LoadLe(bytes, 8);
   // The fields as the 3-byte form has them (SDM Vol.2 2.3.5): R X B (inverted) and mmmmm, then
   // W vvvv (inverted) L pp. The 2-byte form is the 3-byte one with X = B = 0, map 0F and W = 0.
@@ -2855,7 +2894,7 @@ constexpr VexTables kVexTables = [] {
   const unsigned sib = (at_op >> 16) & 0xFF;
   const unsigned r = (~rxbm >> 7) & 1, x = (~rxbm >> 6) & 1, b = (~rxbm >> 5) & 1;
   const unsigned w = wvlp >> 7, vvvv = (~wvlp >> 3) & 15, l = (wvlp >> 2) & 1, pp = wvlp & 3;
-  const unsigned cell = (v.map_of_mmmmm[rxbm & 0x1F] * 4u + pp) * 256 + opcode;
+  const unsigned cell = (v.map_of_field[rxbm & 0x1F] * 4u + pp) * 256 + opcode;
   const unsigned sel = w << 2 | l << 1 | unsigned{modrm >= 0xC0};
   const uint32_t entry = v.entries[v.cell_row[cell] * 8u + sel];
   const uint32_t fails = (vvvv != 0 ? kVexNeedsNoVvvv : 0) | (vvvv > 7 ? kVexNeedsVvvv8 : 0) | (r ? kVexNeedsR0 : 0);
@@ -2874,19 +2913,8 @@ constexpr VexTables kVexTables = [] {
   if (length_out) *length_out = length;
 
   // The memory operand's words, as DecodeHot64 computes them (VEX.B and VEX.X for REX's).
-  const uint64_t plain_w0 = t.plain_w0[(b << 8) + modrm];
-  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + (b << 3)]);
-  const uint64_t sib_w1 = t.sib_index[sib + (x << 8)];
-  const bool is_sib = (modrm & 7) == 4;
-  const uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
-  const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
-  const unsigned imm_at = length - imm_len;
-  const unsigned disp_len = (modrm_bytes >> 8) & 0xFF & (0u - has_modrm);
-  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
-  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
-  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
-  const uint64_t disp =
-      static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign)));
+  const HotMemWords mem = HotMemoryWords(t, modrm, sib, modrm_bytes, b << 8, b << 3, x << 8);
+  const uint64_t disp = HotDisplacement(t, bytes, length - imm_len, (modrm_bytes >> 8) & 0xFF & (0u - has_modrm));
   const uint64_t imm = bytes[length - 1];
 
   // The register numbers a slot may name, one per byte (HotVexForm::reg_byte): 0 ModRM.rm with
@@ -2904,7 +2932,7 @@ constexpr VexTables kVexTables = [] {
   build(0);
   build(1);
   build(2);
-  const uint64_t m[3] = {f.mem_word0 | mem_w0, mem_w1, disp};
+  const uint64_t m[3] = {f.mem_word0 | mem.w0, mem.w1, disp};
   std::memcpy(ops + f.mem_at, m, sizeof m);
   return HotResult::kDone;
 }
@@ -3003,27 +3031,13 @@ constexpr HotEvexForm HotEvexFormOf(const InsnDef& def, unsigned ll, unsigned w,
   return f;
 }
 
-// The EVEX cells, as the VEX ones (map, pp, opcode), with 16 selectors per cell:
-// W << 3 | L'L << 1 | (ModRM.mod == 11b) (L'L = 11b is reserved: no form).
-constexpr unsigned kNumEvexCells = 3 * 4 * 256;
-constexpr auto EvexCellDefsOf(int map_index) {
-  std::array<int16_t, 4 * 256 * 16> t{};
-  for (unsigned cell = 0; cell < 4 * 256; ++cell) {
-    const DecodeNode root = detail::kNodes[static_cast<unsigned>(map_index) * 256 + (cell & 255)];
-    for (unsigned sel = 0; sel < 16; ++sel) {
-      const unsigned ll = (sel >> 1) & 3;
-      t[cell * 16 + sel] = static_cast<int16_t>(ll == 3 ? -1 : ResolveVex(root, cell >> 8, ll, sel >> 3, (sel & 1) != 0));
-    }
-  }
-  return t;
-}
-constexpr auto kEvex0FCellDefs = EvexCellDefsOf(detail::kMapE0F);
-constexpr auto kEvex0F38CellDefs = EvexCellDefsOf(detail::kMapE0F38);
-constexpr auto kEvex0F3ACellDefs = EvexCellDefsOf(detail::kMapE0F3A);
-constexpr int EvexCellDef(unsigned cell, unsigned sel) {
-  const unsigned i = (cell & 1023) * 16 + sel;
-  return cell < 1024 ? kEvex0FCellDefs[i] : cell < 2048 ? kEvex0F38CellDefs[i] : kEvex0F3ACellDefs[i];
-}
+// The EVEX cells, 16 selectors each (W << 3 | L'L << 1 | (ModRM.mod == 11b); L'L = 11b is reserved:
+// no form).
+constexpr auto kEvex0FCellDefs = VectorCellDefsOf<16>(detail::kMapE0F);
+constexpr auto kEvex0F38CellDefs = VectorCellDefsOf<16>(detail::kMapE0F38);
+constexpr auto kEvex0F3ACellDefs = VectorCellDefsOf<16>(detail::kMapE0F3A);
+constexpr VectorCellDefs<16> kEvexCellDefs{{kEvex0FCellDefs, kEvex0F38CellDefs, kEvex0F3ACellDefs}};
+constexpr int EvexCellDef(unsigned cell, unsigned sel) { return kEvexCellDefs.Def(cell, sel); }
 // A form's key: its kInsnDefs row and the selector (whose ModRM.mod bit says memory or not).
 constexpr HotEvexForm HotEvexFormOfKey(size_t key) {
   const unsigned sel = key & 15;
@@ -3032,7 +3046,7 @@ constexpr HotEvexForm HotEvexFormOfKey(size_t key) {
 // Which keys a cell names.
 constexpr auto kEvexKeyNamed = [] {
   std::array<bool, kNumInsnDefs * 16> t{};
-  for (unsigned cell = 0; cell < kNumEvexCells; ++cell)
+  for (unsigned cell = 0; cell < kNumVectorCells; ++cell)
     for (unsigned sel = 0; sel < 16; ++sel)
       if (const int def = EvexCellDef(cell, sel); def >= 0) t[static_cast<size_t>(def) * 16 + sel] = true;
   return t;
@@ -3100,35 +3114,8 @@ constexpr uint32_t EvexEntry(unsigned cell, unsigned sel) {
   }
   return e;
 }
-constexpr size_t kNumEvexRows = [] {
-  size_t n = 1;
-  for (unsigned cell = 0; cell < kNumEvexCells; ++cell) {
-    bool any = false;
-    for (unsigned sel = 0; sel < 16; ++sel) any = any || EvexEntry(cell, sel) != 0;
-    n += any;
-  }
-  return n;
-}();
-struct EvexTables {
-  uint8_t map_of_mmm[16];  // by P0 bits 3-0: the map's cell block (mmm 1-3 as 0-2), else 3 (row 0)
-  uint16_t cell_row[4 * 4 * 256];
-  uint32_t entries[kNumEvexRows * 16];
-};
-constexpr EvexTables kEvexTables = [] {
-  EvexTables t{};
-  for (unsigned m = 0; m < 16; ++m) t.map_of_mmm[m] = static_cast<uint8_t>(m >= 1 && m <= 3 ? m - 1 : 3);
-  uint16_t rows = 1;
-  for (unsigned cell = 0; cell < kNumEvexCells; ++cell) {
-    uint32_t row[16];
-    bool any = false;
-    for (unsigned sel = 0; sel < 16; ++sel) any = (row[sel] = EvexEntry(cell, sel)) != 0 || any;
-    if (!any) continue;
-    t.cell_row[cell] = rows;
-    for (unsigned sel = 0; sel < 16; ++sel) t.entries[rows * 16 + sel] = row[sel];
-    ++rows;
-  }
-  return t;
-}();
+constexpr size_t kNumEvexRows = VectorRowsOf<16>(EvexEntry);
+constexpr auto kEvexTables = VectorTablesOf<16, kNumEvexRows>(EvexEntry);
 // The longest hot EVEX form, 12 bytes (62, three EVEX bytes, opcode, ModRM, SIB, disp32, imm8),
 // is within 15: with a full window no length check is needed.
 
@@ -3138,7 +3125,7 @@ constexpr EvexTables kEvexTables = [] {
                                                      unsigned* length_out = nullptr) {
   if constexpr (std::endian::native != std::endian::little) return HotResult::kDeclined;
   const HotTables& t = kHotTables;
-  const EvexTables& e = kEvexTables;
+  const auto& e = kEvexTables;
   const uint64_t head = LoadLe(bytes, 8);
   // 62 P0 P1 P2 (SDM Vol.2 2.7.1): P0 = R X B R' 0 mmm, P1 = W vvvv 1 pp, P2 = z L'L b V' aaa,
   // with R X B R' vvvv V' inverted.
@@ -3150,7 +3137,7 @@ constexpr EvexTables kEvexTables = [] {
   const unsigned r = (~p0 >> 7) & 1, x = (~p0 >> 6) & 1, b = (~p0 >> 5) & 1, r2 = (~p0 >> 4) & 1;
   const unsigned w = p1 >> 7, vvvv = (~p1 >> 3) & 15, pp = p1 & 3;
   const unsigned z = p2 >> 7, ll = (p2 >> 5) & 3, v2 = (~p2 >> 3) & 1, aaa = p2 & 7;
-  const unsigned cell = (e.map_of_mmm[p0 & 0xF] * 4u + pp) * 256 + opcode;
+  const unsigned cell = (e.map_of_field[p0 & 0xF] * 4u + pp) * 256 + opcode;
   const unsigned sel = w << 3 | ll << 1 | unsigned{modrm >= 0xC0};
   const uint32_t entry = e.entries[e.cell_row[cell] * 16u + sel];
   const uint32_t fails = (vvvv != 0 || v2 ? kEvexNeedsNoVvvv : 0) | (aaa != 0 || z ? kEvexNoMask : 0) |
@@ -3176,20 +3163,10 @@ constexpr EvexTables kEvexTables = [] {
 
   // The memory operand's words, as DecodeHot64 computes them (EVEX.B and EVEX.X for REX's), and
   // a disp8 times N.
-  const uint64_t plain_w0 = t.plain_w0[(b << 8) + modrm];
-  const uint64_t sib_w0 = Computed(t.sib_base[(modrm_bytes >> 16) + (b << 3)]);
-  const uint64_t sib_w1 = t.sib_index[sib + (x << 8)];
-  const bool is_sib = (modrm & 7) == 4;
-  const uint64_t mem_w0 = is_sib ? sib_w0 : plain_w0;
-  const uint64_t mem_w1 = sib_w1 & (0 - static_cast<uint64_t>(is_sib));
-  const unsigned imm_at = length - imm_len;
-  const unsigned disp_len = (modrm_bytes >> 8) & 0xFF;
-  const uint32_t disp_raw = static_cast<uint32_t>(LoadLe(bytes + imm_at - disp_len, 4));
-  const uint32_t disp_mask = static_cast<uint32_t>(t.disp_ext[disp_len]);
-  const uint32_t disp_sign = static_cast<uint32_t>(t.disp_ext[disp_len] >> 32);
-  const int64_t disp = static_cast<int32_t>(((disp_raw & disp_mask) ^ disp_sign) - disp_sign);
+  const HotMemWords mem = HotMemoryWords(t, modrm, sib, modrm_bytes, b << 8, b << 3, x << 8);
+  const uint64_t disp = HotDisplacement(t, bytes, length - imm_len, (modrm_bytes >> 8) & 0xFF);
   const unsigned disp_shift = (modrm >> 6) == 1 ? f.disp8_shift : 0;
-  const uint64_t scaled_disp = static_cast<uint64_t>(disp) << disp_shift;
+  const uint64_t scaled_disp = disp << disp_shift;
   const uint64_t imm = bytes[length - 1];
 
   // The register numbers a slot may name, one per byte (HotEvexForm::reg_byte): 0 ModRM.rm with
@@ -3212,7 +3189,7 @@ constexpr EvexTables kEvexTables = [] {
   build(3);
   // The memory operand over its slot; where there is none, into a scratch copy (a select, not a
   // branch: which it is varies from one instruction to the next).
-  const uint64_t m[3] = {f.mem_word0 | mem_w0, mem_w1, scaled_disp};
+  const uint64_t m[3] = {f.mem_word0 | mem.w0, mem.w1, scaled_disp};
   unsigned char scratch[sizeof m];
   unsigned char* const mem_dst = f.mem_at < 4 * sizeof(Operand) ? ops + f.mem_at : scratch;
   std::memcpy(mem_dst, m, sizeof m);
