@@ -36,7 +36,7 @@ struct alignas(64) HotVexForm {
 };
 static_assert(sizeof(HotVexForm) == 64);
 
-// What an entry of kVexEntries holds besides the kVexForms index (bits 0-15).
+// What an entry of kVexTables holds besides the kVexForms index (bits 0-15).
 enum : uint32_t {
   kVexModRm = 1u << 16,        // the form has a ModRM byte
   kVexImm8 = 1u << 17,         // and an imm8 after it
@@ -286,8 +286,8 @@ constexpr auto kVexTables = VectorTablesOf<8, kNumVexRows>(VexEntry);
   const uint32_t fails = (vvvv != 0 ? kVexNeedsNoVvvv : 0) | (vvvv > 7 ? kVexNeedsVvvv8 : 0) | (r ? kVexNeedsR0 : 0);
   if ((entry & (kVexHot | fails)) != kVexHot) return HotResult::kDeclined;
   const uint32_t modrm_bytes = t.modrm_end[(at_op >> 8) & 0x7FF];  // ModRM, SIB.base
-  const unsigned has_modrm = (entry >> 16) & 1;
-  const unsigned imm_len = (entry >> 17) & 1;
+  const unsigned has_modrm = (entry & kVexModRm) != 0;
+  const unsigned imm_len = (entry & kVexImm8) != 0;
   const unsigned length = start + 1 + (modrm_bytes & 0xFF & (0u - has_modrm)) + imm_len;
   if (available < kMaxInsnLength && length > available) return HotResult::kDeclined;
   const HotVexForm& f = kVexForms[entry & 0xFFFF];
@@ -532,7 +532,7 @@ constexpr auto kEvexTables = VectorTablesOf<16, kNumEvexRows>(EvexEntry);
   const bool odd = (p1 & 4) == 0 || (p2 & 0x10) != 0 || (z && aaa == 0);
   if ((entry & (kEvexHot | fails)) != kEvexHot || odd) return HotResult::kDeclined;
   const uint32_t modrm_bytes = t.modrm_end[(at_op >> 8) & 0x7FF];  // ModRM, SIB.base
-  const unsigned imm_len = (entry >> 17) & 1;
+  const unsigned imm_len = (entry & kEvexImm8) != 0;
   const unsigned length = 5 + (modrm_bytes & 0xFF) + imm_len;
   if (available < kMaxInsnLength && length > available) return HotResult::kDeclined;
   const HotEvexForm& f = kEvexForms[entry & 0xFFFF];
