@@ -1,6 +1,8 @@
-// The x86-64 decoder: Decode() and its routes; the paths themselves are in the headers below, which only this file
-// includes: general_decoder.h (every encoding), fast_path.h (legacy encodings, VEX), hot_path.h
-// and hot_vector_paths.h (the common 64-bit legacy, VEX and EVEX forms from tables).
+// The x86-64 decoder: Decode() and its routes. The paths themselves are in headers that only this
+// file includes, so that they are inlined into the routes: general_decoder.h (every encoding, every
+// check), fast_path.h (legacy encodings and VEX, state in locals), hot_path.h and
+// hot_vector_paths.h (the common 64-bit legacy, VEX and EVEX forms from compile-time tables).
+// References: Intel SDM Vol.2 chapter 2 (instruction format) and appendix A (opcode maps).
 #include "frontend/decoder.h"
 
 #include <algorithm>

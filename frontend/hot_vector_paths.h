@@ -205,7 +205,8 @@ constexpr auto kVexDefMap = [] {
   std::array<uint8_t, kNumInsnDefs> t{};
   for (unsigned cell = 0; cell < kNumVectorCells; ++cell)
     for (unsigned sel = 0; sel < 8; ++sel)
-      if (const int def = VexCellDef(cell, sel); def >= 0) t[static_cast<size_t>(def)] = static_cast<uint8_t>((cell >> 10) + 1);
+      if (const int def = VexCellDef(cell, sel); def >= 0)
+        t[static_cast<size_t>(def)] = static_cast<uint8_t>((cell >> 10) + 1);
   return t;
 }();
 // A form's key: its kInsnDefs row, pp and the selector (whose ModRM.mod bit says memory or not).
@@ -455,7 +456,8 @@ constexpr EvexFormIndexPart EvexFormIndexOf(size_t begin, size_t end, uint16_t l
       forms[sel] = HotEvexFormOfKey(key);
       if (!forms[sel].ok) continue;
       for (unsigned earlier = 0; earlier < sel && p.index[key] == 0; ++earlier)
-        if (p.index[def * 16 + earlier] != 0 && forms[earlier] == forms[sel]) p.index[key] = p.index[def * 16 + earlier];
+        if (p.index[def * 16 + earlier] != 0 && forms[earlier] == forms[sel])
+          p.index[key] = p.index[def * 16 + earlier];
       if (p.index[key] == 0) p.index[key] = ++p.last;
     }
   }
