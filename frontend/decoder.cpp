@@ -62,13 +62,15 @@ template <bool kTryHot>
 [[gnu::always_inline]] inline WindowResult DecodeWindowOnPath(const uint8_t* window, size_t size, size_t available,
                                                               CpuMode mode, DecodedInsn& insn) {
   using detail::DecodePath;
-  if (kTryHot && mode == CpuMode::k64 && (window[0] == 0xC4 || window[0] == 0xC5)) {
+  // The hot paths by the first byte's route, as Decode() takes them for full windows.
+  const unsigned route = kHotTables.prefix[window[0]].route;
+  if (kTryHot && mode == CpuMode::k64 && route == kRouteVex) {
     if (DecodeHotVex64(window, available, insn) == HotResult::kDone) return {DecodeStatus::kOk, DecodePath::kHotVex};
-  } else if (kTryHot && mode == CpuMode::k64 && window[0] == 0x62) {
+  } else if (kTryHot && mode == CpuMode::k64 && route == kRouteEvex) {
     if (DecodeHotEvex64(window, available, insn) == HotResult::kDone)
       return {DecodeStatus::kOk, DecodePath::kHotEvex};
   } else if (kTryHot && mode == CpuMode::k64) {
-    const bool one_prefix = kHotTables.prefix[window[0]].route == kRouteOnePrefix;
+    const bool one_prefix = route == kRouteOnePrefix;
     const HotResult h = one_prefix ? DecodeHot64<HotPrefixes::kOne>(window, available, insn)
                                    : DecodeHot64<HotPrefixes::kNone>(window, available, insn);
     if (h == HotResult::kDone) return {DecodeStatus::kOk, one_prefix ? DecodePath::kHotPrefixed : DecodePath::kHot};

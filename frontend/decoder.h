@@ -44,7 +44,7 @@ struct DecodeResult {
 DecodeResult Decode(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 
 namespace detail {
-/// Decode() without its fast path for legacy encodings: the general decoder alone. Only for the
+/// Decode() without its hot and fast paths: the general decoder alone. Only for the
 /// tests that check both paths give the same DecodedInsn.
 DecodeStatus DecodeWithoutFastPath(std::span<const uint8_t> bytes, CpuMode mode, DecodedInsn& insn);
 

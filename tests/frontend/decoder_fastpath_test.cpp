@@ -121,10 +121,11 @@ TEST(DecoderFastPath, FullWindows_SameResultAsTheGeneralDecoder) {
   EXPECT_EQ(mismatches, 0);
 }
 
-// VEX in 64-bit mode, which the fast path decodes when no legacy prefix precedes it: random
-// 2- and 3-byte VEX prefixes (every map field, the valid ones mostly) with random opcode, ModRM,
-// SIB and following bytes, from full windows and from short buffers; now and then a REX or a
-// legacy prefix before it, which makes it invalid or the general decoder's.
+// VEX in 64-bit mode, which the hot VEX path (and where it declines, the fast path) decodes when
+// no legacy prefix precedes it: random 2- and 3-byte VEX prefixes (every map field, the valid ones
+// mostly) with random opcode, ModRM, SIB and following bytes, from full windows and from short
+// buffers; now and then a REX or a legacy prefix before it, which makes it invalid or the general
+// decoder's.
 TEST(DecoderFastPath, Vex_SameResultAsTheGeneralDecoder) {
   std::mt19937_64 rng(20261125);
   DecodedInsn fast, general;
